@@ -1,0 +1,40 @@
+// Path checks shared by the Wireshark plugin's expert info and
+// `mbuftrace show`: one definition of what counts as an anomaly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mbuftrace/decode.hpp"
+
+namespace mbt {
+
+enum class FindingKind : uint8_t {
+    HopsLost,      // the trace overflowed
+    AllocFail,     // the kernel failed to allocate while tracing
+    Dropped,       // the packet died at a hop
+    VnetCrossing,  // the packet moved from one VNET to another
+    RoutedTwice,   // one routing step ran twice for one packet (pf dup-to)
+    Loop,          // one tracepoint hit more than loop_threshold times
+    UnknownMajor,  // a record of a newer major version
+};
+
+struct Finding {
+    FindingKind kind;
+    int hop = -1;      // hop index it points at, -1 for the record
+    std::string text;  // human-readable, names the place
+};
+
+struct AnalyzeOptions {
+    unsigned loop_threshold = 8;
+};
+
+const char* finding_name(FindingKind k);  // "dropped", "routed-twice", ...
+
+std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o = {});
+
+// "vnet 0 → 1" style list of the VNETs in path order, without repeats.
+std::vector<uint32_t> vnet_sequence(const Record& r);
+
+}  // namespace mbt

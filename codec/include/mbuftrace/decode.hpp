@@ -1,0 +1,200 @@
+// mbuftrace record decoder (format-spec/SPEC.md): v1 records, capture
+// metadata records and the two legacy prototype layouts.
+//
+// The decoder never trusts a length.  Every decoded value carries the byte
+// offset and length it came from (relative to the start of the buffer handed
+// to the decoder), so that a viewer can highlight bytes without parsing again.
+// On bad input it keeps what it decoded so far and reports one Error that
+// names the field and its offset.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+extern "C" {
+#include <sys/mbuf_trace_wire.h>
+}
+
+namespace mbt {
+
+// Where a value sits in the decoded buffer.
+struct Span {
+    uint32_t off = 0;
+    uint32_t len = 0;
+};
+
+template <class T>
+struct Field {
+    T v{};
+    Span at;
+    bool present = false;
+    explicit operator bool() const { return present; }
+};
+
+// A reference into one of the record's string tables.
+struct StrRef {
+    uint32_t idx = 0;  // index into Record::files or Record::names
+    Span at;           // the reference itself (varint)
+    bool present = false;
+    explicit operator bool() const { return present; }
+};
+
+struct StrEntry {
+    std::string s;  // reconstructed (front coding undone)
+    Span at;        // the entry's bytes: prefix length, suffix, NUL
+};
+
+struct Tlv {
+    uint8_t type = 0;
+    Span at;     // whole TLV
+    Span value;  // its value
+};
+
+enum class Format : uint8_t {
+    V1,          // SPEC 2-4
+    LegacyPart1, // SPEC 7.1: LE u16 count, LE u16 length + string
+    LegacyPart3, // SPEC 7.2: BE u16 count, BE length + type + data
+};
+
+struct Hop {
+    uint32_t index = 0;  // position in time order
+    Span at;             // the whole hop (TLV or legacy item)
+    Field<uint8_t> kind;   // MBT_HK_*
+    Field<uint8_t> depth;  // nesting level
+    Field<uint8_t> subsys; // MBT_SS_*
+    StrRef file;           // Record::files
+    Field<uint32_t> line;
+    StrRef func;           // Record::names
+    Field<uint64_t> time_ns;  // since the first hop
+    Field<uint32_t> vnet;  // effective: carried forward (inherited if
+    bool vnet_inherited = false;  // the value came from an earlier hop)
+    Field<uint32_t> cpu;
+    bool cpu_inherited = false;
+    Field<uint32_t> ifindex;
+    Field<uint8_t> dir;    // MBT_DIR_*
+    StrRef ifname;
+    StrRef ruleset;
+    Field<uint32_t> rule;
+    Field<uint8_t> action; // MBT_ACT_*
+    StrRef msg;
+    StrRef drop;           // reason; the packet died here
+    StrRef node;
+    StrRef hook;
+    Field<uint64_t> copy_id;
+    Field<uint16_t> snap_linktype;
+    Span snap;             // packet snapshot bytes
+    bool has_snap = false;
+    // Legacy only: the original text and what follows "func(" ... ")".
+    StrRef text;
+    StrRef arg;
+    std::vector<Tlv> unknown;  // skipped non-critical attributes
+};
+
+// One tracepoint of the capture-wide catalogue (metadata record).
+struct CatalogueEntry {
+    Span at;
+    uint32_t id = 0;
+    uint8_t subsys = 0;
+    uint8_t flags = 0;  // MBT_TPF_*
+    uint32_t line = 0;
+    std::string file;
+    std::string func;
+};
+
+struct Meta {
+    Field<std::string> kernel_ident;
+    Field<std::string> kernel_version;
+    Field<std::string> source_rev;
+    Field<std::string> hostname;
+    Field<uint64_t> capture_start_ns;
+    Field<std::string> source_url;
+    Field<std::string> producer;
+    std::vector<CatalogueEntry> tracepoints;
+    std::vector<std::pair<uint32_t, std::string>> vnet_names;
+};
+
+struct Record {
+    Format format = Format::V1;
+    Span at;  // the record (without the packet bytes after it)
+    Field<uint8_t> major;
+    Field<uint8_t> minor;
+    Field<uint8_t> kind;       // MBT_KIND_*
+    Field<uint16_t> flags;     // MBT_RF_*
+    Field<uint16_t> linktype;  // of the bytes after the record
+    Field<uint32_t> length;
+    Field<uint64_t> trace_id;
+    Field<uint64_t> parent_id;
+    Field<uint64_t> packet_id;
+    Field<uint32_t> hops_lost;
+    Field<uint32_t> alloc_fail;
+    std::vector<StrEntry> files;
+    std::vector<StrEntry> names;
+    std::vector<Hop> hops;     // in time order
+    std::vector<Tlv> unknown;  // skipped non-critical record TLVs
+    Meta meta;                 // kind == MBT_KIND_META
+    Span legacy_ether;         // part-1: Ethernet bytes after the strings
+
+    const std::string& str(const StrRef& r) const;   // names table
+    const std::string& file_of(const Hop& h) const;  // files table
+};
+
+struct Error {
+    uint32_t offset = 0;  // where in the buffer
+    std::string field;    // e.g. "hop[3].line", "header.length"
+    std::string what;     // e.g. "varint runs past the end of the hop"
+    std::string message() const;  // "hop[3].line at offset 57: ..."
+};
+
+struct DecodeResult {
+    Record rec;
+    std::optional<Error> error;
+    // Bytes the record occupies (header length for v1); the packet bytes
+    // that follow start here.  0 if even the header was unusable.
+    size_t consumed = 0;
+    bool ok() const { return !error; }
+};
+
+// A v1 record (trace or metadata) at data[0, len).  len may include packet
+// bytes after the record.
+DecodeResult decode_record(const uint8_t* data, size_t len);
+
+// A legacy prototype payload; fmt picks the layout.
+DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt);
+
+// Which layout a BPF tap payload is in: V1 by its magic, else the legacy
+// layout that parses cleanly (part 3 preferred), else nullopt.
+std::optional<Format> sniff(const uint8_t* data, size_t len);
+
+// sniff() + decode: what a reader of the DLT_USER tap calls.
+DecodeResult decode_any(const uint8_t* data, size_t len);
+
+// Splits a legacy string "/usr/src/sys/net/if.c:4784: if_dequeue(vtnet0)"
+// into its parts; false if it does not have that shape.
+struct LegacyText {
+    std::string_view file, func, arg;
+    uint32_t line = 0;
+};
+bool parse_legacy_text(std::string_view s, LegacyText& out);
+
+// Registry names (SPEC 6); "subsys#N" / "action#N" for unknown ids.
+std::string subsys_name(uint8_t id);
+std::string action_name(uint8_t id);
+const char* dir_name(uint8_t dir);        // "", "in", "out"
+const char* kind_name(uint8_t kind);      // "point", "enter", "leave"
+std::optional<uint8_t> subsys_by_name(std::string_view s);
+std::optional<uint8_t> action_by_name(std::string_view s);
+
+// The canonical text dump used by the test vectors and `mbuftrace show
+// --raw`: one line per header field and per hop, stable across versions.
+std::string to_text(const Record& r);
+// The same, followed by "error: <message>" when decoding failed.
+std::string to_text(const DecodeResult& d);
+
+// One-line path summary, e.g. "ether_input>ip_input>pf_test>ip_output".
+std::string path_summary(const Record& r);
+
+}  // namespace mbt

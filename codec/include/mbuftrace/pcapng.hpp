@@ -1,0 +1,169 @@
+// pcapng reading and writing for the mbuftrace carriers (SPEC 5): SHB, IDB,
+// EPB with options (our custom option 2989 + epb_packetid), Custom Block and
+// ISB.  The reader takes both byte orders; every error names the file, the
+// block number and the byte offset.  The writer writes to a temporary file
+// and renames it only on commit(), so a failed run leaves no partial output.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mbt::pcapng {
+
+constexpr uint32_t BT_SHB = 0x0A0D0D0A;
+constexpr uint32_t BT_IDB = 0x00000001;
+constexpr uint32_t BT_SPB = 0x00000003;
+constexpr uint32_t BT_EPB = 0x00000006;
+constexpr uint32_t BT_ISB = 0x00000005;
+constexpr uint32_t BT_CB_COPY = 0x00000BAD;
+constexpr uint32_t BT_CB_NOCOPY = 0x40000BAD;
+
+// Thrown for anything wrong with a file: unreadable, truncated, malformed.
+struct FileError : std::runtime_error {
+    FileError(std::string file, uint64_t block, uint64_t offset,
+              const std::string& what);
+    std::string file;
+    uint64_t block;   // 0-based block number, as far as it got
+    uint64_t offset;  // byte offset in the file
+};
+
+struct Option {
+    uint16_t code = 0;
+    std::vector<uint8_t> value;
+    uint64_t offset = 0;  // of the value in the file
+};
+
+struct Interface {
+    uint16_t linktype = 0;
+    uint32_t snaplen = 0;
+    std::string name;
+    uint8_t tsresol = 6;  // pcapng if_tsresol
+};
+
+struct Packet {
+    uint64_t block_offset = 0;
+    uint32_t interface_id = 0;
+    uint64_t ts = 0;  // raw, in the interface's resolution
+    uint32_t caplen = 0;
+    uint32_t origlen = 0;
+    std::vector<uint8_t> data;
+    uint64_t data_offset = 0;
+    std::vector<Option> options;
+    std::optional<uint64_t> packet_id;  // epb_packetid
+    // Our records from custom options 2989/19373 with MBT_PEN, PEN removed.
+    struct Record {
+        std::vector<uint8_t> bytes;
+        uint64_t offset;  // of the record in the file
+    };
+    std::vector<Record> records;
+};
+
+struct CustomBlock {
+    uint64_t block_offset = 0;
+    uint32_t pen = 0;
+    bool copyable = true;
+    std::vector<uint8_t> data;  // after the PEN
+    uint64_t data_offset = 0;
+};
+
+struct Stats {
+    uint64_t block_offset = 0;
+    uint32_t interface_id = 0;
+    uint64_t ts = 0;
+    std::optional<uint64_t> ifrecv, ifdrop, osdrop;
+};
+
+class Reader {
+public:
+    enum class Kind { Packet, Custom, Stats, Other, End };
+
+    explicit Reader(const std::string& path);
+    ~Reader();
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    // Reads the next block.  SHB and IDB are absorbed (Other is returned
+    // for them and for blocks we do not interpret).  Throws FileError.
+    Kind next();
+
+    const Packet& packet() const { return pkt_; }
+    const CustomBlock& custom() const { return cb_; }
+    const Stats& stats() const { return isb_; }
+    const std::vector<Interface>& interfaces() const { return ifs_; }
+    const std::vector<Option>& section_options() const { return shb_opts_; }
+    bool big_endian() const { return be_; }
+    uint64_t block_number() const { return blockno_; }
+    uint64_t block_offset() const { return block_off_; }
+    const std::string& path() const { return path_; }
+    uint64_t file_size() const { return size_; }
+    uint64_t position() const { return pos_; }
+
+private:
+    [[noreturn]] void fail(uint64_t off, const std::string& what) const;
+    uint16_t r16(const uint8_t* p) const;
+    uint32_t r32(const uint8_t* p) const;
+    std::vector<Option> parse_options(const uint8_t* p, size_t n,
+                                      uint64_t file_off);
+    std::string path_;
+    std::FILE* f_ = nullptr;
+    uint64_t size_ = 0;
+    uint64_t pos_ = 0;
+    uint64_t blockno_ = 0;
+    uint64_t block_off_ = 0;
+    bool be_ = false;
+    bool have_shb_ = false;
+    std::vector<uint8_t> buf_;
+    std::vector<Interface> ifs_;
+    std::vector<Option> shb_opts_;
+    Packet pkt_;
+    CustomBlock cb_;
+    Stats isb_;
+};
+
+class Writer {
+public:
+    // Writes "<path>.tmp.<pid>"; commit() renames it to path.  Throws
+    // FileError if the file cannot be created or written.
+    explicit Writer(const std::string& path, bool big_endian = false);
+    ~Writer();  // removes the temporary file unless committed
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    void section(std::string_view hardware = {}, std::string_view os = {},
+                 std::string_view userappl = {});
+    // Returns the interface id.  tsresol 9 = nanoseconds.
+    uint32_t interface(uint16_t linktype, uint32_t snaplen = 262144,
+                       std::string_view name = {}, uint8_t tsresol = 9);
+    // One EPB; record (may be empty) goes into option 2989 with MBT_PEN.
+    void packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
+                uint32_t caplen, uint32_t origlen, const uint8_t* record,
+                size_t record_len, std::optional<uint64_t> packet_id);
+    void custom_block(uint32_t pen, const uint8_t* data, size_t len,
+                      bool copyable = true);
+    void stats(uint32_t ifid, uint64_t ts, std::optional<uint64_t> ifrecv,
+               std::optional<uint64_t> ifdrop, std::optional<uint64_t> osdrop);
+    // Raw block passthrough (type + body without the length words).
+    void raw_block(uint32_t type, const uint8_t* body, size_t len);
+    void commit();
+    const std::string& path() const { return path_; }
+
+private:
+    void put16(std::vector<uint8_t>& b, uint16_t v) const;
+    void put32(std::vector<uint8_t>& b, uint32_t v) const;
+    void put64(std::vector<uint8_t>& b, uint64_t v) const;
+    void option(std::vector<uint8_t>& b, uint16_t code, const uint8_t* p,
+                size_t n) const;
+    void block(uint32_t type, const std::vector<uint8_t>& body);
+    std::string path_, tmp_;
+    std::FILE* f_ = nullptr;
+    bool be_;
+    bool committed_ = false;
+    uint32_t nifs_ = 0;
+};
+
+}  // namespace mbt::pcapng

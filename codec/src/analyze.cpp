@@ -1,0 +1,128 @@
+// Path checks (SPEC 9): what the plugin's expert info and `mbuftrace show`
+// both flag.
+#include "mbuftrace/analyze.hpp"
+
+#include <map>
+#include <utility>
+
+namespace mbt {
+
+const char* finding_name(FindingKind k)
+{
+    switch (k) {
+    case FindingKind::HopsLost:
+        return "hops-lost";
+    case FindingKind::AllocFail:
+        return "alloc-fail";
+    case FindingKind::Dropped:
+        return "dropped";
+    case FindingKind::VnetCrossing:
+        return "vnet-crossing";
+    case FindingKind::RoutedTwice:
+        return "routed-twice";
+    case FindingKind::Loop:
+        return "loop";
+    case FindingKind::UnknownMajor:
+        return "unknown-major";
+    }
+    return "?";
+}
+
+namespace {
+
+std::string where(const Record& r, const Hop& h)
+{
+    std::string s = "#" + std::to_string(h.index) + " ";
+    const std::string& f = r.str(h.func);
+    s += f.empty() ? "?" : f;
+    s += "() " + r.file_of(h);
+    if (h.line)
+        s += ":" + std::to_string(h.line.v);
+    return s;
+}
+
+bool routes(const Hop& h)
+{
+    if (!h.action)
+        return false;
+    switch (h.action.v) {
+    case MBT_ACT_ROUTETO:
+    case MBT_ACT_REPLYTO:
+    case MBT_ACT_DUPTO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+}  // namespace
+
+std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
+{
+    std::vector<Finding> out;
+    if (r.major && r.major.v != MBT_VERSION_MAJOR)
+        out.push_back({FindingKind::UnknownMajor, -1,
+                       "record of major version " + std::to_string(r.major.v) +
+                           " (this reader knows " +
+                           std::to_string(MBT_VERSION_MAJOR) + ")"});
+    const bool lost = (r.flags && (r.flags.v & MBT_RF_HOPS_LOST)) ||
+                      (r.hops_lost && r.hops_lost.v);
+    if (lost)
+        out.push_back({FindingKind::HopsLost, -1,
+                       "trace full: " +
+                           std::to_string(r.hops_lost ? r.hops_lost.v : 0) +
+                           " hops lost after hop #" +
+                           std::to_string(r.hops.empty() ? 0
+                                                         : r.hops.size() - 1)});
+    if ((r.flags && (r.flags.v & MBT_RF_ALLOC_FAIL)) ||
+        (r.alloc_fail && r.alloc_fail.v))
+        out.push_back({FindingKind::AllocFail, -1,
+                       std::to_string(r.alloc_fail ? r.alloc_fail.v : 0) +
+                           " allocation failures while tracing"});
+
+    // (file, line) -> hits, and first routing hop per tracepoint.
+    std::map<std::pair<uint32_t, uint32_t>, unsigned> hits;
+    std::map<std::pair<uint32_t, uint32_t>, int> routed;
+    const Hop* prev = nullptr;
+    for (const Hop& h : r.hops) {
+        const int i = int(h.index);
+        if (h.drop)
+            out.push_back({FindingKind::Dropped, i,
+                           "dropped at " + where(r, h) + ": " + r.str(h.drop)});
+        if (prev && prev->vnet && h.vnet && prev->vnet.v != h.vnet.v)
+            out.push_back({FindingKind::VnetCrossing, i,
+                           "crossed from vnet " + std::to_string(prev->vnet.v) +
+                               " to vnet " + std::to_string(h.vnet.v) +
+                               " at " + where(r, h)});
+        const auto key = std::make_pair(h.file.idx, h.line.v);
+        if (h.file && h.line && ++hits[key] == o.loop_threshold + 1)
+            out.push_back({FindingKind::Loop, i,
+                           "tracepoint " + where(r, h) + " hit more than " +
+                               std::to_string(o.loop_threshold) +
+                               " times: loop?"});
+        if (routes(h) && h.file && h.line) {
+            auto [it, first] = routed.emplace(key, i);
+            if (!first && it->second >= 0) {
+                out.push_back(
+                    {FindingKind::RoutedTwice, i,
+                     "routing step " + action_name(h.action.v) + " at " +
+                         where(r, h) + " ran again for the same packet (first at #" +
+                         std::to_string(it->second) + ")"});
+                it->second = -1;  // report each step once
+            }
+        }
+        prev = &h;
+    }
+    return out;
+}
+
+std::vector<uint32_t> vnet_sequence(const Record& r)
+{
+    std::vector<uint32_t> v;
+    for (const Hop& h : r.hops)
+        if (h.vnet && (v.empty() || v.back() != h.vnet.v))
+            v.push_back(h.vnet.v);
+    return v;
+}
+
+}  // namespace mbt

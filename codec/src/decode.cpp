@@ -1,0 +1,456 @@
+// v1 record decoder (SPEC 2-4).  Every read is bounds-checked against the
+// enclosing TLV; failures unwind to decode_record() through one exception
+// type, which keeps what was decoded so far.
+#include "mbuftrace/decode.hpp"
+
+#include <cstdio>
+
+#include "cursor.hpp"
+
+namespace mbt {
+
+const std::string& Record::str(const StrRef& r) const
+{
+    static const std::string empty;
+    return r.present && r.idx < names.size() ? names[r.idx].s : empty;
+}
+
+const std::string& Record::file_of(const Hop& h) const
+{
+    static const std::string empty;
+    return h.file.present && h.file.idx < files.size() ? files[h.file.idx].s
+                                                       : empty;
+}
+
+std::string Error::message() const
+{
+    char off[32];
+    std::snprintf(off, sizeof off, "%u", offset);
+    return field + " at offset " + off + ": " + what;
+}
+
+std::string field_name(const Ctx& c, const char* field)
+{
+    std::string s;
+    if (c.area) {
+        s = c.area;
+        if (c.entry >= 0)
+            s += "[" + std::to_string(c.entry) + "]";
+    } else if (c.hop >= 0)
+        s = "hop[" + std::to_string(c.hop) + "]";
+    if (c.tlv >= 0 && c.hop < 0 && !c.area) {
+        char b[16];
+        std::snprintf(b, sizeof b, "tlv 0x%02x", unsigned(c.tlv));
+        s = b;
+    }
+    if (c.attr >= 0) {
+        char b[16];
+        std::snprintf(b, sizeof b, "attr 0x%02x", unsigned(c.attr));
+        s += s.empty() ? b : std::string(".") + b;
+    }
+    if (field && *field)
+        s += s.empty() ? field : std::string(".") + field;
+    return s;
+}
+
+namespace {
+
+std::string hex8(unsigned v)
+{
+    char b[8];
+    std::snprintf(b, sizeof b, "0x%02x", v & 0xff);
+    return b;
+}
+
+// Front-coded string table (SPEC 4.2).
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, const char* area)
+{
+    c.ctx.area = area;
+    while (!c.done()) {
+        StrEntry e;
+        const size_t start = c.pos();
+        c.ctx.entry = long(out.size());
+        const uint8_t pfx = c.u8("prefix");
+        const std::string* prev = out.empty() ? nullptr : &out.back().s;
+        if (pfx > (prev ? prev->size() : 0))
+            c.fail(start, "prefix",
+                   "shares " + std::to_string(pfx) +
+                       " bytes with the previous entry, which has only " +
+                       std::to_string(prev ? prev->size() : 0));
+        const std::string_view suffix = c.cstring("text");
+        e.s.reserve(pfx + suffix.size());
+        if (pfx)
+            e.s.assign(*prev, 0, pfx);
+        e.s.append(suffix);
+        e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
+        out.push_back(std::move(e));
+    }
+}
+
+StrRef ref(Cursor& c, const std::vector<StrEntry>& tab, const char* field,
+           const char* tabname)
+{
+    StrRef r;
+    const size_t start = c.pos();
+    const uint64_t v = c.varint(field);
+    if (v >= tab.size())
+        c.fail(start, field,
+               "string index " + std::to_string(v) + " is not in the " +
+                   tabname + " table (" + std::to_string(tab.size()) +
+                   " entries)");
+    r.idx = uint32_t(v);
+    r.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
+    r.present = true;
+    return r;
+}
+
+template <class T>
+Field<T> vfield(Cursor& c, const char* field, uint64_t max)
+{
+    Field<T> f;
+    const size_t start = c.pos();
+    const uint64_t v = c.varint(field);
+    if (v > max)
+        c.fail(start, field,
+               "value " + std::to_string(v) + " exceeds " +
+                   std::to_string(max));
+    f.v = T(v);
+    f.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
+    f.present = true;
+    return f;
+}
+
+template <class T>
+Field<T> u8field(Cursor& c, const char* field)
+{
+    Field<T> f;
+    f.at = Span{uint32_t(c.pos()), 1};
+    f.v = T(c.u8(field));
+    f.present = true;
+    return f;
+}
+
+void parse_hop(Cursor c, Record& r, Hop& h)
+{
+    c.ctx = Ctx{};
+    c.ctx.hop = long(h.index);
+    const size_t kd_at = c.pos();
+    const uint8_t kd = c.u8("kind");
+    h.kind.v = uint8_t(kd >> MBT_HOP_KIND_SHIFT);
+    h.kind.at = h.depth.at = Span{uint32_t(kd_at), 1};
+    h.kind.present = h.depth.present = true;
+    h.depth.v = uint8_t(kd & MBT_HOP_DEPTH_MASK);
+    if (h.kind.v > MBT_HK_LEAVE)
+        c.fail(kd_at, "kind",
+               "hop kind " + std::to_string(h.kind.v) + " is reserved");
+    h.subsys = u8field<uint8_t>(c, "subsys");
+    h.file = ref(c, r.files, "file", "FILES");
+    h.line = vfield<uint32_t>(c, "line", UINT32_MAX);
+    h.func = ref(c, r.names, "func", "NAMES");
+    h.time_ns = vfield<uint64_t>(c, "time", UINT64_MAX);
+
+    while (!c.done()) {
+        const size_t at = c.pos();
+        c.ctx.attr = -1;
+        const uint8_t type = c.u8("attr.type");
+        c.ctx.attr = type;
+        const size_t vlen = c.length("length");
+        Cursor v = c.sub(vlen, "value");
+        const size_t vstart = v.pos();
+        switch (type) {
+        case MBT_A_VNET:
+            h.vnet = vfield<uint32_t>(v, "vnet", UINT32_MAX);
+            break;
+        case MBT_A_CPU:
+            h.cpu = vfield<uint32_t>(v, "cpu", UINT32_MAX);
+            break;
+        case MBT_A_IFACE:
+            h.ifindex = vfield<uint32_t>(v, "ifindex", UINT32_MAX);
+            h.dir = u8field<uint8_t>(v, "dir");
+            h.ifname = ref(v, r.names, "ifname", "NAMES");
+            break;
+        case MBT_A_RULE:
+            h.ruleset = ref(v, r.names, "ruleset", "NAMES");
+            h.rule = vfield<uint32_t>(v, "rule", UINT32_MAX);
+            h.action = u8field<uint8_t>(v, "action");
+            break;
+        case MBT_A_MSG:
+            h.msg = ref(v, r.names, "msg", "NAMES");
+            break;
+        case MBT_A_DROP:
+            h.drop = ref(v, r.names, "drop", "NAMES");
+            break;
+        case MBT_A_NODE:
+            h.node = ref(v, r.names, "node", "NAMES");
+            h.hook = ref(v, r.names, "hook", "NAMES");
+            break;
+        case MBT_A_COPY:
+            h.copy_id = vfield<uint64_t>(v, "copy_id", UINT64_MAX);
+            break;
+        case MBT_A_SNAPSHOT:
+            h.snap_linktype.at = Span{uint32_t(v.pos()), 2};
+            h.snap_linktype.v = v.u16("snapshot.linktype");
+            h.snap_linktype.present = true;
+            h.snap = Span{uint32_t(v.pos()), uint32_t(v.left())};
+            h.has_snap = true;
+            v.skip(v.left());
+            break;
+        default:
+            if (type & MBT_TLV_CRITICAL)
+                c.fail(at, "type",
+                       "unknown must-understand hop attribute " + hex8(type));
+            h.unknown.push_back(
+                Tlv{type, Span{uint32_t(at), uint32_t(vstart + vlen - at)},
+                    Span{uint32_t(vstart), uint32_t(vlen)}});
+            v.skip(v.left());
+            break;
+        }
+        if (!v.done())
+            v.fail(v.pos(), "",
+                   std::to_string(v.left()) +
+                       " bytes left over after the attribute's fields");
+    }
+}
+
+template <class T>
+void once(Cursor& c, const Field<T>& f, size_t at, const char* what)
+{
+    if (f.present)
+        c.fail(at, what, "appears twice in the record");
+}
+
+std::string utf8(Cursor& c, size_t n, const char* field)
+{
+    const uint8_t* p = c.bytes(n, field);
+    return std::string(reinterpret_cast<const char*>(p), n);
+}
+
+Field<std::string> sfield(Cursor& v, const char* field)
+{
+    Field<std::string> f;
+    f.at = Span{uint32_t(v.pos()), uint32_t(v.left())};
+    f.v = utf8(v, v.left(), field);
+    f.present = true;
+    return f;
+}
+
+void parse_meta_tlv(Cursor& v, uint8_t type, size_t at, Record& r)
+{
+    Meta& m = r.meta;
+    switch (type) {
+    case MBT_M_KERNEL_IDENT:
+        m.kernel_ident = sfield(v, "meta.kernel_ident");
+        break;
+    case MBT_M_KERNEL_VERSION:
+        m.kernel_version = sfield(v, "meta.kernel_version");
+        break;
+    case MBT_M_SOURCE_REV:
+        m.source_rev = sfield(v, "meta.source_rev");
+        break;
+    case MBT_M_HOSTNAME:
+        m.hostname = sfield(v, "meta.hostname");
+        break;
+    case MBT_M_SOURCE_URL:
+        m.source_url = sfield(v, "meta.source_url");
+        break;
+    case MBT_M_PRODUCER:
+        m.producer = sfield(v, "meta.producer");
+        break;
+    case MBT_M_CAPTURE_START:
+        m.capture_start_ns =
+            vfield<uint64_t>(v, "meta.capture_start", UINT64_MAX);
+        break;
+    case MBT_M_TRACEPOINT: {
+        v.ctx.area = "meta.tracepoint";
+        v.ctx.entry = long(m.tracepoints.size());
+        CatalogueEntry e;
+        e.at = Span{uint32_t(at), uint32_t(v.pos() + v.left() - at)};
+        e.id = vfield<uint32_t>(v, "id", UINT32_MAX).v;
+        e.subsys = v.u8("subsys");
+        e.flags = v.u8("flags");
+        e.line = vfield<uint32_t>(v, "line", UINT32_MAX).v;
+        e.file = utf8(v, v.length("file.length"), "file");
+        e.func = utf8(v, v.length("func.length"), "func");
+        m.tracepoints.push_back(std::move(e));
+        break;
+    }
+    case MBT_M_VNET_NAME: {
+        const uint32_t id = vfield<uint32_t>(v, "meta.vnet_name.id",
+                                             UINT32_MAX).v;
+        m.vnet_names.emplace_back(id, utf8(v, v.left(), "meta.vnet_name"));
+        break;
+    }
+    default:
+        if (type & MBT_TLV_CRITICAL)
+            v.fail(at, "",
+                   "unknown must-understand metadata TLV " + hex8(type));
+        r.unknown.push_back(
+            Tlv{type, Span{uint32_t(at), uint32_t(v.pos() + v.left() - at)},
+                Span{uint32_t(v.pos()), uint32_t(v.left())}});
+        v.skip(v.left());
+        break;
+    }
+}
+
+void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r)
+{
+    switch (type) {
+    case MBT_T_TRACE_ID:
+        once(v, r.trace_id, at, "trace_id");
+        r.trace_id = vfield<uint64_t>(v, "trace_id", UINT64_MAX);
+        break;
+    case MBT_T_PARENT_ID:
+        once(v, r.parent_id, at, "parent_id");
+        r.parent_id = vfield<uint64_t>(v, "parent_id", UINT64_MAX);
+        break;
+    case MBT_T_PACKET_ID:
+        once(v, r.packet_id, at, "packet_id");
+        r.packet_id = vfield<uint64_t>(v, "packet_id", UINT64_MAX);
+        break;
+    case MBT_T_LOST:
+        once(v, r.hops_lost, at, "lost");
+        r.hops_lost = vfield<uint32_t>(v, "lost.hops", UINT32_MAX);
+        r.alloc_fail = vfield<uint32_t>(v, "lost.alloc_fail", UINT32_MAX);
+        break;
+    case MBT_T_FILES:
+        if (!r.files.empty() || !r.hops.empty())
+            v.fail(at, "files",
+                   "FILES must appear once, before the first hop");
+        parse_strtab(v.sub(v.left(), "files"), r.files, "files");
+        break;
+    case MBT_T_NAMES:
+        if (!r.names.empty() || !r.hops.empty())
+            v.fail(at, "names",
+                   "NAMES must appear once, before the first hop");
+        parse_strtab(v.sub(v.left(), "names"), r.names, "names");
+        break;
+    case MBT_T_HOP: {
+        r.hops.emplace_back();
+        Hop& h = r.hops.back();
+        h.index = uint32_t(r.hops.size() - 1);
+        h.at = Span{uint32_t(at), uint32_t(v.pos() + v.left() - at)};
+        parse_hop(v.sub(v.left(), "hop"), r, h);
+        break;
+    }
+    default:
+        if (type & MBT_TLV_CRITICAL)
+            v.fail(at, "",
+                   "unknown must-understand record TLV " + hex8(type));
+        r.unknown.push_back(
+            Tlv{type, Span{uint32_t(at), uint32_t(v.pos() + v.left() - at)},
+                Span{uint32_t(v.pos()), uint32_t(v.left())}});
+        v.skip(v.left());
+        break;
+    }
+}
+
+// VNET and CPU are written when they change: carry them forward.
+void carry_forward(Record& r)
+{
+    const Field<uint32_t>* vsrc = nullptr;
+    const Field<uint32_t>* csrc = nullptr;
+    for (Hop& h : r.hops) {
+        if (h.vnet.present)
+            vsrc = &h.vnet;
+        else if (vsrc) {
+            h.vnet = *vsrc;
+            h.vnet_inherited = true;
+        }
+        if (h.cpu.present)
+            csrc = &h.cpu;
+        else if (csrc) {
+            h.cpu = *csrc;
+            h.cpu_inherited = true;
+        }
+    }
+}
+
+}  // namespace
+
+DecodeResult decode_record(const uint8_t* data, size_t len)
+{
+    DecodeResult res;
+    Record& r = res.rec;
+    r.format = Format::V1;
+    Cursor c(data, len);
+    try {
+        if (len < MBT_HDR_LEN)
+            c.fail(0, "header",
+                   "record has " + std::to_string(len) +
+                       " bytes, shorter than the 16-byte header");
+        const uint8_t* h = c.bytes(4, "header.magic");
+        if (h[0] != MBT_MAGIC0 || h[1] != MBT_MAGIC1 || h[2] != MBT_MAGIC2 ||
+            h[3] != MBT_MAGIC3)
+            c.fail(0, "header.magic", "not an mbuftrace record (magic is not \"MBTR\")");
+        r.major = u8field<uint8_t>(c, "header.major");
+        r.minor = u8field<uint8_t>(c, "header.minor");
+        r.kind = u8field<uint8_t>(c, "header.kind");
+        c.u8("header.reserved");
+        r.flags.at = Span{uint32_t(c.pos()), 2};
+        r.flags.v = c.u16("header.flags");
+        r.flags.present = true;
+        r.linktype.at = Span{uint32_t(c.pos()), 2};
+        r.linktype.v = c.u16("header.linktype");
+        r.linktype.present = true;
+        r.length.at = Span{uint32_t(c.pos()), 4};
+        r.length.v = c.u32("header.length");
+        r.length.present = true;
+        const uint32_t rl = r.length.v;
+        if (rl < MBT_HDR_LEN)
+            c.fail(12, "header.length",
+                   "length " + std::to_string(rl) +
+                       " is shorter than the 16-byte header");
+        if (rl > len) {
+            res.consumed = len;
+            c.fail(12, "header.length",
+                   "length " + std::to_string(rl) + " but only " +
+                       std::to_string(len) + " bytes are present");
+        }
+        res.consumed = rl;
+        r.at = Span{0, rl};
+        if (r.major.v != MBT_VERSION_MAJOR)
+            c.fail(4, "header.major",
+                   "major version " + std::to_string(r.major.v) +
+                       " is not supported (this reader knows " +
+                       std::to_string(MBT_VERSION_MAJOR) + ")");
+        if (r.kind.v != MBT_KIND_TRACE && r.kind.v != MBT_KIND_META)
+            c.fail(6, "header.kind",
+                   "unknown record kind " + std::to_string(r.kind.v));
+        Cursor body = c.sub(rl - MBT_HDR_LEN, "record");
+        while (!body.done()) {
+            const size_t at = body.pos();
+            body.ctx.tlv = -1;
+            body.ctx.hop = -1;
+            const uint8_t type = body.u8("tlv.type");
+            body.ctx.tlv = type;
+            if (type == MBT_T_HOP && r.kind.v == MBT_KIND_TRACE)
+                body.ctx.hop = long(r.hops.size());
+            const size_t vlen = body.length("length");
+            Cursor v = body.sub(vlen, "value");
+            if (r.kind.v == MBT_KIND_META)
+                parse_meta_tlv(v, type, at, r);
+            else
+                parse_trace_tlv(v, type, at, r);
+            if (!v.done())
+                v.fail(v.pos(), "",
+                       std::to_string(v.left()) +
+                           " bytes left over after the TLV's fields");
+        }
+        if (r.kind.v == MBT_KIND_TRACE && !r.trace_id.present)
+            c.fail(MBT_HDR_LEN, "trace_id", "the record has no TRACE_ID");
+    } catch (const DecodeFail& f) {
+        res.error = f.err;
+    }
+    carry_forward(r);
+    return res;
+}
+
+DecodeResult decode_any(const uint8_t* data, size_t len)
+{
+    const std::optional<Format> f = sniff(data, len);
+    if (!f || *f == Format::V1)
+        return decode_record(data, len);
+    return decode_legacy(data, len, *f);
+}
+
+}  // namespace mbt

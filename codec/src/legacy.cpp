@@ -1,0 +1,248 @@
+// The prototype's layouts (SPEC 7), read-only.  Items are stored newest
+// first; hops come out in time order.  Strings are interned into the
+// record's tables so that legacy and v1 records look alike to readers.
+#include <algorithm>
+#include <cctype>
+
+#include "cursor.hpp"
+#include "mbuftrace/decode.hpp"
+
+namespace mbt {
+
+bool parse_legacy_text(std::string_view s, LegacyText& out)
+{
+    // file ":" line [":" [" "] func ["(" arg ")"]]
+    while (!s.empty() && s.back() == '\0')
+        s.remove_suffix(1);
+    for (size_t colon = s.find(':'); colon != std::string_view::npos;
+         colon = s.find(':', colon + 1)) {
+        size_t i = colon + 1;
+        uint64_t line = 0;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) &&
+               line <= UINT32_MAX)
+            line = line * 10 + unsigned(s[i++] - '0');
+        if (i == colon + 1 || line > UINT32_MAX || colon == 0)
+            continue;
+        if (i < s.size() && s[i] != ':')
+            continue;
+        out = LegacyText{};
+        out.file = s.substr(0, colon);
+        out.line = uint32_t(line);
+        if (i < s.size())
+            i++;
+        while (i < s.size() && s[i] == ' ')
+            i++;
+        std::string_view rest = s.substr(i);
+        const size_t paren = rest.find('(');
+        if (paren != std::string_view::npos && rest.back() == ')') {
+            out.func = rest.substr(0, paren);
+            out.arg = rest.substr(paren + 1, rest.size() - paren - 2);
+        } else
+            out.func = rest;
+        while (!out.func.empty() && out.func.back() == ' ')
+            out.func.remove_suffix(1);
+        return true;
+    }
+    return false;
+}
+
+namespace {
+
+uint32_t intern(std::vector<StrEntry>& tab, std::string_view s, Span at)
+{
+    for (size_t i = 0; i < tab.size(); i++)
+        if (tab[i].s == s)
+            return uint32_t(i);
+    tab.push_back(StrEntry{std::string(s), at});
+    return uint32_t(tab.size() - 1);
+}
+
+StrRef mkref(std::vector<StrEntry>& tab, std::string_view s, Span at)
+{
+    StrRef r;
+    r.idx = intern(tab, s, at);
+    r.at = at;
+    r.present = true;
+    return r;
+}
+
+struct Item {
+    Span at;     // whole item
+    Span data;   // its data
+    uint16_t type;
+};
+
+// Walks the items; throws on anything that does not fit, keeping the items
+// that did.
+void walk(Cursor& c, Format fmt, std::vector<Item>& items)
+{
+    const bool p3 = fmt == Format::LegacyPart3;
+    const uint16_t count = p3 ? c.u16("count") : c.u16le("count");
+    items.reserve(count);
+    for (unsigned i = 0; i < count; i++) {
+        c.ctx.area = "item";
+        c.ctx.entry = long(i);
+        Item it;
+        it.at.off = uint32_t(c.pos());
+        const uint16_t len = p3 ? c.u16("length") : c.u16le("length");
+        it.type = p3 ? c.u16("type") : uint16_t(MBT_LEGACY_ITEM_STRING);
+        it.data = Span{uint32_t(c.pos()), len};
+        c.bytes(len, "data");
+        it.at.len = uint32_t(c.pos() - it.at.off);
+        items.push_back(it);
+    }
+}
+
+// Guess a subsystem from a source path, so legacy hops get a [subsys] too.
+uint8_t subsys_from_path(std::string_view f, std::string_view func)
+{
+    struct Rule {
+        const char* needle;
+        uint8_t ss;
+    };
+    static const Rule rules[] = {
+        {"netpfil/pf/", MBT_SS_PF},      {"netpfil/ipfw/", MBT_SS_IPFW},
+        {"netgraph/", MBT_SS_NETGRAPH},  {"if_epair", MBT_SS_EPAIR},
+        {"if_bridge", MBT_SS_BRIDGE},    {"if_loop", MBT_SS_LOOP},
+        {"if_ethersubr", MBT_SS_ETHER},  {"ip6_", MBT_SS_IP6},
+        {"icmp6", MBT_SS_ICMP6},         {"ip_icmp", MBT_SS_ICMP},
+        {"udp", MBT_SS_UDP},             {"tcp", MBT_SS_TCP},
+        {"ip_", MBT_SS_IP},              {"uipc_socket", MBT_SS_SOCKET},
+        {"netisr", MBT_SS_NETISR},       {"pfil", MBT_SS_PFIL},
+        {"net/route", MBT_SS_ROUTE},     {"if_vlan", MBT_SS_VLAN},
+        {"if_lagg", MBT_SS_LAGG},        {"if_tuntap", MBT_SS_TUNTAP},
+        {"if_gif", MBT_SS_GIF},          {"if_gre", MBT_SS_GRE},
+        {"if_ether", MBT_SS_ARP},        {"nd6", MBT_SS_ND6},
+        {"uipc_mbuf", MBT_SS_MBUF},      {"net/bpf", MBT_SS_BPF},
+        {"net/if.c", MBT_SS_IF},
+    };
+    for (const Rule& r : rules)
+        if (f.find(r.needle) != std::string_view::npos)
+            return r.ss;
+    if (func.rfind("ether_", 0) == 0)
+        return MBT_SS_ETHER;
+    return MBT_SS_UNKNOWN;
+}
+
+bool printable(const uint8_t* p, size_t n)
+{
+    size_t i = 0;
+    while (n > 0 && p[n - 1] == 0)
+        n--;
+    for (; i < n; i++)
+        if (p[i] < 0x20 && p[i] != '\t')
+            return false;
+    return true;
+}
+
+}  // namespace
+
+std::optional<Format> sniff(const uint8_t* data, size_t len)
+{
+    if (len >= 4 && data[0] == MBT_MAGIC0 && data[1] == MBT_MAGIC1 &&
+        data[2] == MBT_MAGIC2 && data[3] == MBT_MAGIC3)
+        return Format::V1;
+    for (Format f : {Format::LegacyPart3, Format::LegacyPart1}) {
+        Cursor c(data, len);
+        try {
+            std::vector<Item> items;
+            walk(c, f, items);
+            if (items.empty())
+                continue;
+            bool ok = true;
+            for (const Item& it : items) {
+                if (it.type == MBT_LEGACY_ITEM_STRING)
+                    ok = ok && it.data.len > 0 &&
+                         printable(data + it.data.off, it.data.len);
+                else if (it.type != MBT_LEGACY_ITEM_ETHER)
+                    ok = false;
+            }
+            // Part 3 ends with its items; part 1 may carry Ethernet after.
+            if (ok && (f == Format::LegacyPart1 || c.done()))
+                return f;
+        } catch (const DecodeFail&) {
+        }
+    }
+    return std::nullopt;
+}
+
+DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
+{
+    DecodeResult res;
+    Record& r = res.rec;
+    r.format = fmt;
+    Cursor c(data, len);
+    std::vector<Item> items;
+    try {
+        walk(c, fmt, items);
+    } catch (const DecodeFail& f) {
+        res.error = f.err;
+    }
+    res.consumed = res.error ? len : c.pos();
+    r.at = Span{0, uint32_t(res.consumed)};
+    if (fmt == Format::LegacyPart1 && !res.error && c.pos() < len)
+        r.legacy_ether = Span{uint32_t(c.pos()), uint32_t(len - c.pos())};
+    if (fmt == Format::LegacyPart1 && r.legacy_ether.len)
+        r.linktype = Field<uint16_t>{1, r.legacy_ether, true};
+
+    // Stored newest first: the hop list is in time order.
+    std::reverse(items.begin(), items.end());
+    for (const Item& it : items) {
+        Hop h;
+        h.index = uint32_t(r.hops.size());
+        h.at = it.at;
+        h.kind = Field<uint8_t>{MBT_HK_POINT, it.at, false};
+        if (it.type == MBT_LEGACY_ITEM_ETHER) {
+            h.has_snap = true;
+            h.snap = it.data;
+            h.snap_linktype = Field<uint16_t>{1, it.at, true};
+            h.func = mkref(r.names, "", Span{it.at.off, 0});
+            h.file = mkref(r.files, "", Span{it.at.off, 0});
+            r.hops.push_back(std::move(h));
+            continue;
+        }
+        std::string_view s(reinterpret_cast<const char*>(data + it.data.off),
+                           it.data.len);
+        // C strings: whatever follows the first NUL is not text.
+        s = s.substr(0, s.find('\0'));
+        const Span sp{it.data.off, uint32_t(s.size())};
+        h.text = mkref(r.names, s, sp);
+        LegacyText t;
+        if (parse_legacy_text(s, t)) {
+            const uint32_t base = it.data.off;
+            const auto off = [&](std::string_view part) {
+                return uint32_t(base + (part.data() - s.data()));
+            };
+            h.file = mkref(r.files, t.file,
+                           Span{off(t.file), uint32_t(t.file.size())});
+            h.line = Field<uint32_t>{t.line,
+                                     Span{off(t.file) + uint32_t(t.file.size()) + 1,
+                                          0},
+                                     true};
+            h.func = mkref(r.names, t.func,
+                           Span{t.func.empty() ? base : off(t.func),
+                                uint32_t(t.func.size())});
+            if (!t.arg.empty())
+                h.arg = mkref(r.names, t.arg,
+                              Span{off(t.arg), uint32_t(t.arg.size())});
+            h.subsys = Field<uint8_t>{subsys_from_path(t.file, t.func), sp,
+                                      true};
+        } else {
+            h.file = mkref(r.files, "", Span{it.data.off, 0});
+            h.func = mkref(r.names, "", Span{it.data.off, 0});
+        }
+        r.hops.push_back(std::move(h));
+    }
+    // The line's digits: find them after "file:".
+    for (Hop& h : r.hops) {
+        if (!h.line.present)
+            continue;
+        uint32_t n = 0;
+        for (uint32_t v = h.line.v; v; v /= 10)
+            n++;
+        h.line.at.len = n ? n : 1;
+    }
+    return res;
+}
+
+}  // namespace mbt

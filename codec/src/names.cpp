@@ -1,0 +1,84 @@
+// Registry names (SPEC 6), generated from the X-macros of the wire header.
+#include "mbuftrace/decode.hpp"
+
+namespace mbt {
+
+namespace {
+
+struct Name {
+    uint8_t id;
+    const char* text;
+};
+
+#define MBT_NAME_(n, v, s) {v, s},
+const Name subsys_names[] = {MBT_SUBSYS_LIST(MBT_NAME_)};
+const Name action_names[] = {MBT_ACTION_LIST(MBT_NAME_)};
+#undef MBT_NAME_
+
+template <size_t N>
+const char* lookup(const Name (&tab)[N], uint8_t id)
+{
+    for (const Name& n : tab)
+        if (n.id == id)
+            return n.text;
+    return nullptr;
+}
+
+template <size_t N>
+std::optional<uint8_t> rlookup(const Name (&tab)[N], std::string_view s)
+{
+    for (const Name& n : tab)
+        if (s == n.text)
+            return n.id;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string subsys_name(uint8_t id)
+{
+    const char* s = lookup(subsys_names, id);
+    return s ? s : "subsys#" + std::to_string(id);
+}
+
+std::string action_name(uint8_t id)
+{
+    const char* s = lookup(action_names, id);
+    return s ? s : "action#" + std::to_string(id);
+}
+
+std::optional<uint8_t> subsys_by_name(std::string_view s)
+{
+    return rlookup(subsys_names, s);
+}
+
+std::optional<uint8_t> action_by_name(std::string_view s)
+{
+    return rlookup(action_names, s);
+}
+
+const char* dir_name(uint8_t dir)
+{
+    switch (dir) {
+    case MBT_DIR_IN:
+        return "in";
+    case MBT_DIR_OUT:
+        return "out";
+    default:
+        return "";
+    }
+}
+
+const char* kind_name(uint8_t kind)
+{
+    switch (kind) {
+    case MBT_HK_ENTER:
+        return "enter";
+    case MBT_HK_LEAVE:
+        return "leave";
+    default:
+        return "point";
+    }
+}
+
+}  // namespace mbt

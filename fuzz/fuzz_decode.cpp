@@ -1,0 +1,26 @@
+// Feeds arbitrary bytes to every decoder entry point and the consumers of a
+// decoded record; ASan/UBSan turn any bad read into a crash.
+#include <cstddef>
+#include <cstdint>
+
+#include "mbuftrace/analyze.hpp"
+#include "mbuftrace/decode.hpp"
+#include "mbuftrace/encode.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    const mbt::DecodeResult d = mbt::decode_any(data, size);
+    (void)mbt::to_text(d);
+    (void)mbt::path_summary(d.rec);
+    (void)mbt::analyze(d.rec);
+    if (d.ok() && d.rec.kind.v != MBT_KIND_META) {
+        // A record that decodes must re-encode and decode the same.
+        const auto b = mbt::encode(mbt::to_input(d.rec, data));
+        const mbt::DecodeResult e = mbt::decode_record(b.data(), b.size());
+        if (!e.ok() || e.rec.hops.size() != d.rec.hops.size())
+            __builtin_trap();
+    }
+    for (auto f : {mbt::Format::LegacyPart1, mbt::Format::LegacyPart3})
+        (void)mbt::to_text(mbt::decode_legacy(data, size, f));
+    return 0;
+}

@@ -1,0 +1,165 @@
+#include <catch2/catch.hpp>
+
+#include "examples.hpp"
+
+using namespace mbt;
+
+namespace {
+
+uint64_t read_varint(const std::vector<uint8_t>& b, Span s)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < s.len; i++)
+        v |= uint64_t(b[s.off + i] & 0x7f) << (7 * i);
+    return v;
+}
+
+void within(const Record& r, Span s)
+{
+    CHECK(s.off + s.len <= r.length.v);
+}
+
+}  // namespace
+
+TEST_CASE("every field's span points at the bytes it was decoded from")
+{
+    const std::vector<uint8_t> b = encode(examples::ping_two_vnets());
+    const DecodeResult d = decode_record(b.data(), b.size());
+    REQUIRE(d.ok());
+    const Record& r = d.rec;
+    REQUIRE(r.hops.size() == 20);
+    CHECK(read_varint(b, r.trace_id.at) == 0x1001);
+    CHECK(b[r.flags.at.off + 1] == MBT_RF_FREED);
+    for (const StrEntry& e : r.files) {
+        within(r, e.at);
+        // The entry ends in the NUL after the suffix.
+        CHECK(b[e.at.off + e.at.len - 1] == 0);
+    }
+    for (const Hop& h : r.hops) {
+        INFO("hop " << h.index);
+        within(r, h.at);
+        CHECK(b[h.at.off] == MBT_T_HOP);
+        CHECK(read_varint(b, h.line.at) == h.line.v);
+        CHECK(read_varint(b, h.time_ns.at) == h.time_ns.v);
+        CHECK(read_varint(b, h.func.at) == h.func.idx);
+        CHECK(b[h.subsys.at.off] == h.subsys.v);
+        // Every span lies inside its hop, except inherited values.
+        for (Span s : {h.line.at, h.func.at, h.file.at, h.time_ns.at}) {
+            CHECK(s.off >= h.at.off);
+            CHECK(s.off + s.len <= h.at.off + h.at.len);
+        }
+        if (h.ifname) {
+            CHECK(read_varint(b, h.ifindex.at) == h.ifindex.v);
+            CHECK(b[h.dir.at.off] == h.dir.v);
+        }
+    }
+    // hop 2 inherits vnet 1 from hop 1; its span is hop 1's attribute.
+    CHECK(r.hops[2].vnet.v == 1);
+    CHECK(r.hops[2].vnet_inherited);
+    CHECK(r.hops[2].vnet.at.off == r.hops[1].vnet.at.off);
+    CHECK(r.str(r.hops[7].func) == "pf_test");
+    CHECK(r.hops[8].rule.v == 3);
+    CHECK(action_name(r.hops[8].action.v) == "pass");
+    CHECK(path_summary(r) ==
+          "epair_transmit>epair_sintr>ether_input_internal>ether_demux>"
+          "netisr_dispatch_src>ip_input>pfil_mbuf_in>pf_test>pf_test_rule>"
+          "ip_input>icmp_input>icmp_reflect>icmp_send>ip_output>"
+          "pfil_mbuf_out>pf_test>ip_output>ether_output>epair_transmit");
+}
+
+TEST_CASE("every truncation of every vector fails cleanly and keeps a prefix")
+{
+    for (const auto& ex : examples::good()) {
+        INFO("vector " << ex.name);
+        for (size_t n = 0; n < ex.bytes.size(); n++) {
+            // A copy of exactly n bytes, so ASan sees any overread.
+            std::vector<uint8_t> cut(ex.bytes.begin(), ex.bytes.begin() + n);
+            const DecodeResult d = decode_record(cut.data(), cut.size());
+            REQUIRE(d.error);
+            CHECK(d.error->offset <= n);
+            CHECK(!d.error->message().empty());
+        }
+    }
+}
+
+TEST_CASE("a truncated record whose header length was fixed up keeps hops")
+{
+    std::vector<uint8_t> b = encode(examples::ping_two_vnets());
+    const DecodeResult full = decode_record(b.data(), b.size());
+    // Cut in the middle of hop 10 and make the header agree.
+    const Span h10 = full.rec.hops[10].at;
+    b.resize(h10.off + h10.len / 2);
+    const uint32_t n = uint32_t(b.size());
+    b[12] = uint8_t(n >> 24);
+    b[13] = uint8_t(n >> 16);
+    b[14] = uint8_t(n >> 8);
+    b[15] = uint8_t(n);
+    const DecodeResult d = decode_record(b.data(), b.size());
+    REQUIRE(d.error);
+    INFO(d.error->message());
+    CHECK(d.error->field.rfind("hop[10]", 0) == 0);
+    CHECK(d.rec.hops.size() >= 10);
+    CHECK(d.rec.str(d.rec.hops[9].func) == "pf_test");
+}
+
+TEST_CASE("flipping any byte never crashes and errors name a field")
+{
+    const std::vector<uint8_t> orig = encode(examples::ping_two_vnets());
+    for (size_t i = 0; i < orig.size(); i++) {
+        for (uint8_t x : {0x00, 0xff, 0x80, 0x7f}) {
+            std::vector<uint8_t> b = orig;
+            b[i] = x;
+            const DecodeResult d = decode_any(b.data(), b.size());
+            if (d.error)
+                CHECK(!d.error->field.empty());
+            (void)to_text(d);
+        }
+    }
+}
+
+TEST_CASE("the consumed length tells where the packet bytes start")
+{
+    std::vector<uint8_t> b = encode(examples::ping_two_vnets());
+    const size_t rl = b.size();
+    b.insert(b.end(), {1, 2, 3, 4});
+    const DecodeResult d = decode_any(b.data(), b.size());
+    REQUIRE(d.ok());
+    CHECK(d.consumed == rl);
+}
+
+TEST_CASE("encode rejects values the format cannot hold")
+{
+    RecordIn r;
+    r.hops.resize(1);
+    r.hops[0].depth = 64;
+    CHECK_THROWS_WITH(encode(r), Catch::Contains("hop[0].depth"));
+    r.hops[0].depth = 0;
+    r.hops[0].func = std::string("a\0b", 3);
+    CHECK_THROWS_WITH(encode(r), Catch::Contains("NUL"));
+}
+
+TEST_CASE("long strings and many hops widen TLV lengths correctly")
+{
+    RecordIn r;
+    r.trace_id = 1ull << 62;
+    for (int i = 0; i < 200; i++) {
+        HopIn h;
+        h.file = "sys/" + std::string(300, char('a' + i % 26)) + ".c";
+        h.func = "f" + std::to_string(i);
+        h.line = uint32_t(i * 1000);
+        h.time_ns = uint64_t(i) << 40;
+        h.vnet = uint32_t(i / 50);
+        h.msg = std::string(i, 'x');
+        r.hops.push_back(h);
+    }
+    const std::vector<uint8_t> b = encode(r);
+    const DecodeResult d = decode_record(b.data(), b.size());
+    REQUIRE(d.ok());
+    REQUIRE(d.rec.hops.size() == 200);
+    CHECK(d.rec.trace_id.v == 1ull << 62);
+    CHECK(d.rec.file_of(d.rec.hops[199]) == r.hops[199].file);
+    CHECK(d.rec.str(d.rec.hops[150].msg) == std::string(150, 'x'));
+    CHECK(d.rec.hops[199].time_ns.v == uint64_t(199) << 40);
+    CHECK(d.rec.hops[199].vnet.v == 3);
+    CHECK(encode(to_input(d.rec, b.data())) == b);
+}
