@@ -45,7 +45,12 @@ extern "C" {
 
 /* One hop as the encoder sees it; filled by the caller's callback. */
 struct mbt_hop_view {
-	const char	*hv_file;	/* source file, relative path */
+	/*
+	 * Source file relative to the top of the source tree, e.g.
+	 * "sys/net/if.c" (SPEC 4.3): the kernel strips __FILE__'s build
+	 * prefix ("/usr/src/") once per tracepoint, not per hop.
+	 */
+	const char	*hv_file;
 	const char	*hv_func;
 	uint64_t	 hv_time;	/* ns since the record's first hop */
 	uint32_t	 hv_line;
