@@ -3,6 +3,7 @@
 // type, which keeps what was decoded so far.
 #include "mbuftrace/decode.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cursor.hpp"
@@ -66,6 +67,7 @@ std::string hex8(unsigned v)
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, const char* area)
 {
     c.ctx.area = area;
+    out.reserve(c.left() / 6);
     while (!c.done()) {
         StrEntry e;
         const size_t start = c.pos();
@@ -417,6 +419,8 @@ DecodeResult decode_record(const uint8_t* data, size_t len)
             c.fail(6, "header.kind",
                    "unknown record kind " + std::to_string(r.kind.v));
         Cursor body = c.sub(rl - MBT_HDR_LEN, "record");
+        // A hop takes 8 bytes or more: one allocation instead of a few.
+        r.hops.reserve(std::min<size_t>(rl / 8, 1024));
         while (!body.done()) {
             const size_t at = body.pos();
             body.ctx.tlv = -1;

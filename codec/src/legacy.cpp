@@ -187,6 +187,9 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
 
     // Stored newest first: the hop list is in time order.
     std::reverse(items.begin(), items.end());
+    r.hops.reserve(items.size());
+    r.names.reserve(items.size() * 2);
+    r.files.reserve(items.size());
     for (const Item& it : items) {
         Hop h;
         h.index = uint32_t(r.hops.size());
