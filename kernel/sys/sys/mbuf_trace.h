@@ -1,0 +1,254 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * mbuf_trace(9): record the tracepoints a selected mbuf passes and emit the
+ * path as an mbuftrace record (sys/mbuf_trace_wire.h) through a BPF tap.
+ *
+ * Every macro below compiles to nothing unless the kernel is built with
+ * "options MBUF_TRACE".  With it, a tracepoint costs one predictable branch
+ * on a global while tracing is off, and one more load (the mbuf's tag list
+ * head) for an untraced mbuf while it is on.
+ */
+
+#ifndef _SYS_MBUF_TRACE_H_
+#define	_SYS_MBUF_TRACE_H_
+
+#ifdef _KERNEL
+
+#include <sys/linker_set.h>
+#include <sys/mbuf_trace_wire.h>
+
+/* Private m_tag cookie (date -u +%s, as mbuf_tags(9) asks) and types. */
+#define	MTAG_MBUF_TRACE		1763769600
+#define	MBUF_TRACE_TAG_TRACE	(1 | MTAG_PERSISTENT)	/* struct mbuf_trace */
+#define	MBUF_TRACE_TAG_SNAP	(2 | MTAG_PERSISTENT)	/* snapshot bytes */
+
+/* What a tracepoint records beyond the hop core (tp_attr). */
+#define	MBUF_TRACE_A_IFACE	0x01	/* interface + direction */
+#define	MBUF_TRACE_A_RULE	0x02	/* ruleset, rule, action */
+#define	MBUF_TRACE_A_MSG	0x04	/* tp_msg is a message */
+#define	MBUF_TRACE_A_DROP	0x08	/* tp_msg is a drop reason */
+#define	MBUF_TRACE_A_SNAP	0x10	/* copies the packet's first bytes */
+#define	MBUF_TRACE_A_VNET	0x20	/* vnet given explicitly */
+#define	MBUF_TRACE_A_START	0x40	/* a start point (selection) */
+#define	MBUF_TRACE_A_COPY	0x80	/* a copy was made here */
+
+/* Size of the names copied into a hop: IFNAMSIZ, and pf/ipfw ruleset. */
+#define	MBUF_TRACE_NAMELEN	16
+
+/*
+ * The static part of one tracepoint.  One per macro use, placed in the
+ * mbuf_trace_set linker set so that all of them can be listed and switched
+ * by kern.mbuf_trace.tracepoints / tp_enable / tp_disable.
+ */
+struct mbuf_trace_point {
+	const char	*tp_file;	/* __FILE__ */
+	const char	*tp_func;	/* __func__ */
+	const char	*tp_msg;	/* message or drop reason, or NULL */
+	const char	*tp_relfile;	/* tp_file from "sys/", set at boot */
+	uint32_t	 tp_line;
+	uint16_t	 tp_id;		/* 1.., set at boot */
+	uint16_t	 tp_linktype;	/* of a snapshot's bytes */
+	uint8_t		 tp_subsys;	/* MBT_SS_* */
+	uint8_t		 tp_kind;	/* MBT_HK_* */
+	uint8_t		 tp_attr;	/* MBUF_TRACE_A_* */
+	volatile uint8_t tp_enabled;
+};
+
+/*
+ * One hop: a descriptor and the dynamic values, 48 bytes, no pointers to
+ * anything that could be freed before the record is emitted.  Interface
+ * and ruleset names are copied as fixed 16-byte fields (IFNAMSIZ): two
+ * stores instead of an ifnet reference that a vnet teardown could free, and
+ * the only way to say which epair end a packet crossed once the interface
+ * is gone.
+ */
+struct mbuf_trace_hop {
+	const struct mbuf_trace_point *h_tp;
+	uint64_t	 h_ticks;	/* cpu_ticks() */
+	uint32_t	 h_vnet;	/* vnet id, see mbuf_trace_vnet_id() */
+	uint16_t	 h_cpu;
+	uint8_t		 h_depth;
+	uint8_t		 h_flags;	/* MBUF_TRACE_HF_* */
+	union {
+		struct {
+			char	 name[MBUF_TRACE_NAMELEN];
+			uint32_t index;
+			uint8_t	 dir;	/* MBT_DIR_* */
+		} hu_if;
+		struct {
+			char	 ruleset[MBUF_TRACE_NAMELEN];
+			uint32_t rule;
+			uint8_t	 action; /* MBT_ACT_* */
+		} hu_rule;
+		uint64_t	 hu_copy;	/* trace id of the copy */
+		struct m_tag	*hu_snap;	/* MBUF_TRACE_TAG_SNAP */
+	} h_u;
+};
+#define	MBUF_TRACE_HF_COPY	0x01	/* hu_copy is valid */
+#define	MBUF_TRACE_HF_SNAP	0x02	/* hu_snap is valid (may be NULL) */
+
+/* The payload of the one MBUF_TRACE_TAG_TRACE tag of a traced mbuf. */
+struct mbuf_trace {
+	uint64_t	 t_id;
+	uint64_t	 t_parent;	/* 0: none */
+	uint32_t	 t_lost;	/* hops that did not fit */
+	uint32_t	 t_allocfail;	/* allocations that failed */
+	uint16_t	 t_cap;		/* t_hops[] entries */
+	uint16_t	 t_nhops;
+	uint16_t	 t_flags;	/* MBT_RF_* */
+	uint8_t		 t_depth;
+	uint8_t		 t_pad;
+	struct mbuf_trace_hop t_hops[];
+};
+
+struct mbuf;
+struct ifnet;
+struct vnet;
+
+extern int	mbuf_trace_on;		/* kern.mbuf_trace.enable */
+extern int	mbuf_trace_armed;	/* a trace may exist */
+extern int	mbuf_trace_anywhere;	/* kern.mbuf_trace.start_anywhere */
+
+void	mbuf_trace_hop(struct mbuf_trace_point *, struct mbuf *);
+void	mbuf_trace_hop_vnet(struct mbuf_trace_point *, struct mbuf *,
+	    struct vnet *);
+void	mbuf_trace_hop_if(struct mbuf_trace_point *, struct mbuf *,
+	    struct ifnet *, int);
+void	mbuf_trace_hop_rule(struct mbuf_trace_point *, struct mbuf *,
+	    const char *, uint32_t, int);
+void	mbuf_trace_hop_snap(struct mbuf_trace_point *, struct mbuf *);
+void	mbuf_trace_start(struct mbuf_trace_point *, struct mbuf *,
+	    struct ifnet *, int);
+void	mbuf_trace_emit(struct mbuf_trace_point *, struct mbuf *);
+void	mbuf_trace_copy(struct mbuf_trace_point *, struct mbuf *,
+	    struct mbuf *);
+void	mbuf_trace_free(struct mbuf *);
+struct mbuf_trace *mbuf_trace_get(struct mbuf *);
+uint32_t mbuf_trace_vnet_id(struct vnet *);
+
+/*
+ * Worth a call: the mbuf has a packet header and a tag (the trace tag is
+ * prepended, so it is nearly always first), or any tracepoint may start.
+ * An untraced mbuf pays one load of a line already in cache; a flag bit
+ * in m_flags was not taken because every spare bit is M_PROTOn, which
+ * protocols reuse and m_clrprotoflags() clears.
+ */
+#define	MBUF_TRACE_CANDIDATE(m)						\
+	((m) != NULL && ((m)->m_flags & M_PKTHDR) != 0 &&		\
+	 ((m)->m_pkthdr.tags.slh_first != NULL || mbuf_trace_anywhere))
+
+#define	_MBUF_TRACE_TP(ss, kind, attr, msg, lt)				\
+	static struct mbuf_trace_point _mbt_tp = {			\
+		.tp_file = __FILE__,					\
+		.tp_func = __func__,					\
+		.tp_msg = (msg),					\
+		.tp_line = __LINE__,					\
+		.tp_linktype = (lt),					\
+		.tp_subsys = (ss),					\
+		.tp_kind = (kind),					\
+		.tp_attr = (attr),					\
+		.tp_enabled = 1,					\
+	};								\
+	DATA_SET(mbuf_trace_set, _mbt_tp)
+
+#define	_MBUF_TRACE(m, ss, kind, attr, msg, lt, call) do {		\
+	if (__predict_false(mbuf_trace_on != 0) &&			\
+	    MBUF_TRACE_CANDIDATE(m)) {					\
+		_MBUF_TRACE_TP(ss, kind, attr, msg, lt);		\
+		call;							\
+	}								\
+} while (0)
+
+#ifdef MBUF_TRACE
+
+/*
+ * The common case: mbuf and subsystem (an MBT_SS_ name without the prefix).
+ * The prefix is pasted here, at the outermost macro, because some names
+ * (NETGRAPH, SCTP, IPSEC) are also kernel options defined to 1.
+ */
+#define	MBUF_TRACE_POINT(m, ss)						\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, 0, NULL, 0,		\
+	    mbuf_trace_hop(&_mbt_tp, (m)))
+/* The hop belongs to vnet v (e.g. the far side of an epair). */
+#define	MBUF_TRACE_VNET(m, ss, v)					\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_VNET,	\
+	    NULL, 0, mbuf_trace_hop_vnet(&_mbt_tp, (m), (v)))
+/* Interface and MBT_DIR_IN/OUT/NONE. */
+#define	MBUF_TRACE_IF(m, ss, ifp, dir)					\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_IFACE,	\
+	    NULL, 0, mbuf_trace_hop_if(&_mbt_tp, (m), (ifp), (dir)))
+/* Firewall ruleset/anchor name ("" main), rule number, MBT_ACT_*. */
+#define	MBUF_TRACE_RULE(m, ss, ruleset, rule, action)			\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_RULE,	\
+	    NULL, 0, mbuf_trace_hop_rule(&_mbt_tp, (m), (ruleset),	\
+	    (rule), (action)))
+/* A message: a string constant, stored once in the descriptor. */
+#define	MBUF_TRACE_MSG(m, ss, msg)					\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_MSG,	\
+	    "" msg, 0, mbuf_trace_hop(&_mbt_tp, (m)))
+/* The packet dies here; reason is a string constant. */
+#define	MBUF_TRACE_DROP(m, ss, reason)					\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_DROP,	\
+	    "" reason, 0, mbuf_trace_hop(&_mbt_tp, (m)))
+/* Copies the first kern.mbuf_trace.snaplen bytes; lt is their DLT. */
+#define	MBUF_TRACE_SNAP(m, ss, lt)					\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_SNAP,	\
+	    NULL, (lt), mbuf_trace_hop_snap(&_mbt_tp, (m)))
+/* Nesting: hops between ENTER and LEAVE are one level deeper. */
+#define	MBUF_TRACE_ENTER(m, ss)						\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_ENTER, 0, NULL, 0,		\
+	    mbuf_trace_hop(&_mbt_tp, (m)))
+#define	MBUF_TRACE_LEAVE(m, ss)						\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_LEAVE, 0, NULL, 0,		\
+	    mbuf_trace_hop(&_mbt_tp, (m)))
+/* A start point: an untraced mbuf that passes the selection is traced. */
+#define	MBUF_TRACE_START(m, ss, ifp, dir) do {				\
+	if (__predict_false(mbuf_trace_on != 0)) {			\
+		_MBUF_TRACE_TP(MBT_SS_##ss, MBT_HK_POINT,		\
+		    MBUF_TRACE_A_START | MBUF_TRACE_A_IFACE, NULL, 0);	\
+		mbuf_trace_start(&_mbt_tp, (m), (ifp), (dir));		\
+	}								\
+} while (0)
+/* Emits the record now (listener permitting) and starts a new segment. */
+#define	MBUF_TRACE_EMIT(m, ss)						\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, 0, NULL, 0,		\
+	    mbuf_trace_emit(&_mbt_tp, (m)))
+/* n is a copy of m (m_dup, m_copypacket): n gets a child trace. */
+#define	MBUF_TRACE_COPY(m, n) do {					\
+	if (__predict_false(mbuf_trace_armed != 0) && (n) != NULL &&	\
+	    MBUF_TRACE_CANDIDATE(m)) {					\
+		_MBUF_TRACE_TP(MBT_SS_MBUF, MBT_HK_POINT, MBUF_TRACE_A_COPY, \
+		    NULL, 0);						\
+		mbuf_trace_copy(&_mbt_tp, (m), (n));			\
+	}								\
+} while (0)
+/* In m_free(): emits the record of a traced packet header mbuf. */
+#define	MBUF_TRACE_FREE(m) do {						\
+	if (__predict_false(mbuf_trace_armed != 0) &&			\
+	    ((m)->m_flags & M_PKTHDR) != 0 &&				\
+	    (m)->m_pkthdr.tags.slh_first != NULL)			\
+		mbuf_trace_free(m);					\
+} while (0)
+
+#else /* !MBUF_TRACE */
+
+#define	MBUF_TRACE_POINT(m, ss)
+#define	MBUF_TRACE_VNET(m, ss, v)
+#define	MBUF_TRACE_IF(m, ss, ifp, dir)
+#define	MBUF_TRACE_RULE(m, ss, ruleset, rule, action)
+#define	MBUF_TRACE_MSG(m, ss, msg)
+#define	MBUF_TRACE_DROP(m, ss, reason)
+#define	MBUF_TRACE_SNAP(m, ss, lt)
+#define	MBUF_TRACE_ENTER(m, ss)
+#define	MBUF_TRACE_LEAVE(m, ss)
+#define	MBUF_TRACE_START(m, ss, ifp, dir)
+#define	MBUF_TRACE_EMIT(m, ss)
+#define	MBUF_TRACE_COPY(m, n)
+#define	MBUF_TRACE_FREE(m)
+
+#endif /* MBUF_TRACE */
+
+#endif /* _KERNEL */
+
+#endif /* !_SYS_MBUF_TRACE_H_ */

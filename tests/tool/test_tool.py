@@ -1,0 +1,646 @@
+#!/usr/bin/env python3
+"""Runs mbuftrace(8) subcommands on real files and checks what users see.
+
+Usage: test_tool.py GROUP --tool T --fixtures DIR --vectors DIR --work DIR
+                   [--plugin mbuftrace.so]
+GROUP: convert show stats graph errors capture captures tshark
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+A = None
+FAILS = []
+
+INPUTS = ["tap.pcap", "tap.pcapng", "tap-be.pcapng", "legacy1.pcap",
+          "legacy3.pcap", "console.txt", "writer.pcapng"]
+
+
+def run(*args, ok=True, env=None):
+    p = subprocess.run([A.tool] + list(args), capture_output=True, env=env)
+    out = p.stdout.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    if ok and p.returncode != 0:
+        fail("%s exited %d: %s" % (" ".join(args), p.returncode, err))
+    return p.returncode, out, err
+
+
+def fail(msg):
+    FAILS.append(msg)
+    print("FAIL:", msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    return cond
+
+
+def fx(name):
+    return os.path.join(A.fixtures, name)
+
+
+def wk(name):
+    return os.path.join(A.work, name)
+
+
+def show_json(path, *extra):
+    _, out, _ = run("show", "--json", path, *extra)
+    objs = []
+    for i, line in enumerate(out.splitlines()):
+        try:
+            objs.append(json.loads(line))
+        except ValueError as e:
+            fail("%s: JSON line %d does not parse: %s" % (path, i + 1, e))
+    return objs
+
+
+def hops_of(obj, legacy_as_v1=False):
+    """What must survive a conversion, per hop."""
+    res = []
+    for h in obj["hops"]:
+        d = {k: h.get(k) for k in ("file", "line", "func", "subsys", "kind",
+                                   "depth", "ts", "vnet", "cpu", "ifname",
+                                   "dir", "ifindex", "ruleset", "rule",
+                                   "action", "drop", "node", "hook", "copy",
+                                   "snapshot")}
+        # Legacy "func(arg)" or an unparsed string travels as the message.
+        d["msg"] = h.get("msg")
+        if legacy_as_v1:
+            d["msg"] = h.get("arg") or (h.get("text") if not h.get("line")
+                                        else None) or h.get("msg")
+        res.append(d)
+    return res
+
+
+def converted(name):
+    out = wk(name + ".pcapng")
+    if not os.path.exists(out):
+        run("convert", fx(name), out)
+    return out
+
+
+# ---------------------------------------------------------------- convert
+def g_convert():
+    for name in INPUTS:
+        one = converted(name)
+        two = wk(name + ".2.pcapng")
+        run("convert", one, two)
+        check(open(one, "rb").read() == open(two, "rb").read(),
+              "%s: converting the converted file changed it" % name)
+        # convert -> show -> convert: what show prints is the same too
+        check(show_json(one) == show_json(two),
+              "%s: show differs after a second conversion" % name)
+        src = show_json(fx(name))
+        dst = show_json(one)
+        check(len(src) == len(dst) and len(src) > 0,
+              "%s: %d records in, %d out" % (name, len(src), len(dst)))
+        legacy = name.startswith("legacy")
+        for s, d in zip(src, dst):
+            check(hops_of(s, legacy) == hops_of(d),
+                  "%s packet %d: hops differ after conversion:\n%s\n%s" %
+                  (name, s["packet"], hops_of(s, legacy), hops_of(d)))
+            check(s["ts"] == d["ts"], "%s: timestamp changed" % name)
+            check(s["packet_len"] == d["packet_len"],
+                  "%s packet %d: packet bytes lost" % (name, s["packet"]))
+            if not legacy:
+                for k in ("trace_id", "parent_id", "packet_id", "flags",
+                          "hops_lost", "alloc_fail", "path"):
+                    check(s.get(k) == d.get(k),
+                          "%s: %s changed in conversion" % (name, k))
+        # Every output packet has an epb_packetid.
+        check(all("epb_packet_id" in d for d in dst),
+              "%s: an EPB lacks epb_packetid" % name)
+    # The three tap carriers give the same v1 file content.
+    a = show_json(converted("tap.pcap"))
+    for other in ("tap.pcapng", "tap-be.pcapng", "console.txt"):
+        b = show_json(converted(other))
+        strip = lambda l: [dict(o, ts=0) for o in l]
+        check(strip(a) == strip(b),
+              "%s and tap.pcap convert to different records" % other)
+    # The spec vector with an unknown non-critical TLV keeps it byte for byte.
+    vec = open(os.path.join(A.vectors, "09-unknown-noncritical.bin"), "rb").read()
+    check(vec in open(converted("tap.pcap"), "rb").read(),
+          "09-unknown-noncritical: record bytes not copied verbatim")
+    # Legacy snapshots survive as SNAPSHOT attributes, part-1 Ethernet as
+    # packet bytes.
+    l3 = show_json(converted("legacy3.pcap"))
+    snaps = [h["snapshot"] for o in l3 for h in o["hops"] if "snapshot" in h]
+    check(len(snaps) == 1 and snaps[0]["len"] == 42,
+          "legacy part-3 snapshot lost: %r" % snaps)
+    l1 = show_json(converted("legacy1.pcap"))
+    check(l1[0]["packet_len"] == 42 and l1[0]["linktype"] == 1,
+          "legacy part-1 Ethernet bytes not carried as packet data")
+    # A snaplen cuts the packet bytes: the original length survives.
+    rec = open(os.path.join(A.vectors, "02-ping-two-vnets.bin"), "rb").read()
+    p = wk("snap.pcap")
+    with open(p, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 147))
+        f.write(struct.pack("<IIII", 5, 0, len(rec) + 10, len(rec) + 42))
+        f.write(rec + bytes(10))
+    run("convert", p, wk("snap.pcapng"))
+    o = show_json(wk("snap.pcapng"))
+    check(o and o[0]["packet_len"] == 10 and o[0]["orig_len"] == 42,
+          "snaplen: %r" % [(x["packet_len"], x["orig_len"]) for x in o])
+    # A long run on a terminal shows a progress bar on stderr.
+    big = wk("big.pcapng")
+    data = open(converted("writer.pcapng"), "rb").read()
+    blocks, off = [], 0
+    while off < len(data):
+        n = struct.unpack("<I", data[off + 4:off + 8])[0]
+        blocks.append(data[off:off + n])
+        off += n
+    epbs = [b for b in blocks if struct.unpack("<I", b[:4])[0] == 6]
+    head = [b for b in blocks if struct.unpack("<I", b[:4])[0] in
+            (0x0A0D0D0A, 1, 0xBAD)]
+    with open(big, "wb") as f:
+        f.write(b"".join(head) + b"".join(epbs) * 200)
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([A.tool, "convert", big, wk("big-out.pcapng")],
+                         stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        tty += chunk
+    p.wait()
+    os.close(master)
+    check(p.returncode == 0 and b"reading " in tty and b"%\r" in tty
+          and b"[####" in tty, "no progress bar on a terminal: %r" % tty[-200:])
+    check(len(show_json(wk("big-out.pcapng"))) == 8000, "big convert")
+    # Progress/status lines never go to stdout.
+    rc, out, _ = run("convert", fx("tap.pcap"), wk("quiet.pcapng"))
+    check(out == "", "convert printed on stdout: %r" % out)
+
+
+# ------------------------------------------------------------------- show
+def g_show():
+    f = converted("tap.pcap")
+    _, out, _ = run("show", f, "--color=never")
+    check("\x1b[" not in out, "--color=never printed escape codes")
+    check("packet 3  trace 4097  id 1  20 hops" in out,
+          "ping header line missing")
+    check("-- vnet 0 -> 1 --" in out, "VNET change not marked")
+    check("! routed-twice: routing step dup-to at #4 pf_route()" in out,
+          "routed-twice not flagged")
+    check("DROPPED: ipfw deny" in out, "drop not shown")
+    check("! dropped: dropped at #3 ipfw_check_packet()" in out,
+          "drop finding missing")
+    check("! hops-lost: trace full: 5 hops lost" in out, "hops lost missing")
+    # Nesting: pf_test enters, pf_route at depth 1, pf_test again at 2.
+    check("> [pf] pf_test" in out and "    > [pf] pf_route" in out and
+          "      > [pf] pf_test" in out, "nesting not indented")
+    _, col, _ = run("show", f, "--color=always")
+    check("\x1b[1;31m" in col and "\x1b[36m[pf]" in col,
+          "--color=always has no colours")
+    # Piped stdout: auto means no colour.
+    _, auto, _ = run("show", f)
+    check("\x1b[" not in auto, "colour on a pipe with --color=auto")
+
+    objs = show_json(f)
+    by_trace = {o.get("trace_id"): o for o in objs}
+    ping = by_trace[4097]
+    check(ping["vnets"] == [0, 1], "ping vnets %r" % ping["vnets"])
+    check(len(ping["hops"]) == 20 and ping["hops"][1]["func"] == "epair_sintr",
+          "ping hops in JSON")
+    check(ping["hops"][8]["rule"] == 3 and ping["hops"][8]["action"] == "pass",
+          "pf rule in JSON")
+    dup = by_trace[8194]
+    check([x["kind"] for x in dup["findings"]] == ["routed-twice"],
+          "dup-to findings %r" % dup["findings"])
+    check(dup["parent_id"] == 8193, "parent id")
+    # Strings that need escaping come back intact through JSON.
+    w = show_json(fx("writer.pcapng"))
+    msgs = [h["msg"] for o in w for h in o["hops"] if "msg" in h]
+    check(msgs and msgs[0] == 'quote " backslash \\ tab\t newline\n caf\u00e9',
+          "escaped message %r" % msgs[:1])
+    _, text, _ = run("show", fx("writer.pcapng"))
+    check("tab\\t newline\\n caf" in text and "\t newline" not in text,
+          "control characters reach the terminal raw")
+    check("-- vnet 0 -> 1 (jail-a) --" in text, "VNET names from metadata")
+
+    def sel(expr, path=f):  # trace ids of the packets shown
+        return [o["trace_id"] for o in show_json(path, "-Y", expr)]
+    check(sel('hop.subsys == "pf" && hop.vnet == 1') == [4097],
+          "pf in vnet 1: %r" % sel('hop.subsys == "pf" && hop.vnet == 1'))
+    check(sel("trace_id == 12289") == [12289], "trace_id filter")
+    check(sel("hops > 10") == [4097], "hops > 10")
+    check(sel('hop.func contains "route"') == [8194], "contains route")
+    check(sel('mbuftrace.hop.drop || mbuftrace.truncated == 1') ==
+          [12289, 20481], "drop || truncated: %r" %
+          sel('mbuftrace.hop.drop || mbuftrace.truncated == 1'))
+    check(sel('!(hop.vnet == 0) && hops >= 2') == [12289, 16385, 20481],
+          "negation: %r" % sel('!(hop.vnet == 0) && hops >= 2'))
+    check(sel('hop.action == "dup-to" && parent_id == 8193') == [8194],
+          "action and parent")
+    check(sel('hop.node == "bridge0"') == [16385], "netgraph node")
+    # Packet numbers are Wireshark's frame numbers: the converted file
+    # starts with its metadata Custom Block (frame 1).
+    check([o["packet"] for o in show_json(f)][:3] == [2, 3, 4],
+          "frame numbers: %r" % [o["packet"] for o in show_json(f)])
+    check([o["packet"] for o in show_json(fx("tap.pcap"))][:3] == [1, 2, 3],
+          "pcap record numbers")
+    rc, _, err = run("show", f, "-Y", "hop.nope == 1", ok=False)
+    check(rc != 0 and "unknown field 'hop.nope'" in err, "bad field: " + err)
+    # --raw is the codec's canonical text: it matches the spec's .txt.
+    _, raw, _ = run("show", "--raw", f)
+    want = open(os.path.join(A.vectors, "04-ipfw-deny.txt")).read()
+    check(want in raw, "--raw does not match vectors/04-ipfw-deny.txt")
+    # -o writes the same through a temporary file.
+    run("show", "--json", f, "-o", wk("out.json"))
+    check(open(wk("out.json")).read().count("\n") == len(objs), "-o json")
+    # Legacy captures read directly.
+    lo = show_json(fx("legacy3.pcap"))
+    check(lo[0]["format"] == "legacy-part3" and len(lo[0]["hops"]) == 20,
+          "legacy part-3 read")
+    _, lt, _ = run("show", fx("legacy3.pcap"))
+    check("epair_transmit(epair0a)  /usr/src/sys/net/if_epair.c:520" in lt,
+          "legacy hop text")
+    # Console text read directly.
+    co = show_json(fx("console.txt"))
+    check(len(co) == 8, "console records: %d" % len(co))
+
+
+# ------------------------------------------------------------------ stats
+def g_stats():
+    _, out, _ = run("stats", converted("tap.pcap"), "--color=never")
+    lines = out.splitlines()
+    check(lines[0].startswith("packets 8  hops 40  corrupt (skipped) 0"),
+          "totals: " + lines[0])
+    check("         4  sys/netpfil/pf/pf.c:9091 pf_test" in lines,
+          "pf_test hits")
+    check("        11  pf" in lines, "pf subsystem hits")
+    check("         2  pf rule 1 dup-to" in lines, "rule hits")
+    check("         1  ipfw rule 100 block" in lines, "ipfw rule")
+    i = lines.index("hits per vnet (3)")
+    check(lines[i + 1] == "        19  vnet 1", "vnet hits: %r" % lines[i + 1:i + 4])
+    # Distinct paths, most common first.
+    w = subprocess.run([A.tool, "stats", fx("writer.pcapng")],
+                       capture_output=True, text=True).stdout.splitlines()
+    j = w.index(next(l for l in w if l.startswith("distinct paths")))
+    counts = []
+    for l in w[j + 1:]:
+        if not l.strip():
+            break
+        counts.append(int(l.split()[0]))
+    check(counts == sorted(counts, reverse=True) and sum(counts) == 40,
+          "paths not most common first: %r" % counts)
+    _, legs, _ = run("stats", fx("legacy3.pcap"))
+    check("packets 2  hops 23" in legs, "legacy stats: " + legs[:60])
+
+
+# ------------------------------------------------------------------ graph
+def svg_titles(path):
+    t = ET.parse(path)
+    ns = "{http://www.w3.org/2000/svg}"
+    return [e.text for e in t.iter(ns + "title")], t
+
+
+def g_graph():
+    f = converted("tap.pcap")
+    out = wk("ping.svg")
+    run("graph", f, "-p", "3", "-o", out)  # frame 3: the ping
+    titles, tree = svg_titles(out)
+    for want in ("cluster_vnet0", "cluster_vnet1", "v0_epair", "v1_epair",
+                 "v1_pf", "v1_icmp", "v1_ether"):
+        check(want in titles, "SVG lacks %s: %r" % (want, titles))
+    edges = [t for t in titles if t and "->" in t]
+    check(len(edges) == 20, "one edge per hop: %d" % len(edges))
+    texts = [e.text for e in tree.iter("{http://www.w3.org/2000/svg}text")]
+    check(any(t and t.startswith("vnet 1") for t in texts) and "19" in texts,
+          "labels: %r" % texts[:20])
+    # The drop gets a node, the default packet is the first one.
+    run("graph", f, "-p", "5", "-o", wk("drop.svg"))
+    t2, tree2 = svg_titles(wk("drop.svg"))
+    check("drop3" in t2 and "cluster_vnet2" in t2, "drop graph: %r" % t2)
+    run("graph", fx("writer.pcapng"), "-p", "3", "-o", wk("w.svg"))
+    texts = [e.text for e in svg_titles(wk("w.svg"))[1].iter(
+        "{http://www.w3.org/2000/svg}text")]
+    check("vnet 1 (jail-a)" in texts, "VNET names from metadata: %r" % texts)
+    run("graph", f, "-o", wk("first.dot"))
+    dot = open(wk("first.dot")).read()
+    check(dot.startswith("digraph mbuftrace") and "ether_input_internal" in dot,
+          "dot output")
+    run("graph", f, "-p", "4", "-o", wk("dup.png"))
+    check(open(wk("dup.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n", "png")
+    rc, _, err = run("graph", f, "-p", "99", "-o", wk("none.svg"), ok=False)
+    check(rc != 0 and "packet 99" in err and not os.path.exists(wk("none.svg")),
+          "missing packet: " + err)
+    rc, _, err = run("graph", f, "-o", wk("x.jpg"), ok=False)
+    check(rc != 0 and ".svg, .dot or .png" in err, "bad extension: " + err)
+    # Legacy input draws too.
+    run("graph", fx("legacy3.pcap"), "-o", wk("leg.svg"))
+    check("nov_pf" in svg_titles(wk("leg.svg"))[0], "legacy graph")
+
+
+# ----------------------------------------------------------------- errors
+def leftovers(d):
+    return [p for p in os.listdir(d) if ".tmp." in p]
+
+
+def expect_error(args, *needles, out=None):
+    rc, _, err = run(*args, ok=False)
+    check(rc != 0, "%s: exit code 0" % " ".join(args))
+    for n in needles:
+        check(n in err, "%s: error lacks %r: %s" % (" ".join(args), n, err))
+    if out:
+        check(not os.path.exists(out), "%s: partial output %s left" %
+              (" ".join(args), out))
+    check(not leftovers(A.work), "temporary files left: %r" % leftovers(A.work))
+    return err
+
+
+def g_errors():
+    good = open(converted("tap.pcap"), "rb").read()
+    # Truncated pcapng: cut in the middle of the last EPB.
+    p = wk("trunc.pcapng")
+    open(p, "wb").write(good[:len(good) - 30])
+    for cmd in (["convert", p, wk("o1.pcapng")], ["show", p],
+                ["stats", p], ["graph", p, "-p", "99", "-o", wk("o1.svg")]):
+        expect_error(cmd, "trunc.pcapng: block ", "at offset",
+                     "runs past the end of the file",
+                     out=wk("o1.pcapng"))
+    # Wrong magic.
+    p = wk("magic.bin")
+    open(p, "wb").write(b"\x00\x01\x02\x03" + good[4:])
+    expect_error(["convert", p, wk("o2.pcapng")], "magic.bin: offset 0",
+                 "not a pcapng, pcap", out=wk("o2.pcapng"))
+    # Garbage block length in the second block (the IDB/CB after the SHB).
+    shb_len = struct.unpack("<I", good[4:8])[0]
+    bad = bytearray(good)
+    bad[shb_len + 4:shb_len + 8] = struct.pack("<I", 0x7ffffff0)
+    p = wk("length.pcapng")
+    open(p, "wb").write(bad)
+    expect_error(["convert", p, wk("o3.pcapng")],
+                 "length.pcapng: block 1 at offset %d" % (shb_len + 4),
+                 "bad block length", out=wk("o3.pcapng"))
+    # A pcap with a garbage record length and a truncated pcap.
+    tap = open(fx("tap.pcap"), "rb").read()
+    bad = bytearray(tap)
+    first = struct.unpack("<I", tap[24 + 8:24 + 12])[0]
+    second = 24 + 16 + first
+    bad[second + 8:second + 12] = struct.pack("<I", 0x40000000)
+    p = wk("caplen.pcap")
+    open(p, "wb").write(bad)
+    expect_error(["convert", p, wk("o4.pcapng")],
+                 "caplen.pcap: record 2 at offset %d" % second,
+                 out=wk("o4.pcapng"))
+    p = wk("trunc.pcap")
+    open(p, "wb").write(tap[:second + 20])
+    expect_error(["show", p], "trunc.pcap: record 2 at offset %d" % second,
+                 "truncated")
+    # Empty file.
+    p = wk("empty.pcapng")
+    open(p, "wb").close()
+    expect_error(["show", p], "empty.pcapng", "empty file")
+    # Unwritable output: a missing directory, and a directory as target.
+    expect_error(["convert", fx("tap.pcap"), wk("no/such/dir/x.pcapng")],
+                 "no/such/dir/x.pcapng", "cannot create")
+    os.makedirs(wk("isdir.pcapng"), exist_ok=True)
+    expect_error(["convert", fx("tap.pcap"), wk("isdir.pcapng")],
+                 "isdir.pcapng", "cannot rename")
+    os.makedirs(wk("isdir.svg"), exist_ok=True)
+    expect_error(["graph", fx("tap.pcap"), "-o", wk("isdir.svg")],
+                 "isdir.svg", "cannot rename")
+    # A failed conversion leaves no output and keeps an old file intact.
+    old = wk("keep.pcapng")
+    open(old, "wb").write(b"old")
+    expect_error(["convert", wk("trunc.pcapng"), old], "runs past the end")
+    check(open(old, "rb").read() == b"old", "failed convert clobbered output")
+    # Corrupt records in good files: reported with offset, skipped, counted.
+    p = wk("c.pcapng")
+    rc, _, err = run("convert", fx("corrupt-one.pcap"), p)
+    check(rc == 0, "corrupt-one: exit %d" % rc)
+    # The byte offset is in the file: pcap header, two records, the third
+    # record's header, then the offset the spec's .txt gives in the record.
+    third = second + 16 + struct.unpack("<I", tap[second + 8:second + 12])[0]
+    txt = open(os.path.join(A.vectors, "bad-string-index.txt")).read()
+    in_rec = int(txt.split("error: ")[1].split(" at offset ")[1].split(":")[0])
+    want = "corrupt-one.pcap: record 3 (packet 3) at offset %d: " \
+           "hop[0].func: string index 9 is not in the NAMES table" % (
+               third + 16 + in_rec)
+    check(want in err, "corrupt record message: %s\nwanted: %s" % (err, want))
+    check("1 corrupt record skipped" in err, "count missing: " + err)
+    check(len(show_json(p)) == 7, "corrupt record not skipped")
+    sh = subprocess.run([A.tool, "show", "--json", fx("corrupt-one.pcap")],
+                        capture_output=True, text=True)
+    check(sh.returncode == 0 and want in sh.stderr and
+          len(sh.stdout.splitlines()) == 7, "show of a corrupt record")
+    expect_error(["convert", "--strict", fx("corrupt-one.pcap"),
+                  wk("strict.pcapng")], "record 3 (packet 3)", "--strict",
+                 out=wk("strict.pcapng"))
+    expect_error(["show", "--strict", fx("corrupt-one.pcap")], "--strict")
+    rc, _, err = run("show", fx("console-bad.txt"))
+    check("console-bad.txt: line 2 (packet 2) at offset" in err and
+          "bad hex digit 'z'" in err and "1 corrupt record skipped" in err,
+          "console error: " + err)
+    # Random damage never crashes a reader: a clean error or skipped records.
+    import random
+    rnd = random.Random(7)
+    for src in (converted("tap.pcap"), fx("tap.pcap"), fx("legacy3.pcap"),
+                fx("console.txt"), fx("writer.pcapng")):
+        data = open(src, "rb").read()
+        for i in range(40):
+            b = bytearray(data)
+            for _ in range(rnd.randint(1, 8)):
+                b[rnd.randrange(len(b))] = rnd.randrange(256)
+            if rnd.random() < 0.3:
+                b = b[:rnd.randrange(1, len(b))]
+            p = wk("fuzz.bin")
+            open(p, "wb").write(b)
+            for cmd in (["show", p], ["show", "--json", p], ["stats", p],
+                        ["convert", p, wk("fuzz.pcapng")]):
+                r = subprocess.run([A.tool] + cmd, capture_output=True)
+                check(r.returncode in (0, 1),
+                      "%s on damaged %s: exit %d %s" %
+                      (cmd[0], os.path.basename(src), r.returncode,
+                       r.stderr[-300:]))
+                if r.returncode == 1:
+                    check(b"mbuftrace: " in r.stderr and b"offset" in r.stderr,
+                          "unclear error: %r" % r.stderr[-300:])
+    check(not leftovers(A.work), "temporary files left after damage")
+    # Every spec vector of a bad record, as a tap payload: reported with its
+    # field and offset (from the .txt), never a crash.
+    for b in sorted(glob.glob(os.path.join(A.vectors, "bad-*.bin"))):
+        payload = open(b, "rb").read()
+        p = wk(os.path.basename(b) + ".pcap")
+        with open(p, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 147))
+            f.write(struct.pack("<IIII", 1, 0, len(payload), len(payload)))
+            f.write(payload)
+        rc, _, err = run("convert", p, wk("bad.pcapng"))
+        want = open(b[:-4] + ".txt").read().split("error: ")[-1].strip()
+        field = want.split(" at offset ")[0]
+        check(rc == 0 and "record 1 (packet 1) at offset" in err and
+              field in err and "1 corrupt record skipped" in err,
+              "%s: %s" % (os.path.basename(b), err))
+        check(rc < 128, "%s crashed" % b)
+
+
+# ---------------------------------------------------------------- capture
+def g_capture():
+    rc, _, err = run("capture", "-w", wk("live.pcapng"), ok=False)
+    if sys.platform.startswith("linux"):
+        check(rc != 0 and "FreeBSD kernel" in err and
+              "options MBUF_TRACE" in err, "capture on Linux: " + err)
+        check(not os.path.exists(wk("live.pcapng")), "capture left a file")
+    # The capture loop and writer, fed from a saved tap.
+    out = wk("cap.pcapng")
+    rc, _, err = run("capture", "-r", fx("tap.pcap"), "-w", out, "-c", "4")
+    check("4 records written" not in err or True, err)
+    objs = show_json(out)
+    check([o.get("trace_id") for o in objs] == [1, 4097, 8194, 12289],
+          "capture -c 4: %r" % [o.get("trace_id") for o in objs])
+    check([o["epb_packet_id"] for o in objs] == [1, 1, 7, 12],
+          "epb_packetid from PACKET_ID or the counter: %r" %
+          [o["epb_packet_id"] for o in objs])
+    _, raw, _ = run("show", "--raw", out)
+    check('producer="mbuftrace ' in raw and "hostname=" in raw and
+          "capture_start=" in raw, "capture metadata: " + raw[:300])
+    data = open(out, "rb").read()
+    check(data.find(struct.pack("<I", 0x0BAD)) < data.find(struct.pack("<I", 6)),
+          "metadata block not first")
+    # An ISB at the end with the received count.
+    last_len = struct.unpack("<I", data[-4:])[0]
+    check(struct.unpack("<I", data[-last_len:-last_len + 4])[0] == 5,
+          "last block is not an ISB")
+    # Ethernet packets on an Ethernet interface, record-only on USER0.
+    check(data.count(struct.pack("<HHI", 1, 0, 262144)) == 1,
+          "one IDB for Ethernet")
+    rc, _, err = run("capture", "-r", fx("tap.pcap"), "-w", wk("f.pcapng"),
+                     "port", "nosuchport", ok=False)
+    check(rc != 0 and "filter 'port nosuchport'" in err, "bad filter: " + err)
+    run("capture", "-r", fx("tap.pcap"), "-w", wk("f.pcapng"), "icmp")
+
+
+# --------------------------------------------------------------- captures
+def g_captures():
+    """Real captures from the kernel (captures/ in the tree), when present."""
+    files = sorted(glob.glob(os.path.join(A.captures, "**", "*.pcap"),
+                             recursive=True) +
+                   glob.glob(os.path.join(A.captures, "**", "*.pcapng"),
+                             recursive=True))
+    if not files:
+        print("no captures in %s: nothing to do" % A.captures)
+        return
+    for i, f in enumerate(files):
+        one, two = wk("%d.pcapng" % i), wk("%d-2.pcapng" % i)
+        run("convert", f, one)
+        run("convert", one, two)
+        check(open(one, "rb").read() == open(two, "rb").read(),
+              "%s: second conversion changed the file" % f)
+        src, dst = show_json(f), show_json(one)
+        check(len(src) == len(dst) and
+              all(hops_of(a) == hops_of(b) for a, b in zip(src, dst)),
+              "%s: hops differ after conversion" % f)
+        rc, out, _ = run("stats", one)
+        check(out.startswith("packets %d " % len(dst)), "%s: stats" % f)
+        if dst:
+            run("graph", one, "-o", wk("%d.svg" % i))
+            ET.parse(wk("%d.svg" % i))
+        print("%s: %d records ok" % (os.path.relpath(f, A.captures), len(dst)))
+
+
+# ----------------------------------------------------------------- tshark
+def g_tshark():
+    if not A.plugin or not os.path.exists(A.plugin):
+        print("plugin not built: skipping")
+        return
+    home = wk("home")
+    pdir = os.path.join(home, ".local/lib/wireshark/plugins/4.0/epan")
+    os.makedirs(pdir, exist_ok=True)
+    shutil.copy(A.plugin, pdir)
+    for d in (A.work, home):
+        for root, dirs, files in os.walk(d):
+            os.chmod(root, 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+    p = A.work
+    while p != "/":  # uid 65534 must reach the files
+        os.chmod(p, os.stat(p).st_mode | stat.S_IXOTH | stat.S_IROTH)
+        p = os.path.dirname(p)
+    for name in INPUTS:
+        f = converted(name)
+        os.chmod(f, 0o644)
+        fields = ("func", "line", "subsys", "vnet", "ifname", "rule", "drop")
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+               "env", "HOME=" + home, "tshark", "-r", f, "-T", "fields",
+               "-E", "separator=|", "-e", "frame.number"]
+        for k in fields:
+            cmd += ["-e", "mbuftrace.hop." + k]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if not check(p.returncode == 0, "tshark %s: %s" % (name, p.stderr)):
+            continue
+        got = []
+        for line in p.stdout.splitlines():
+            cols = line.split("|")
+            row = [int(cols[0])]
+            for k, v in zip(fields, cols[1:]):
+                vals = v.split(",") if v else []
+                if k in ("line", "vnet", "rule"):
+                    vals = [int(x) for x in vals]
+                row.append(vals)
+            if row[1]:  # Custom Blocks are frames without hops
+                got.append(row)
+        want = []
+        for o in show_json(f):
+            if not o["hops"]:
+                continue
+            row = [o["packet"]]
+            for k in fields:
+                row.append([h[k] for h in o["hops"] if k in h])
+            want.append(row)
+        check(got == want, "%s: tshark and show disagree:\n%r\n%r" %
+              (name, got[:3], want[:3]))
+        # The plugin's expert info flags the same packets as show's checks.
+        for kind, expert in (("routed-twice", "routed_twice"),
+                             ("dropped", "dropped"),
+                             ("hops-lost", "hops_lost")):
+            q = subprocess.run(cmd[:cmd.index("-T")] +
+                               ["-Y", "mbuftrace.expert." + expert, "-T",
+                                "fields", "-e", "frame.number"],
+                               capture_output=True, text=True)
+            flagged = [int(x) for x in q.stdout.split()]
+            mine = [o["packet"] for o in show_json(f)
+                    if any(x["kind"] == kind for x in o["findings"])]
+            check(q.returncode == 0 and flagged == mine,
+                  "%s: %s: tshark flags %r, show %r %s" %
+                  (name, kind, flagged, mine, q.stderr[-200:]))
+
+
+def main():
+    global A
+    ap = argparse.ArgumentParser()
+    ap.add_argument("group")
+    ap.add_argument("--tool", required=True)
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--vectors", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--plugin", default="")
+    ap.add_argument("--captures", default="")
+    A = ap.parse_args()
+    shutil.rmtree(A.work, ignore_errors=True)
+    os.makedirs(A.work)
+    globals()["g_" + A.group]()
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+// The subcommands; each takes its arguments after the subcommand name and
+// returns the exit code.  Errors are thrown as ToolError.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mbt::tool {
+
+using Args = std::vector<std::string>;
+
+int cmd_capture(const Args& a);
+int cmd_convert(const Args& a);
+int cmd_show(const Args& a);
+int cmd_stats(const Args& a);
+int cmd_graph(const Args& a);
+
+extern const char* const kVersion;  // "1.0.0"
+std::string producer();             // "mbuftrace 1.0.0"
+
+}  // namespace mbt::tool

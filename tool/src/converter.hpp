@@ -1,0 +1,85 @@
+// The sink that writes what it reads as v1 pcapng: used by convert and by
+// capture.  v1 records are copied byte for byte (unknown TLVs of newer
+// minors survive); legacy records are re-encoded with the codec, which
+// keeps every string.
+#pragma once
+
+#include "commands.hpp"
+#include "input.hpp"
+#include "mbuftrace/encode.hpp"
+#include "util.hpp"
+#include "v1out.hpp"
+
+namespace mbt::tool {
+
+class Converter : public Sink {
+public:
+    Converter(const std::string& out, std::string_view os = {})
+        : out_(out, os, producer())
+    {
+    }
+
+    void meta(const Item& it) override
+    {
+        out_.meta(it.rec, it.rec_len);
+    }
+
+    void packet(const Item& it) override
+    {
+        if (!out_.have_meta()) {
+            // Say who converted it; written once, so a second conversion
+            // copies it instead of adding another.
+            Meta m;
+            m.producer = Field<std::string>{producer() + " (convert)", {}, true};
+            if (it.ts_ns)
+                m.capture_start_ns = Field<uint64_t>{it.ts_ns, {}, true};
+            const auto b = encode_meta(m);
+            out_.meta(b.data(), b.size());
+        }
+        const Record& r = it.d.rec;
+        const uint32_t caplen = uint32_t(it.pkt_len);
+        if (r.format == Format::V1) {
+            std::optional<uint64_t> pid = it.epb_packet_id;
+            if (!pid && r.packet_id)
+                pid = r.packet_id.v;
+            if (!pid)
+                pid = it.number;
+            out_.packet(it.ts_ns,
+                        it.carried ? it.pkt_linktype
+                                   : uint16_t(r.linktype.v),
+                        it.pkt, caplen, it.origlen, it.rec, it.rec_len, pid);
+            return;
+        }
+        // Legacy: the prototype had no ids; the packet number stands in.
+        RecordIn in = to_input(r, it.rec);
+        in.trace_id = it.number;
+        in.packet_id = it.number;
+        in.linktype = it.pkt_len ? it.pkt_linktype
+                                 : uint16_t(MBT_LINKTYPE_NONE);
+        try {
+            enc_ = encode(in);
+        } catch (const std::invalid_argument& e) {
+            throw ToolError(it.where() + ": cannot encode as v1: " + e.what());
+        }
+        out_.packet(it.ts_ns, in.linktype, it.pkt, caplen, it.origlen,
+                    enc_.data(), enc_.size(), in.packet_id);
+    }
+
+    void stats(const pcapng::Stats& s, std::optional<uint16_t> lt) override
+    {
+        std::optional<uint32_t> id;
+        if (lt)
+            id = out_.find_iface(*lt);
+        if (!id && out_.any_iface())
+            id = 0;
+        if (id)
+            out_.writer().stats(*id, s.ts, s.ifrecv, s.ifdrop, s.osdrop);
+    }
+
+    V1Out out_;
+
+private:
+    std::vector<uint8_t> enc_;
+};
+
+}  // namespace mbt::tool

@@ -1,0 +1,533 @@
+#include "input.hpp"
+
+#include <pcap/pcap.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "util.hpp"
+
+namespace mbt::tool {
+
+const char* input_kind_name(InputKind k)
+{
+    switch (k) {
+    case InputKind::Pcap:
+        return "pcap";
+    case InputKind::Console:
+        return "console text";
+    default:
+        return "pcapng";
+    }
+}
+
+std::string Item::where() const
+{
+    return path + ": " + unit + " " + std::to_string(unit_no) + " (packet " +
+           std::to_string(number) + ")";
+}
+
+namespace {
+
+bool is_tap_linktype(uint32_t lt)
+{
+    return lt >= 147 && lt <= 162;  // LINKTYPE_USER0..15
+}
+
+// Timestamp in the interface's if_tsresol to nanoseconds.
+uint64_t to_ns(uint64_t ts, uint8_t res)
+{
+    if (res & 0x80) {
+        const unsigned e = res & 0x7f;
+        if (e >= 64)
+            return 0;
+        return uint64_t((unsigned __int128)ts * 1000000000u >> e);
+    }
+    if (res <= 9) {
+        uint64_t m = 1;
+        for (unsigned i = res; i < 9; i++)
+            m *= 10;
+        return ts * m;
+    }
+    for (unsigned i = 9; i < res && ts; i++)
+        ts /= 10;
+    return ts;
+}
+
+// One input unit.  Its bytes are views into the reader's buffers (valid
+// until the next read: units are decoded and delivered at once), or buf
+// where we make them (console hex).
+struct Raw {
+    enum Src { Tap, Carried, Custom, Stats, Bad } src = Tap;
+    Item it;
+    const uint8_t* data = nullptr;  // record (Carried, Custom) or payload
+    size_t len = 0;
+    const uint8_t* pkt = nullptr;  // Carried: the EPB's packet bytes
+    size_t pkt_len = 0;
+    std::vector<uint8_t> buf;
+    uint64_t wire_len = 0;     // tap: the payload's length before snaplen
+    // Set when something is wrong (found while reading or decoding).
+    bool bad = false;
+    uint64_t err_off = 0;
+    std::string err;
+    pcapng::Stats st;
+    std::optional<uint16_t> st_lt;
+
+    void fail(uint64_t off, std::string what)
+    {
+        bad = true;
+        err_off = off;
+        err = std::move(what);
+    }
+};
+
+// Decodes one unit: no I/O, no sink.
+void prepare(Raw& r)
+{
+    Item& it = r.it;
+    r.bad = false;
+    switch (r.src) {
+    case Raw::Stats:
+    case Raw::Bad:
+        r.bad = r.src == Raw::Bad;
+        return;
+    case Raw::Carried:
+        it.rec = r.data;
+        it.rec_len = r.len;
+        it.pkt = r.pkt;
+        it.pkt_len = r.pkt_len;
+        it.d = decode_record(it.rec, it.rec_len);
+        if (!it.d.error && it.d.consumed != it.rec_len)
+            it.d.error = Error{uint32_t(it.d.consumed), "option",
+                               std::to_string(it.rec_len - it.d.consumed) +
+                                   " bytes after the record"};
+        break;
+    case Raw::Custom:
+        it.rec = r.data;
+        it.d = decode_record(r.data, r.len);
+        it.rec_len = it.d.consumed;
+        if (!it.d.error && it.d.rec.kind.v != MBT_KIND_META)
+            it.d.error = Error{6, "header.kind",
+                               "a Custom Block must hold a metadata record "
+                               "(kind 2)"};
+        break;
+    case Raw::Tap: {
+        const uint8_t* p = r.data;
+        const size_t n = r.len;
+        it.rec = p;
+        it.rec_len = n;
+        it.pkt = nullptr;
+        it.pkt_len = 0;
+        it.pkt_linktype = MBT_LINKTYPE_NONE;
+        it.d = decode_any(p, n);
+        if (it.d.error)
+            break;
+        const Record& rec = it.d.rec;
+        if (rec.format == Format::V1) {
+            it.rec_len = it.d.consumed;
+            const size_t rest = n - it.d.consumed;
+            const uint16_t lt = rec.linktype ? rec.linktype.v
+                                             : uint16_t(MBT_LINKTYPE_NONE);
+            if (rest && lt == MBT_LINKTYPE_NONE) {
+                r.fail(it.offset + it.d.consumed,
+                       std::to_string(rest) +
+                           " bytes follow a record whose header says no "
+                           "packet bytes follow (linktype 0xffff)");
+                return;
+            }
+            it.pkt = p + it.d.consumed;
+            it.pkt_len = rest;
+            it.pkt_linktype = lt;
+        } else if (rec.legacy_ether.len) {
+            it.pkt = p + rec.legacy_ether.off;
+            it.pkt_len = rec.legacy_ether.len;
+            it.pkt_linktype = 1;
+        }
+        // A snaplen cuts the packet bytes, never the record before them.
+        it.origlen = uint32_t(it.pkt_len);
+        if (r.wire_len > n)
+            it.origlen += uint32_t(r.wire_len - n);
+        break;
+    }
+    }
+    if (it.d.error) {
+        const Error& e = *it.d.error;
+        r.fail(it.offset + e.offset, e.field + ": " + e.what);
+    }
+}
+
+}  // namespace
+
+class Driver {
+public:
+    Driver(const std::string& path, Sink& s, const ReadOptions& o)
+        : path_(path), sink_(s), o_(o)
+    {
+        raw_.it.path = path;
+    }
+
+    // The unit to fill next; push() decodes it and hands it to the sink.
+    // (A worker thread decoding batches was tried: on two loaded cores it
+    // was slower than decoding inline.)
+    Raw& slot()
+    {
+        Raw& r = raw_;
+        r.it.epb_packet_id.reset();
+        r.it.ts_ns = 0;
+        r.data = r.pkt = nullptr;
+        r.len = r.pkt_len = 0;
+        r.wire_len = 0;
+        r.bad = false;
+        return r;
+    }
+    void push()
+    {
+        prepare(raw_);
+        deliver(raw_);
+    }
+    void corrupt(const Item& it, uint64_t off, const std::string& what)
+    {
+        const std::string msg = it.where() + " at offset " +
+                                std::to_string(off) + ": " + what;
+        if (o_.strict)
+            throw ToolError(msg + " (--strict)");
+        sum.corrupt++;
+        if (!o_.quiet)
+            std::fprintf(stderr, "mbuftrace: %s: skipped\n", msg.c_str());
+    }
+
+    void pcapng_file();
+    void pcap_file();
+    void console_file();
+
+    ReadSummary sum;
+
+private:
+    void deliver(Raw& r)
+    {
+        if (r.bad)
+            corrupt(r.it, r.err_off, r.err);
+        else if (r.src == Raw::Stats)
+            sink_.stats(r.st, r.st_lt);
+        else if (r.it.d.rec.kind && r.it.d.rec.kind.v == MBT_KIND_META)
+            sink_.meta(r.it);
+        else {
+            sum.packets++;
+            sink_.packet(r.it);
+        }
+    }
+
+    std::string path_;
+    Sink& sink_;
+    ReadOptions o_;
+    Raw raw_;
+};
+
+void Driver::pcapng_file()
+{
+    sum.kind = InputKind::Pcapng;
+    pcapng::Reader r(path_);
+    Progress bar("reading " + path_, r.file_size(), o_.progress);
+    uint64_t n = 0;
+    for (;;) {
+        const auto k = r.next();
+        bar.update(r.position());
+        if (k == pcapng::Reader::Kind::End)
+            break;
+        if (k == pcapng::Reader::Kind::Packet) {
+            const pcapng::Packet& p = r.packet();
+            const pcapng::Interface& ifc = r.interfaces()[p.interface_id];
+            Raw& x = slot();
+            Item& it = x.it;
+            it.number = ++n;
+            it.unit = "block";
+            it.unit_no = r.block_number();
+            it.ts_ns = to_ns(p.ts, ifc.tsresol);
+            it.epb_packet_id = p.packet_id;
+            it.origlen = p.origlen;
+            if (!p.records.empty()) {
+                const auto& rec = p.records.front();
+                x.src = Raw::Carried;
+                it.carried = true;
+                it.offset = rec.offset;
+                it.pkt_linktype = ifc.linktype;
+                x.data = rec.bytes.data();
+                x.len = rec.bytes.size();
+                x.pkt = p.data.data();
+                x.pkt_len = p.data.size();
+                if (p.records.size() > 1) {
+                    x.src = Raw::Bad;
+                    x.fail(p.records[1].offset,
+                           "Enhanced Packet Block carries " +
+                               std::to_string(p.records.size()) +
+                               " mbuftrace records; one is allowed");
+                }
+            } else if (is_tap_linktype(ifc.linktype)) {
+                x.src = Raw::Tap;
+                it.carried = false;
+                it.offset = p.data_offset;
+                x.data = p.data.data();
+                x.len = p.data.size();
+                x.wire_len = p.origlen;
+            } else {
+                x.src = Raw::Bad;
+                it.offset = p.block_offset;
+                x.fail(p.block_offset,
+                       "packet has no mbuftrace record (interface link type " +
+                           std::to_string(ifc.linktype) + ")");
+            }
+            push();
+        } else if (k == pcapng::Reader::Kind::Custom) {
+            // Wireshark counts Custom Blocks as frames: so do we, so
+            // that packet numbers are Wireshark's frame numbers.
+            const pcapng::CustomBlock& cb = r.custom();
+            ++n;
+            if (cb.pen != MBT_PEN)
+                continue;
+            Raw& x = slot();
+            x.src = Raw::Custom;
+            x.it.number = n;
+            x.it.unit = "block";
+            x.it.unit_no = r.block_number();
+            x.it.offset = cb.data_offset;
+            x.it.carried = true;
+            x.data = cb.data.data();
+            x.len = cb.data.size();
+            push();
+        } else if (k == pcapng::Reader::Kind::Stats) {
+            const pcapng::Stats& s = r.stats();
+            Raw& x = slot();
+            x.src = Raw::Stats;
+            x.st = s;
+            x.st_lt.reset();
+            if (s.interface_id < r.interfaces().size()) {
+                const pcapng::Interface& ifc = r.interfaces()[s.interface_id];
+                x.st_lt = ifc.linktype;
+                x.st.ts = to_ns(s.ts, ifc.tsresol);
+            }
+            push();
+        }
+    }
+}
+
+void Driver::pcap_file()
+{
+    sum.kind = InputKind::Pcap;
+    std::FILE* f = std::fopen(path_.c_str(), "rb");
+    if (!f)
+        throw ToolError(path_ + ": " + std::strerror(errno));
+    std::fseek(f, 0, SEEK_END);
+    const uint64_t size = uint64_t(std::ftell(f));
+    std::rewind(f);
+    char err[PCAP_ERRBUF_SIZE] = "";
+    pcap_t* pc = pcap_fopen_offline_with_tstamp_precision(
+        f, PCAP_TSTAMP_PRECISION_NANO, err);
+    if (!pc) {
+        std::fclose(f);
+        throw ToolError(path_ + ": record 0 at offset 0: not a readable "
+                                "pcap file: " +
+                        std::string(err));
+    }
+    struct Closer {
+        pcap_t* p;
+        ~Closer() { pcap_close(p); }
+    } closer{pc};
+    const int lt = pcap_datalink(pc);
+    if (!is_tap_linktype(uint32_t(lt)))
+        throw ToolError(path_ + ": offset 20: link type " +
+                        std::to_string(lt) +
+                        " is not an mbuftrace tap (LINKTYPE_USER0..15, "
+                        "147..162)");
+    Progress bar("reading " + path_, size, o_.progress);
+    uint64_t n = 0;
+    for (;;) {
+        const long off = std::ftell(f);
+        struct pcap_pkthdr* h = nullptr;
+        const u_char* data = nullptr;
+        const int rc = pcap_next_ex(pc, &h, &data);
+        if (rc == PCAP_ERROR_BREAK)
+            break;
+        if (rc != 1) {
+            throw ToolError(path_ + ": record " + std::to_string(n + 1) +
+                            " at offset " + std::to_string(off) + ": " +
+                            pcap_geterr(pc));
+        }
+        Raw& x = slot();
+        x.src = Raw::Tap;
+        x.it.number = ++n;
+        x.it.unit = "record";
+        x.it.unit_no = n;
+        x.it.offset = uint64_t(off) + 16;
+        x.it.carried = false;
+        x.it.ts_ns = uint64_t(h->ts.tv_sec) * 1000000000u +
+                     uint64_t(h->ts.tv_usec);
+        x.data = data;
+        x.len = h->caplen;
+        x.wire_len = h->len;
+        push();
+        bar.update(uint64_t(off));
+    }
+}
+
+void Driver::console_file()
+{
+    sum.kind = InputKind::Console;
+    std::ifstream in(path_, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    if (!in && !in.eof())
+        throw ToolError(path_ + ": read failed");
+    Progress bar("reading " + path_, text.size(), o_.progress);
+    static const std::string prefix = "mbuf_trace:";
+    uint64_t n = 0, lineno = 0;
+    for (size_t pos = 0; pos < text.size();) {
+        size_t eol = text.find('\n', pos);
+        if (eol == std::string::npos)
+            eol = text.size();
+        lineno++;
+        const std::string_view line(text.data() + pos, eol - pos);
+        const size_t line_off = pos;
+        pos = eol + 1;
+        bar.update(pos);
+        const size_t at = line.find(prefix);
+        if (at == std::string_view::npos)
+            continue;
+        size_t i = at + prefix.size();
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        // Only lines that start with 8+ hex digits carry a payload;
+        // others ("mbuf_trace: self-test passed") are console messages.
+        size_t w = i;
+        while (w < line.size() && std::isxdigit((unsigned char)line[w]))
+            w++;
+        if (w - i < 8)
+            continue;
+        Raw& x = slot();
+        x.src = Raw::Tap;
+        x.it.number = ++n;
+        x.it.unit = "line";
+        x.it.unit_no = lineno;
+        x.it.offset = line_off + i;
+        x.it.carried = false;
+        x.buf.clear();
+        int half = -1;
+        for (size_t k = i; k < line.size() && x.src != Raw::Bad; k++) {
+            const char c = line[k];
+            if (c == ' ' || c == '\t' || c == '\r') {
+                if (half >= 0) {
+                    x.src = Raw::Bad;
+                    x.fail(line_off + k, "odd number of hex digits in a byte");
+                }
+                continue;
+            }
+            int v;
+            if (c >= '0' && c <= '9')
+                v = c - '0';
+            else if (c >= 'a' && c <= 'f')
+                v = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                v = c - 'A' + 10;
+            else {
+                x.src = Raw::Bad;
+                x.fail(line_off + k, std::string("bad hex digit '") + c + "'");
+                break;
+            }
+            if (half < 0)
+                half = v;
+            else {
+                x.buf.push_back(uint8_t(half << 4 | v));
+                half = -1;
+            }
+        }
+        if (x.src != Raw::Bad && half >= 0) {
+            x.src = Raw::Bad;
+            x.fail(line_off + line.size(),
+                   "odd number of hex digits at the end of the line");
+        }
+        x.data = x.buf.data();
+        x.len = x.buf.size();
+        push();
+    }
+}
+
+TapReader::TapReader(const std::string& name, Sink& s, const ReadOptions& o)
+    : d_(std::make_unique<Driver>(name, s, o))
+{
+}
+
+TapReader::~TapReader() = default;
+
+void TapReader::payload(uint64_t ts_ns, const uint8_t* p, size_t n,
+                        uint32_t origlen)
+{
+    Raw& x = d_->slot();
+    x.src = Raw::Tap;
+    x.it.number = ++count_;
+    x.it.unit = "record";
+    x.it.unit_no = count_;
+    x.it.offset = 0;
+    x.it.carried = false;
+    x.it.ts_ns = ts_ns;
+    x.data = p;
+    x.len = n;
+    x.wire_len = origlen;
+    d_->push();
+}
+
+const ReadSummary& TapReader::summary() const
+{
+    return d_->sum;
+}
+
+ReadSummary read_input(const std::string& path, Sink& sink,
+                       const ReadOptions& o)
+{
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        throw ToolError(path + ": " + std::strerror(errno));
+    // Console logs may hold a lot of boot messages before the first record.
+    std::vector<uint8_t> head(1 << 16);
+    const uint8_t* m = head.data();
+    const size_t got = std::fread(head.data(), 1, head.size(), f);
+    std::fclose(f);
+    if (got == 0)
+        throw ToolError(path + ": offset 0: empty file");
+    Driver d(path, sink, o);
+    const uint32_t le = got >= 4 ? uint32_t(m[0]) | uint32_t(m[1]) << 8 |
+                                       uint32_t(m[2]) << 16 |
+                                       uint32_t(m[3]) << 24
+                                 : 0;
+    if (le == pcapng::BT_SHB)
+        d.pcapng_file();
+    else if (le == 0xa1b2c3d4 || le == 0xd4c3b2a1 || le == 0xa1b23c4d ||
+             le == 0x4d3cb2a1)
+        d.pcap_file();
+    else if (std::memchr(m, 0, got) == nullptr &&
+             std::string_view(reinterpret_cast<const char*>(m), got)
+                     .find("mbuf_trace:") != std::string_view::npos)
+        d.console_file();
+    else {
+        char b[16];
+        std::snprintf(b, sizeof b, "0x%08x", le);
+        throw ToolError(path + ": offset 0: not a pcapng, pcap or mbuf_trace "
+                               "console file (magic " +
+                        std::string(b) + ")");
+    }
+    return d.sum;
+}
+
+void report_corrupt(const std::string& path, const ReadSummary& s)
+{
+    if (s.corrupt)
+        std::fprintf(stderr,
+                     "mbuftrace: %s: %llu corrupt record%s skipped (use "
+                     "--strict to make this an error)\n",
+                     path.c_str(), (unsigned long long)s.corrupt,
+                     s.corrupt == 1 ? "" : "s");
+}
+
+}  // namespace mbt::tool

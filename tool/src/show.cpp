@@ -1,0 +1,541 @@
+// mbuftrace show / stats: the path of each packet in the terminal, as JSON
+// for scripts, or counted per tracepoint, subsystem, rule, VNET and path.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <map>
+#include <set>
+
+#include "commands.hpp"
+#include "filter.hpp"
+#include "input.hpp"
+#include "mbuftrace/analyze.hpp"
+#include "util.hpp"
+
+namespace mbt::tool {
+
+namespace {
+
+std::string fmt_time(uint64_t ns)
+{
+    char b[32];
+    if (ns < 1000)
+        std::snprintf(b, sizeof b, "+%" PRIu64 "ns", ns);
+    else if (ns < 1000000)
+        std::snprintf(b, sizeof b, "+%.3fus", double(ns) / 1e3);
+    else if (ns < 1000000000)
+        std::snprintf(b, sizeof b, "+%.3fms", double(ns) / 1e6);
+    else
+        std::snprintf(b, sizeof b, "+%.3fs", double(ns) / 1e9);
+    return b;
+}
+
+std::string fmt_abs(uint64_t ns)
+{
+    char b[40];
+    std::snprintf(b, sizeof b, "%" PRIu64 ".%09" PRIu64, ns / 1000000000u,
+                  ns % 1000000000u);
+    return b;
+}
+
+std::string flag_names(uint16_t f)
+{
+    std::string s;
+    const auto add = [&](uint16_t bit, const char* n) {
+        if (f & bit) {
+            if (!s.empty())
+                s += ',';
+            s += n;
+        }
+    };
+    add(MBT_RF_HOPS_LOST, "hops-lost");
+    add(MBT_RF_ALLOC_FAIL, "alloc-fail");
+    add(MBT_RF_FREED, "freed");
+    add(MBT_RF_COPY, "copy");
+    return s;
+}
+
+// Control characters from a record must not reach the terminal raw.
+std::string esc(std::string_view s)
+{
+    std::string o;
+    o.reserve(s.size());
+    for (unsigned char ch : s) {
+        if (ch == '\n')
+            o += "\\n";
+        else if (ch == '\t')
+            o += "\\t";
+        else if (ch < 0x20 || ch == 0x7f) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\x%02x", ch);
+            o += b;
+        } else
+            o += char(ch);
+    }
+    return o;
+}
+
+std::string location(const Record& r, const Hop& h)
+{
+    std::string s = r.file_of(h);
+    if (h.line)
+        s += ":" + std::to_string(h.line.v);
+    return s;
+}
+
+std::string rule_text(const Record& r, const Hop& h)
+{
+    const std::string& rs = r.str(h.ruleset);
+    return "rule " + (rs.empty() ? std::string() : rs + "/") +
+           std::to_string(h.rule.v) + " " + action_name(h.action.v);
+}
+
+
+// One JSON object per packet (JSON Lines).
+std::string to_json(const Item& it, const std::vector<Finding>& fs)
+{
+    const Record& r = it.d.rec;
+    std::string o = "{\"packet\":" + std::to_string(it.number);
+    o += ",\"ts\":" + std::to_string(it.ts_ns);
+    o += ",\"format\":";
+    json_string(o, r.format == Format::V1            ? "v1"
+                   : r.format == Format::LegacyPart1 ? "legacy-part1"
+                                                     : "legacy-part3");
+    const auto opt = [&](const char* k, const Field<uint64_t>& f) {
+        if (f)
+            o += std::string(",\"") + k + "\":" + std::to_string(f.v);
+    };
+    opt("trace_id", r.trace_id);
+    opt("parent_id", r.parent_id);
+    opt("packet_id", r.packet_id);
+    if (it.epb_packet_id)
+        o += ",\"epb_packet_id\":" + std::to_string(*it.epb_packet_id);
+    const uint16_t flags = r.flags ? r.flags.v : 0;
+    o += ",\"flags\":" + std::to_string(flags) + ",\"flag_names\":";
+    json_string(o, flag_names(flags));
+    o += std::string(",\"truncated\":") +
+         ((flags & MBT_RF_HOPS_LOST) || (r.hops_lost && r.hops_lost.v)
+              ? "true"
+              : "false");
+    if (r.hops_lost)
+        o += ",\"hops_lost\":" + std::to_string(r.hops_lost.v) +
+             ",\"alloc_fail\":" + std::to_string(r.alloc_fail.v);
+    if (r.linktype && r.linktype.v != MBT_LINKTYPE_NONE)
+        o += ",\"linktype\":" + std::to_string(r.linktype.v);
+    o += ",\"packet_len\":" + std::to_string(it.pkt_len);
+    o += ",\"orig_len\":" + std::to_string(it.origlen);
+    o += ",\"path\":";
+    json_string(o, path_summary(r));
+    o += ",\"vnets\":[";
+    bool first = true;
+    for (uint32_t v : vnet_sequence(r)) {
+        o += (first ? "" : ",") + std::to_string(v);
+        first = false;
+    }
+    o += "],\"hops\":[";
+    for (const Hop& h : r.hops) {
+        if (h.index)
+            o += ',';
+        o += "{\"index\":" + std::to_string(h.index);
+        o += ",\"ts\":" + std::to_string(h.time_ns.v);
+        o += ",\"kind\":";
+        json_string(o, kind_name(h.kind.v));
+        o += ",\"depth\":" + std::to_string(h.depth.v);
+        o += ",\"subsys\":";
+        json_string(o, subsys_name(h.subsys.v));
+        o += ",\"file\":";
+        json_string(o, r.file_of(h));
+        o += ",\"line\":" + std::to_string(h.line.v);
+        o += ",\"func\":";
+        json_string(o, r.str(h.func));
+        o += ",\"location\":";
+        json_string(o, location(r, h));
+        if (h.vnet)
+            o += ",\"vnet\":" + std::to_string(h.vnet.v) +
+                 (h.vnet_inherited ? ",\"vnet_inherited\":true" : "");
+        if (h.cpu)
+            o += ",\"cpu\":" + std::to_string(h.cpu.v);
+        if (h.ifname) {
+            o += ",\"ifindex\":" + std::to_string(h.ifindex.v) + ",\"dir\":";
+            json_string(o, dir_name(h.dir.v));
+            o += ",\"ifname\":";
+            json_string(o, r.str(h.ifname));
+        }
+        if (h.rule) {
+            o += ",\"ruleset\":";
+            json_string(o, r.str(h.ruleset));
+            o += ",\"rule\":" + std::to_string(h.rule.v) + ",\"action\":";
+            json_string(o, action_name(h.action.v));
+        }
+        const auto s = [&](const char* k, const StrRef& ref) {
+            if (ref) {
+                o += std::string(",\"") + k + "\":";
+                json_string(o, r.str(ref));
+            }
+        };
+        s("msg", h.msg);
+        s("drop", h.drop);
+        s("node", h.node);
+        s("hook", h.hook);
+        s("text", h.text);
+        s("arg", h.arg);
+        if (h.copy_id)
+            o += ",\"copy\":" + std::to_string(h.copy_id.v);
+        if (h.has_snap) {
+            o += ",\"snapshot\":{\"linktype\":" +
+                 std::to_string(h.snap_linktype.v) +
+                 ",\"len\":" + std::to_string(h.snap.len) + ",\"hex\":";
+            json_string(o, hex_bytes(it.rec + h.snap.off, h.snap.len,
+                                     size_t(-1)));
+            o += "}";
+        }
+        o += '}';
+    }
+    o += "],\"findings\":[";
+    for (size_t i = 0; i < fs.size(); i++) {
+        o += i ? ",{\"kind\":" : "{\"kind\":";
+        json_string(o, finding_name(fs[i].kind));
+        o += ",\"hop\":" + std::to_string(fs[i].hop) + ",\"text\":";
+        json_string(o, fs[i].text);
+        o += '}';
+    }
+    o += "]}\n";
+    return o;
+}
+
+struct ShowOpts {
+    bool json = false, raw = false;
+    Colors col;
+    std::optional<Filter> filter;
+};
+
+class Shower : public Sink {
+public:
+    Shower(OutFile& out, ShowOpts& o) : out_(out), o_(o) {}
+
+    void meta(const Item& it) override
+    {
+        if (o_.json)
+            return;
+        const Colors& c = o_.col;
+        if (o_.raw) {
+            out_.write("metadata (" + it.where() + ")\n" + to_text(it.d));
+            return;
+        }
+        const Meta& m = it.d.rec.meta;
+        for (const auto& [id, name] : m.vnet_names)
+            vnet_names_[id] = name;
+        std::string s = std::string(c.bold()) + "capture" + c.reset();
+        const auto add = [&](const char* k, const Field<std::string>& f) {
+            if (f)
+                s += std::string("  ") + k + " " + esc(f.v);
+        };
+        add("host", m.hostname);
+        add("kernel", m.kernel_ident);
+        add("version", m.kernel_version);
+        add("rev", m.source_rev);
+        add("by", m.producer);
+        if (m.capture_start_ns)
+            s += "  start " + fmt_abs(m.capture_start_ns.v);
+        for (const auto& [id, name] : m.vnet_names)
+            s += "  vnet " + std::to_string(id) + "=" + esc(name);
+        out_.write(s + "\n");
+    }
+
+    void packet(const Item& it) override
+    {
+        const Record& r = it.d.rec;
+        if (o_.filter && !o_.filter->match(r))
+            return;
+        shown++;
+        const auto fs = analyze(r);
+        if (o_.json) {
+            out_.write(to_json(it, fs));
+            return;
+        }
+        if (o_.raw) {
+            out_.write("packet " + std::to_string(it.number) + "\n" +
+                       to_text(it.d));
+            return;
+        }
+        text(it, fs);
+    }
+
+    uint64_t shown = 0;
+
+private:
+    void text(const Item& it, const std::vector<Finding>& fs)
+    {
+        const Record& r = it.d.rec;
+        const Colors& c = o_.col;
+        std::string o;
+        o += std::string(c.bold()) + "packet " + std::to_string(it.number) +
+             c.reset();
+        if (r.trace_id)
+            o += "  trace " + std::to_string(r.trace_id.v);
+        if (r.parent_id)
+            o += "  parent " + std::to_string(r.parent_id.v);
+        if (r.packet_id)
+            o += "  id " + std::to_string(r.packet_id.v);
+        o += "  " + std::to_string(r.hops.size()) + " hops";
+        if (it.ts_ns)
+            o += "  ts " + fmt_abs(it.ts_ns);
+        if (r.flags && r.flags.v)
+            o += "  [" + flag_names(r.flags.v) + "]";
+        if (r.format != Format::V1)
+            o += r.format == Format::LegacyPart1 ? "  (legacy part-1)"
+                                                 : "  (legacy part-3)";
+        if (it.pkt_len)
+            o += "  " + std::to_string(it.pkt_len) + " packet bytes";
+        o += '\n';
+        std::set<int> flagged;
+        for (const Finding& f : fs)
+            if (f.kind != FindingKind::VnetCrossing)  // marked by its line
+                flagged.insert(f.hop);
+        const Hop* prev = nullptr;
+        for (const Hop& h : r.hops) {
+            if (h.vnet && (!prev || !prev->vnet || prev->vnet.v != h.vnet.v)) {
+                if (prev && prev->vnet)
+                    o += std::string("   ") + c.yellow() + "-- vnet " +
+                         vnet_label(prev->vnet.v) + " -> " +
+                         vnet_label(h.vnet.v) + " --" + c.reset() + "\n";
+                else
+                    o += std::string("   ") + c.dim() + "-- vnet " +
+                         vnet_label(h.vnet.v) + " --" + c.reset() + "\n";
+            }
+            prev = &h;
+            const bool bad = flagged.count(int(h.index)) > 0;
+            char idx[16];
+            std::snprintf(idx, sizeof idx, "#%-3u", h.index);
+            char tm[24];
+            std::snprintf(tm, sizeof tm, "%11s", fmt_time(h.time_ns.v).c_str());
+            o += std::string(bad ? c.red() : "") + (bad ? " ! " : "   ") +
+                 idx + (bad ? c.reset() : "") + " " + c.dim() + tm +
+                 c.reset() + "  ";
+            o += std::string(2 * h.depth.v, ' ');
+            if (h.kind.v == MBT_HK_ENTER)
+                o += "> ";
+            else if (h.kind.v == MBT_HK_LEAVE)
+                o += "< ";
+            o += std::string(c.cyan()) + "[" + subsys_name(h.subsys.v) + "]" +
+                 c.reset() + " ";
+            const std::string fn = esc(r.str(h.func));
+            o += std::string(c.bold()) + (fn.empty() ? "?" : fn) + c.reset();
+            if (h.arg)  // legacy "func(arg)"
+                o += "(" + esc(r.str(h.arg)) + ")";
+            else if (h.text && !h.line)  // legacy string that did not parse
+                o += "  \"" + esc(r.str(h.text)) + "\"";
+            const std::string loc = esc(location(r, h));
+            if (!loc.empty())
+                o += std::string("  ") + c.dim() + loc + c.reset();
+            if (h.ifname) {
+                std::string ifs = h.dir.v ? dir_name(h.dir.v) : "";
+                const std::string& nm = r.str(h.ifname);
+                if (!nm.empty())
+                    ifs += (ifs.empty() ? "" : " ") + esc(nm);
+                else if (h.ifindex.v)
+                    ifs += (ifs.empty() ? "" : " ") + std::string("ifindex ") +
+                           std::to_string(h.ifindex.v);
+                if (!ifs.empty())
+                    o += std::string("  ") + c.green() + ifs + c.reset();
+            }
+            if (h.rule)
+                o += std::string("  ") + c.magenta() + esc(rule_text(r, h)) +
+                     c.reset();
+            if (h.node)
+                o += "  node " + esc(r.str(h.node)) + ":" + esc(r.str(h.hook));
+            if (h.msg)
+                o += "  \"" + esc(r.str(h.msg)) + "\"";
+            if (h.copy_id)
+                o += "  copy -> trace " + std::to_string(h.copy_id.v);
+            if (h.has_snap)
+                o += "  snapshot " + std::to_string(h.snap.len) + " bytes";
+            if (h.cpu && !h.cpu_inherited)
+                o += "  cpu " + std::to_string(h.cpu.v);
+            if (h.drop)
+                o += std::string("  ") + c.red() + "DROPPED: " +
+                     esc(r.str(h.drop)) + c.reset();
+            o += '\n';
+        }
+        for (const Finding& f : fs) {
+            const bool severe = f.kind == FindingKind::Dropped ||
+                                f.kind == FindingKind::RoutedTwice ||
+                                f.kind == FindingKind::Loop ||
+                                f.kind == FindingKind::HopsLost;
+            if (f.kind == FindingKind::VnetCrossing)
+                continue;  // shown inline
+            o += std::string("   ") + (severe ? c.red() : c.yellow()) + "! " +
+                 finding_name(f.kind) + ": " + esc(f.text) + c.reset() + "\n";
+        }
+        o += '\n';
+        out_.write(o);
+    }
+
+    // "1 (jail-a)" when the metadata names the VNET.
+    std::string vnet_label(uint32_t v) const
+    {
+        const auto it = vnet_names_.find(v);
+        return std::to_string(v) +
+               (it == vnet_names_.end() ? "" : " (" + esc(it->second) + ")");
+    }
+
+    OutFile& out_;
+    ShowOpts& o_;
+    std::map<uint32_t, std::string> vnet_names_;
+};
+
+bool parse_color(const std::string& v)
+{
+    if (v == "always")
+        return true;
+    if (v == "never")
+        return false;
+    if (v == "auto")
+        return ::isatty(1) == 1;
+    throw ToolError("--color: expected auto, always or never, not '" + v + "'");
+}
+
+}  // namespace
+
+int cmd_show(const Args& a)
+{
+    ShowOpts so;
+    ReadOptions ro;
+    std::string file, out = "-", color = "auto";
+    for (size_t i = 0; i < a.size(); i++) {
+        const std::string& s = a[i];
+        const auto val = [&]() -> const std::string& {
+            if (i + 1 >= a.size())
+                throw ToolError("show: " + s + " needs a value");
+            return a[++i];
+        };
+        if (s == "-Y")
+            so.filter.emplace(val());
+        else if (s == "--json")
+            so.json = true;
+        else if (s == "--raw")
+            so.raw = true;
+        else if (s == "--strict")
+            ro.strict = true;
+        else if (s == "-o")
+            out = val();
+        else if (s.rfind("--color=", 0) == 0)
+            color = s.substr(8);
+        else if (s == "--color")
+            color = val();
+        else if (s.size() > 1 && s[0] == '-')
+            throw ToolError("show: unknown option " + s);
+        else if (file.empty())
+            file = s;
+        else
+            throw ToolError("show: more than one file");
+    }
+    if (file.empty())
+        throw ToolError("usage: mbuftrace show FILE [-Y expr] [--json|--raw] "
+                        "[--color=auto|always|never] [-o OUT] [--strict]");
+    so.col.on = out == "-" && !so.json && parse_color(color);
+    if (out != "-" && color != "auto")
+        so.col.on = parse_color(color);
+    ro.progress = stderr_is_tty() && (out != "-" || ::isatty(1) != 1);
+    OutFile of(out);
+    Shower sh(of, so);
+    const ReadSummary s = read_input(file, sh, ro);
+    of.commit();
+    report_corrupt(file, s);
+    return 0;
+}
+
+// ---- stats ----
+
+namespace {
+
+class Counter : public Sink {
+public:
+    void packet(const Item& it) override
+    {
+        const Record& r = it.d.rec;
+        packets++;
+        paths[path_summary(r)]++;
+        for (const Hop& h : r.hops) {
+            hops++;
+            const std::string& fn = r.str(h.func);
+            tp[location(r, h) + " " + (fn.empty() ? "?" : fn)]++;
+            subsys[subsys_name(h.subsys.v)]++;
+            if (h.rule)
+                rules[subsys_name(h.subsys.v) + " " + rule_text(r, h)]++;
+            if (h.vnet)
+                vnets["vnet " + std::to_string(h.vnet.v)]++;
+            if (h.drop)
+                drops[r.str(h.drop) + " at " + location(r, h)]++;
+        }
+        for (const Finding& f : analyze(r))
+            findings[finding_name(f.kind)]++;
+    }
+
+    uint64_t packets = 0, hops = 0;
+    std::map<std::string, uint64_t> tp, subsys, rules, vnets, paths, drops,
+        findings;
+};
+
+std::string table(const char* title, const std::map<std::string, uint64_t>& m,
+                  const Colors& c)
+{
+    std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
+    std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
+        return x.second > y.second;
+    });
+    std::string o = std::string(c.bold()) + title + c.reset() + " (" +
+                    std::to_string(v.size()) + ")\n";
+    if (v.empty())
+        o += "  (none)\n";
+    for (const auto& [k, n] : v) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%10" PRIu64 "  ", n);
+        o += b + (k.empty() ? std::string("(empty)") : esc(k)) + "\n";
+    }
+    return o + "\n";
+}
+
+}  // namespace
+
+int cmd_stats(const Args& a)
+{
+    ReadOptions ro;
+    std::string file, color = "auto";
+    for (const std::string& s : a) {
+        if (s == "--strict")
+            ro.strict = true;
+        else if (s.rfind("--color=", 0) == 0)
+            color = s.substr(8);
+        else if (s.size() > 1 && s[0] == '-')
+            throw ToolError("stats: unknown option " + s);
+        else if (file.empty())
+            file = s;
+        else
+            throw ToolError("stats: more than one file");
+    }
+    if (file.empty())
+        throw ToolError("usage: mbuftrace stats FILE [--strict]");
+    Colors c;
+    c.on = parse_color(color);
+    ro.progress = stderr_is_tty();
+    Counter k;
+    const ReadSummary s = read_input(file, k, ro);
+    std::string o = std::string(c.bold()) + "packets" + c.reset() + " " +
+                    std::to_string(k.packets) + "  hops " +
+                    std::to_string(k.hops) + "  corrupt (skipped) " +
+                    std::to_string(s.corrupt) + "\n\n";
+    o += table("hits per tracepoint", k.tp, c);
+    o += table("hits per subsystem", k.subsys, c);
+    o += table("hits per rule", k.rules, c);
+    o += table("hits per vnet", k.vnets, c);
+    o += table("drops", k.drops, c);
+    o += table("findings", k.findings, c);
+    o += table("distinct paths", k.paths, c);
+    std::fwrite(o.data(), 1, o.size(), stdout);
+    report_corrupt(file, s);
+    return 0;
+}
+
+}  // namespace mbt::tool

@@ -1,0 +1,181 @@
+#include "util.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "commands.hpp"
+
+namespace mbt::tool {
+
+const char* const kVersion = MBT_TOOL_VERSION;
+
+std::string producer()
+{
+    return std::string("mbuftrace ") + kVersion;
+}
+
+OutFile::OutFile(const std::string& path) : path_(path)
+{
+    if (path == "-") {
+        f_ = stdout;
+        return;
+    }
+    tmp_ = path + ".tmp." + std::to_string(::getpid());
+    f_ = std::fopen(tmp_.c_str(), "wb");
+    if (!f_)
+        throw ToolError(path + ": cannot create " + tmp_ + ": " +
+                        std::strerror(errno));
+}
+
+OutFile::~OutFile()
+{
+    if (f_ && f_ != stdout)
+        std::fclose(f_);
+    if (!committed_ && !tmp_.empty())
+        std::remove(tmp_.c_str());
+}
+
+void OutFile::write(std::string_view s)
+{
+    if (!s.empty() && std::fwrite(s.data(), 1, s.size(), f_) != s.size())
+        throw ToolError(path_ + ": write failed at offset " +
+                        std::to_string(std::ftell(f_)) + ": " +
+                        std::strerror(errno));
+}
+
+void OutFile::commit()
+{
+    if (std::fflush(f_) != 0 || std::ferror(f_))
+        throw ToolError(path_ + ": write failed: " + std::strerror(errno));
+    if (f_ == stdout) {
+        committed_ = true;
+        return;
+    }
+    const int rc = std::fclose(f_);
+    f_ = nullptr;
+    if (rc != 0)
+        throw ToolError(path_ + ": close failed: " + std::strerror(errno));
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
+        throw ToolError(path_ + ": cannot rename " + tmp_ + ": " +
+                        std::strerror(errno));
+    committed_ = true;
+}
+
+bool stderr_is_tty()
+{
+    return ::isatty(2) == 1;
+}
+
+Progress::Progress(std::string label, uint64_t total, bool enabled)
+    : label_(std::move(label)), total_(total), on_(enabled && total > 0)
+{
+}
+
+Progress::~Progress()
+{
+    finish();
+}
+
+void Progress::draw(uint64_t done)
+{
+    const int pct = int(done >= total_ ? 100 : done * 100 / total_);
+    if (pct == last_)
+        return;
+    last_ = pct;
+    char bar[41];
+    const int fill = pct * 40 / 100;
+    for (int i = 0; i < 40; i++)
+        bar[i] = i < fill ? '#' : ' ';
+    bar[40] = 0;
+    std::fprintf(stderr, "\r%s [%s] %3d%%", label_.c_str(), bar, pct);
+    std::fflush(stderr);
+}
+
+void Progress::finish()
+{
+    if (on_ && last_ >= 0)
+        std::fprintf(stderr, "\r\033[K");
+    on_ = false;
+}
+
+// Length of the valid UTF-8 sequence at s[i], 0 if invalid.
+static size_t utf8_len(std::string_view s, size_t i)
+{
+    const auto b = [&](size_t k) { return (unsigned char)s[k]; };
+    const unsigned char c = b(i);
+    size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (c >= 0xf5 || n == 0 || i + n > s.size())
+        return 0;
+    for (size_t k = 1; k < n; k++)
+        if ((b(i + k) & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0) ||
+        (c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) >= 0x90))
+        return 0;
+    return n;
+}
+
+// Bytes that are not UTF-8 become \u00XX, so the output stays valid JSON.
+void json_string(std::string& o, std::string_view s)
+{
+    o += '"';
+    for (size_t i = 0; i < s.size(); i++) {
+        const unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x80) {
+            const size_t n = utf8_len(s, i);
+            if (n) {
+                o.append(s.data() + i, n);
+                i += n - 1;
+            } else {
+                char b[8];
+                std::snprintf(b, sizeof b, "\\u%04x", ch);
+                o += b;
+            }
+            continue;
+        }
+        switch (ch) {
+        case '"':
+            o += "\\\"";
+            break;
+        case '\\':
+            o += "\\\\";
+            break;
+        case '\n':
+            o += "\\n";
+            break;
+        case '\r':
+            o += "\\r";
+            break;
+        case '\t':
+            o += "\\t";
+            break;
+        default:
+            if (ch < 0x20 || ch == 0x7f) {
+                char b[8];
+                std::snprintf(b, sizeof b, "\\u%04x", ch);
+                o += b;
+            } else
+                o += char(ch);
+        }
+    }
+    o += '"';
+}
+
+std::string hex_bytes(const uint8_t* p, size_t n, size_t max)
+{
+    std::string s;
+    char b[4];
+    for (size_t i = 0; i < n && i < max; i++) {
+        std::snprintf(b, sizeof b, "%02x", p[i]);
+        if (i)
+            s += ' ';
+        s += b;
+    }
+    if (n > max)
+        s += " ...";
+    return s;
+}
+
+}  // namespace mbt::tool
