@@ -2,6 +2,7 @@
 // both flag.
 #include "mbuftrace/analyze.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -84,6 +85,7 @@ std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
     std::map<std::pair<uint32_t, uint32_t>, unsigned> hits;
     std::map<std::pair<uint32_t, uint32_t>, int> routed;
     const Hop* prev = nullptr;
+    int copy_route = -1;  // first routing hop
     for (const Hop& h : r.hops) {
         const int i = int(h.index);
         if (h.drop)
@@ -100,6 +102,8 @@ std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
                            "tracepoint " + where(r, h) + " hit more than " +
                                std::to_string(o.loop_threshold) +
                                " times: loop?"});
+        if (routes(h) && copy_route < 0)
+            copy_route = i;
         if (routes(h) && h.file && h.line) {
             auto [it, first] = routed.emplace(key, i);
             if (!first && it->second >= 0) {
@@ -112,6 +116,18 @@ std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
             }
         }
         prev = &h;
+    }
+    // A copy made by a routing step (dup-to) that is routed again: the 2015
+    // freebsd-pf bug, seen from the duplicate's own record.
+    const bool flagged = std::any_of(out.begin(), out.end(), [](const Finding& f) {
+        return f.kind == FindingKind::RoutedTwice;
+    });
+    if (r.parent_id && copy_route >= 0 && !flagged) {
+        const Hop& h = r.hops[size_t(copy_route)];
+        out.push_back({FindingKind::RoutedTwice, copy_route,
+                       "routing step " + action_name(h.action.v) + " at " +
+                           where(r, h) + " ran again for a copy of trace " +
+                           std::to_string(r.parent_id.v)});
     }
     return out;
 }

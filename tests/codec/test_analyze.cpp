@@ -77,3 +77,25 @@ TEST_CASE("a tracepoint hit more often than the threshold is a loop")
     o.loop_threshold = 12;
     CHECK(count(analyze(d.rec, o), FindingKind::Loop) == 0);
 }
+
+TEST_CASE("a dup-to copy that is routed again is flagged in its own record")
+{
+    RecordIn r;
+    r.trace_id = 2;
+    r.parent_id = 1;
+    HopIn h;
+    h.file = "sys/netpfil/pf/pf.c";
+    h.line = 9095;
+    h.func = "pf_route";
+    h.subsys = MBT_SS_PF;
+    h.rule = HopIn::Rule{"", 0, MBT_ACT_DUPTO};
+    r.hops.push_back(h);
+    auto b = encode(r);
+    DecodeResult d = decode_record(b.data(), b.size());
+    CHECK(count(analyze(d.rec), FindingKind::RoutedTwice) == 1);
+    // The same hop in an original (no parent) is one routing: no finding.
+    r.parent_id.reset();
+    b = encode(r);
+    d = decode_record(b.data(), b.size());
+    CHECK(count(analyze(d.rec), FindingKind::RoutedTwice) == 0);
+}

@@ -14,8 +14,23 @@ int cmd_convert(const Args& a)
     ReadOptions ro;
     ro.progress = stderr_is_tty();
     std::vector<std::string> pos;
-    for (const std::string& s : a) {
-        if (s == "--strict")
+    Meta base;
+    const auto set = [&](Field<std::string>& f, size_t& i) {
+        if (i + 1 >= a.size())
+            throw ToolError("convert: " + a[i] + " needs a value");
+        f = Field<std::string>{a[++i], {}, true};
+    };
+    for (size_t i = 0; i < a.size(); i++) {
+        const std::string& s = a[i];
+        if (s == "--kernel-ident")
+            set(base.kernel_ident, i);
+        else if (s == "--kernel-version")
+            set(base.kernel_version, i);
+        else if (s == "--source-rev")
+            set(base.source_rev, i);
+        else if (s == "--hostname")
+            set(base.hostname, i);
+        else if (s == "--strict")
             ro.strict = true;
         else if (s == "-q" || s == "--quiet")
             ro.progress = false;
@@ -25,10 +40,12 @@ int cmd_convert(const Args& a)
             pos.push_back(s);
     }
     if (pos.size() != 2)
-        throw ToolError("usage: mbuftrace convert [-q] [--strict] IN OUT.pcapng");
+        throw ToolError("usage: mbuftrace convert [-q] [--strict] [--kernel-ident S] "
+                        "[--kernel-version S] [--source-rev S] [--hostname S] IN OUT.pcapng");
     if (pos[0] == pos[1])
         throw ToolError("convert: input and output are the same file");
     Converter c(pos[1]);
+    c.base = base;
     const ReadSummary s = read_input(pos[0], c, ro);
     c.out_.commit();
     report_corrupt(pos[0], s);

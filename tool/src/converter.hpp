@@ -19,6 +19,10 @@ public:
     {
     }
 
+    // What the tool is told about the capture's kernel (convert options),
+    // for inputs that carry no metadata block of their own.
+    Meta base;
+
     void meta(const Item& it) override
     {
         out_.meta(it.rec, it.rec_len);
@@ -29,7 +33,7 @@ public:
         if (!out_.have_meta()) {
             // Say who converted it; written once, so a second conversion
             // copies it instead of adding another.
-            Meta m;
+            Meta m = base;
             m.producer = Field<std::string>{producer() + " (convert)", {}, true};
             if (it.ts_ns)
                 m.capture_start_ns = Field<uint64_t>{it.ts_ns, {}, true};

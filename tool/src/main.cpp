@@ -11,7 +11,8 @@ namespace {
 const char kUsage[] =
     "usage: mbuftrace capture [-i mbuf_trace0] [-w out.pcapng] [-c count] "
     "[-r tapfile] [filter]\n"
-    "       mbuftrace convert [-q] [--strict] IN OUT.pcapng\n"
+    "       mbuftrace convert [-q] [--strict] [--kernel-ident S] [--kernel-version S]\n"
+    "                         [--source-rev S] [--hostname S] IN OUT.pcapng\n"
     "       mbuftrace show FILE [-Y expr] [--json|--raw] "
     "[--color=auto|always|never] [-o OUT] [--strict]\n"
     "       mbuftrace stats FILE [--strict]\n"
