@@ -19,18 +19,6 @@ void set_len(std::vector<uint8_t>& b)
     b[15] = uint8_t(n);
 }
 
-HopIn hop(const char* file, uint32_t line, const char* func, uint8_t ss,
-          uint64_t t)
-{
-    HopIn h;
-    h.file = file;
-    h.line = line;
-    h.func = func;
-    h.subsys = ss;
-    h.time_ns = t;
-    return h;
-}
-
 HopIn& iface(HopIn& h, uint32_t idx, uint8_t dir, const char* name)
 {
     h.iface = HopIn::Iface{idx, dir, name};
@@ -56,6 +44,18 @@ std::vector<uint8_t> echo_request()
 }
 
 }  // namespace
+
+HopIn hop(const char* file, uint32_t line, const char* func, uint8_t ss,
+          uint64_t t)
+{
+    HopIn h;
+    h.file = file;
+    h.line = line;
+    h.func = func;
+    h.subsys = ss;
+    h.time_ns = t;
+    return h;
+}
 
 RecordIn ping_two_vnets()
 {

@@ -22,6 +22,11 @@ std::vector<Example> bad();
 // Legacy prototype payloads (part 1 and part 3).
 std::vector<Example> legacy();
 
+// A hop with the core fields set; the examples and test generators build
+// their paths from it.
+HopIn hop(const char* file, uint32_t line, const char* func, uint8_t subsys,
+          uint64_t t);
+
 // The 20-hop ping across two VNETs (SPEC 10.2), also used by the benchmark.
 RecordIn ping_two_vnets();
 // The same path in the prototype's part-3 layout: one string per hop.

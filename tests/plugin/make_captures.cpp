@@ -60,17 +60,7 @@ Bytes read_file(const std::string& p)
                  std::istreambuf_iterator<char>());
 }
 
-mbt::HopIn hop(const char* file, uint32_t line, const char* func,
-               uint8_t subsys, uint64_t t)
-{
-    mbt::HopIn h;
-    h.file = file;
-    h.line = line;
-    h.func = func;
-    h.subsys = subsys;
-    h.time_ns = t;
-    return h;
-}
+using mbt::examples::hop;
 
 mbt::Meta meta()
 {
