@@ -226,8 +226,15 @@ TEST_CASE_METHOD(Fixture, "a subsystem name that is also a kernel option (NETGRA
     m_freem(m);
     auto recs = decoded();
     REQUIRE(recs.size() == 1);
-    REQUIRE(recs[0].rec.hops.size() == 2);
-    CHECK(recs[0].rec.hops[1].subsys.v == MBT_SS_NETGRAPH);
+    const auto& r = recs[0].rec;
+    REQUIRE(r.hops.size() == 3);
+    CHECK(r.hops[1].subsys.v == MBT_SS_NETGRAPH);
+    // Node and hook names are copied, cut to 11 bytes; no hook is "".
+    REQUIRE(r.hops[1].node);
+    CHECK(std::string(r.str(r.hops[1].node)) == "ngeth0");
+    CHECK(std::string(r.str(r.hops[1].hook)) == "ether");
+    CHECK(std::string(r.str(r.hops[2].node)) == "a_long_node");
+    CHECK(std::string(r.str(r.hops[2].hook)).empty());
 }
 
 TEST_CASE_METHOD(Fixture, "tracing off: no tag, no allocation, no record", "[kernel][selection]")
@@ -320,6 +327,47 @@ TEST_CASE_METHOD(Fixture, "the trace survives m_tag_delete_nonpersistent and cro
     CHECK(h[2].vnet.v == uint32_t(id1));
     CHECK(h[2].vnet_inherited);
     CHECK(h[3].vnet.v == uint32_t(id2));
+}
+
+TEST_CASE_METHOD(Fixture, "a driver peeling stale tags keeps the trace; a whole-chain delete still emits it", "[kernel][tags]")
+{
+    // ng_eiface_start() drops every tag before the netgraph hop: patched,
+    // it calls mbuf_trace_tag_delete_chain() and the trace goes on.
+    auto f = frame(true);
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
+    REQUIRE(standin_add_foreign_tag(m, 0) == 0);
+    fake_ether_input(epair0a, m, nullptr);
+    REQUIRE(standin_ntags(m) == 2);
+    mbuf_trace_tag_delete_chain(m);
+    CHECK(standin_ntags(m) == 1);
+    fake_point(m, nullptr);
+    CHECK(standin_ncaptured() == 0);
+    m_freem(m);
+    auto recs = decoded();
+    REQUIRE(recs.size() == 1);
+    CHECK(recs[0].rec.hops.size() == 2);
+    CHECK((recs[0].rec.flags.v & MBT_RF_FREED) != 0);
+    CHECK(standin_live_allocs() == allocs0);
+
+    // Unpatched code deleting the whole chain: the record is emitted (not
+    // freed, counted as cut) instead of vanishing, snapshots left out.
+    standin_clear_captured();
+    long long cut0 = stat("cut");
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    fake_snap(m, nullptr);
+    m_tag_delete_chain(m, nullptr);
+    CHECK(stat("cut") == cut0 + 1);
+    REQUIRE(standin_ncaptured() == 1);
+    fake_point(m, nullptr);  // untraced now: no new trace
+    m_freem(m);
+    recs = decoded();
+    REQUIRE(recs.size() == 1);
+    CHECK((recs[0].rec.flags.v & MBT_RF_FREED) == 0);
+    CHECK(recs[0].rec.hops.size() == 2);
+    for (const auto& h : recs[0].rec.hops)
+        CHECK_FALSE(h.has_snap);
+    CHECK(standin_live_allocs() == allocs0);
 }
 
 TEST_CASE_METHOD(Fixture, "m_dup and m_copypacket continue the trace as a child", "[kernel][copy]")

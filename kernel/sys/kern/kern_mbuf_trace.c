@@ -80,6 +80,7 @@ static counter_u64_t mbt_st_emitted;
 static counter_u64_t mbt_st_nolistener;
 static counter_u64_t mbt_st_rejected;
 static counter_u64_t mbt_st_encode_err;
+static counter_u64_t mbt_st_cut;
 
 VNET_DEFINE_STATIC(uint32_t, mbt_vnet_id);
 #define	V_mbt_vnet_id	VNET(mbt_vnet_id)
@@ -174,6 +175,31 @@ mbuf_trace_get(struct mbuf *m)
 	return (mt == NULL ? NULL : (struct mbuf_trace *)(mt + 1));
 }
 
+static void	mbt_emit(struct mbuf_trace *, uint16_t);
+
+#define	MBT_TS_EMITTED	0x01	/* the final record is out */
+
+/*
+ * Code outside the stack deletes whole tag chains (drivers peeling "stale
+ * tags"); a trace deleted that way is emitted here rather than lost.  Its
+ * snapshots may have gone first: the record goes out without them.
+ */
+static void
+mbt_tag_free(struct m_tag *mt)
+{
+	struct mbuf_trace *t;
+	int i;
+
+	t = (struct mbuf_trace *)(mt + 1);
+	if ((t->t_state & MBT_TS_EMITTED) == 0) {
+		counter_u64_add(mbt_st_cut, 1);
+		for (i = 0; i < t->t_nhops; i++)
+			t->t_hops[i].h_flags &= ~MBUF_TRACE_HF_SNAP;
+		mbt_emit(t, 0);
+	}
+	m_tag_free_default(mt);
+}
+
 /* Starts a trace on m; never fails the packet, only the trace. */
 static struct mbuf_trace *
 mbt_new(struct mbuf *m, uint64_t parent)
@@ -199,7 +225,8 @@ mbt_new(struct mbuf *m, uint64_t parent)
 	t->t_nhops = 0;
 	t->t_flags = parent != 0 ? MBT_RF_COPY : 0;
 	t->t_depth = 0;
-	t->t_pad = 0;
+	t->t_state = 0;
+	mt->m_tag_free = mbt_tag_free;
 	m_tag_prepend(m, mt);
 	counter_u64_add(mbt_st_traces, 1);
 	return (t);
@@ -293,6 +320,22 @@ mbuf_trace_hop_if(struct mbuf_trace_point *tp, struct mbuf *m,
 	t = mbt_trace(tp, m);
 	if (t != NULL && (h = mbt_append(t, tp)) != NULL)
 		mbt_set_if(h, ifp, dir);
+}
+
+void
+mbuf_trace_hop_node(struct mbuf_trace_point *tp, struct mbuf *m,
+    const char *node, const char *hook)
+{
+	struct mbuf_trace *t;
+	struct mbuf_trace_hop *h;
+
+	t = mbt_trace(tp, m);
+	if (t != NULL && (h = mbt_append(t, tp)) != NULL) {
+		strlcpy(h->h_u.hu_ng.node, node != NULL ? node : "",
+		    sizeof(h->h_u.hu_ng.node));
+		strlcpy(h->h_u.hu_ng.hook, hook != NULL ? hook : "",
+		    sizeof(h->h_u.hu_ng.hook));
+	}
 }
 
 void
@@ -538,6 +581,11 @@ mbt_fill(void *arg, unsigned idx, struct mbt_hop_view *hv)
 		hv->hv_rule = h->h_u.hu_rule.rule;
 		hv->hv_action = h->h_u.hu_rule.action;
 	}
+	if ((tp->tp_attr & MBUF_TRACE_A_NODE) != 0) {
+		hv->hv_has |= MBT_HV_NODE;
+		hv->hv_node = h->h_u.hu_ng.node;
+		hv->hv_hook = h->h_u.hu_ng.hook;
+	}
 	if ((tp->tp_attr & MBUF_TRACE_A_MSG) != 0 && tp->tp_msg != NULL) {
 		hv->hv_has |= MBT_HV_MSG;
 		hv->hv_msg = tp->tp_msg;
@@ -696,8 +744,23 @@ mbuf_trace_free(struct mbuf *m)
 	struct mbuf_trace *t;
 
 	t = mbuf_trace_get(m);
-	if (t != NULL)
+	if (t != NULL) {
 		mbt_emit(t, MBT_RF_FREED);
+		t->t_state |= MBT_TS_EMITTED;
+	}
+}
+
+/* m_tag_delete_chain(m, NULL) for stale tags that keeps the trace. */
+void
+mbuf_trace_tag_delete_chain(struct mbuf *m)
+{
+	struct m_tag *mt, *next;
+
+	if ((m->m_flags & M_PKTHDR) == 0)
+		return;
+	SLIST_FOREACH_SAFE(mt, &m->m_pkthdr.tags, m_tag_link, next)
+		if (mt->m_tag_cookie != MTAG_MBUF_TRACE)
+			m_tag_delete(m, mt);
 }
 
 /*
@@ -806,6 +869,7 @@ mbt_init(void *arg __unused)
 	mbt_st_nolistener = counter_u64_alloc(M_WAITOK);
 	mbt_st_rejected = counter_u64_alloc(M_WAITOK);
 	mbt_st_encode_err = counter_u64_alloc(M_WAITOK);
+	mbt_st_cut = counter_u64_alloc(M_WAITOK);
 	id = 0;
 	SET_FOREACH(tpp, mbuf_trace_set) {
 		tp = *tpp;
@@ -1099,3 +1163,5 @@ SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, rejected, CTLFLAG_RD,
     &mbt_st_rejected, "Packets a start point did not select");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, encode_errors,
     CTLFLAG_RD, &mbt_st_encode_err, "Records the encoder refused");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, cut, CTLFLAG_RD,
+    &mbt_st_cut, "Traces whose tag was deleted before the mbuf was freed");

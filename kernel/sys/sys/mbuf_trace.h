@@ -32,9 +32,13 @@
 #define	MBUF_TRACE_A_VNET	0x20	/* vnet given explicitly */
 #define	MBUF_TRACE_A_START	0x40	/* a start point (selection) */
 #define	MBUF_TRACE_A_COPY	0x80	/* a copy was made here */
+#define	MBUF_TRACE_A_NODE	0x100	/* netgraph node and hook */
 
 /* Size of the names copied into a hop: IFNAMSIZ, and pf/ipfw ruleset. */
 #define	MBUF_TRACE_NAMELEN	16
+/* Netgraph node and hook names: the first 11 bytes of each (NG_NODESIZ
+ * is 32) keep the hop at 48 bytes; "ngeth0", "ether" fit. */
+#define	MBUF_TRACE_NGLEN	12
 
 /*
  * The static part of one tracepoint.  One per macro use, placed in the
@@ -51,8 +55,8 @@ struct mbuf_trace_point {
 	uint16_t	 tp_linktype;	/* of a snapshot's bytes */
 	uint8_t		 tp_subsys;	/* MBT_SS_* */
 	uint8_t		 tp_kind;	/* MBT_HK_* */
-	uint8_t		 tp_attr;	/* MBUF_TRACE_A_* */
 	volatile uint8_t tp_enabled;
+	uint16_t	 tp_attr;	/* MBUF_TRACE_A_* */
 };
 
 /*
@@ -81,6 +85,10 @@ struct mbuf_trace_hop {
 			uint32_t rule;
 			uint8_t	 action; /* MBT_ACT_* */
 		} hu_rule;
+		struct {
+			char	 node[MBUF_TRACE_NGLEN];
+			char	 hook[MBUF_TRACE_NGLEN];
+		} hu_ng;
 		uint64_t	 hu_copy;	/* trace id of the copy */
 		struct m_tag	*hu_snap;	/* MBUF_TRACE_TAG_SNAP */
 	} h_u;
@@ -98,7 +106,7 @@ struct mbuf_trace {
 	uint16_t	 t_nhops;
 	uint16_t	 t_flags;	/* MBT_RF_* */
 	uint8_t		 t_depth;
-	uint8_t		 t_pad;
+	uint8_t		 t_state;	/* MBT_TS_* (not on the wire) */
 	struct mbuf_trace_hop t_hops[];
 };
 
@@ -123,7 +131,10 @@ void	mbuf_trace_start(struct mbuf_trace_point *, struct mbuf *,
 void	mbuf_trace_emit(struct mbuf_trace_point *, struct mbuf *);
 void	mbuf_trace_copy(struct mbuf_trace_point *, struct mbuf *,
 	    struct mbuf *);
+void	mbuf_trace_hop_node(struct mbuf_trace_point *, struct mbuf *,
+	    const char *, const char *);
 void	mbuf_trace_free(struct mbuf *);
+void	mbuf_trace_tag_delete_chain(struct mbuf *);
 struct mbuf_trace *mbuf_trace_get(struct mbuf *);
 uint32_t mbuf_trace_vnet_id(struct vnet *);
 
@@ -191,6 +202,10 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 #define	MBUF_TRACE_DROP(m, ss, reason)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_DROP,	\
 	    "" reason, 0, mbuf_trace_hop(&_mbt_tp, (m)))
+/* A netgraph node and hook by name (copied, truncated). */
+#define	MBUF_TRACE_NODE(m, ss, node, hook)				\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_NODE,	\
+	    NULL, 0, mbuf_trace_hop_node(&_mbt_tp, (m), (node), (hook)))
 /* Copies the first kern.mbuf_trace.snaplen bytes; lt is their DLT. */
 #define	MBUF_TRACE_SNAP(m, ss, lt)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_SNAP,	\
@@ -240,6 +255,7 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 #define	MBUF_TRACE_MSG(m, ss, msg)
 #define	MBUF_TRACE_DROP(m, ss, reason)
 #define	MBUF_TRACE_SNAP(m, ss, lt)
+#define	MBUF_TRACE_NODE(m, ss, node, hook)
 #define	MBUF_TRACE_ENTER(m, ss)
 #define	MBUF_TRACE_LEAVE(m, ss)
 #define	MBUF_TRACE_START(m, ss, ifp, dir)

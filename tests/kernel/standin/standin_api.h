@@ -39,6 +39,10 @@ int	 standin_ntags(struct mbuf *);
 /* Prepends an unrelated tag (another subsystem's), persistent or not. */
 int	 standin_add_foreign_tag(struct mbuf *, int persistent);
 void	 m_freem(struct mbuf *);
+struct m_tag;
+void	 m_tag_delete_chain(struct mbuf *, struct m_tag *);
+/* Not the stand-in's: kern_mbuf_trace.c's. */
+void	 mbuf_trace_tag_delete_chain(struct mbuf *);
 struct mbuf *m_dup(const struct mbuf *, int);
 struct mbuf *m_copypacket(struct mbuf *, int);
 void	 m_tag_delete_nonpersistent(struct mbuf *);

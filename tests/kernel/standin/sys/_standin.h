@@ -23,6 +23,12 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/queue.h>
+#ifndef SLIST_FOREACH_SAFE	/* FreeBSD's queue.h has it, glibc's not */
+#define	SLIST_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = SLIST_FIRST((head));				\
+	    (var) && ((tvar) = SLIST_NEXT((var), field), 1);		\
+	    (var) = (tvar))
+#endif
 
 #ifdef __cplusplus
 extern "C" {

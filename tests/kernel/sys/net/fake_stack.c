@@ -48,7 +48,8 @@ void
 fake_netgraph(struct mbuf *m, int *line)
 {
 
-	MBUF_TRACE_POINT(m, NETGRAPH); L(line);
+	MBUF_TRACE_NODE(m, NETGRAPH, "ngeth0", "ether"); L(line);
+	MBUF_TRACE_NODE(m, NETGRAPH, "a_long_node_name", NULL);
 }
 
 void
