@@ -6,11 +6,15 @@
 set -x
 
 # Tracing on, and what to trace: packets matching $1 (a tcpdump filter,
-# compiled for Ethernet on interface $3) at the start points of the
-# interfaces in $2 ("" = all).
+# compiled for Ethernet on interface $3; "" = every packet) at the start
+# points of the interfaces in $2 ("" = all).
 trace_select()
 {
-	sysctl kern.mbuf_trace.filter="$(tcpdump -ddd -i "$3" "$1")"
+	if [ -n "$1" ]; then
+		sysctl kern.mbuf_trace.filter="$(tcpdump -ddd -i "$3" "$1")"
+	else
+		sysctl kern.mbuf_trace.filter=""
+	fi
 	sysctl kern.mbuf_trace.ifaces="$2"
 	sysctl kern.mbuf_trace.enable=1
 }

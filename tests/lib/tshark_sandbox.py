@@ -1,0 +1,61 @@
+"""tshark with the project's plugin, as the tests need it.
+
+tshark run as root ignores personal plugins (and WIRESHARK_PLUGIN_DIR), and
+CI runs as root: so the plugin goes into a throw-away HOME and, when root,
+tshark runs as uid/gid 65534 with that HOME.  Inputs are copied into the
+sandbox, because the build tree may not be readable by uid 65534.
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+
+class TsharkSandbox:
+    def __init__(self, plugin, tshark="tshark", prefix="mbt-tshark-"):
+        self.tshark = tshark
+        ver = subprocess.run([tshark, "-v"], capture_output=True,
+                             text=True).stdout
+        m = re.search(r"(\d+)\.(\d+)\.\d+", ver)
+        if not m:
+            raise RuntimeError("cannot tell the version of %s" % tshark)
+        self.ver = "%s.%s" % (m.group(1), m.group(2))
+        self.tmp = tempfile.mkdtemp(prefix=prefix)
+        self.home = os.path.join(self.tmp, "home")
+        pdir = os.path.join(self.home, ".local/lib/wireshark/plugins",
+                            self.ver, "epan")
+        os.makedirs(pdir)
+        shutil.copy(plugin, os.path.join(pdir, "mbuftrace.so"))
+        self.files = os.path.join(self.tmp, "files")
+        os.makedirs(self.files)
+        self._open_up()
+
+    def _open_up(self):
+        os.chmod(self.tmp, 0o755)
+        for root, dirs, files in os.walk(self.tmp):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        os.chmod(self.home, 0o777)  # tshark writes its profile dirs here
+
+    def add(self, path):
+        """Copies path into the sandbox; returns the copy's path."""
+        dst = os.path.join(self.files, os.path.basename(path))
+        shutil.copy(path, dst)
+        os.chmod(dst, 0o644)
+        return dst
+
+    def run(self, *argv):
+        cmd = [self.tshark] + list(argv)
+        env = dict(os.environ, HOME=self.home)
+        env.pop("WIRESHARK_PLUGIN_DIR", None)
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534",
+                   "--clear-groups", "env", "HOME=" + self.home] + cmd
+        return subprocess.run(cmd, capture_output=True, text=True, env=env,
+                              cwd=self.tmp)
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
