@@ -438,6 +438,52 @@ TEST_CASE_METHOD(Fixture, "a copy point after m_dup (pf dup-to) notes the copy w
     CHECK(rm.hops[2].subsys.v == MBT_SS_MBUF);
 }
 
+TEST_CASE_METHOD(Fixture, "a long path grows the trace tag up to max_hops, keeping every hop", "[kernel]")
+{
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.max_hops", 64) == 0);
+    auto f = frame(true);
+    auto path = [&](int points) {
+        struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
+        fake_ether_input(epair0a, m, nullptr);
+        struct fake_trace_info ti{};
+        REQUIRE(fake_trace_info(m, &ti));
+        CHECK(ti.cap == 16);  // a new trace starts small
+        for (int i = 0; i < points; i++)
+            fake_point(m, nullptr);
+        REQUIRE(fake_trace_info(m, &ti));
+        CHECK(standin_ntags(m) == 1);  // the old tag went
+        m_freem(m);
+        return ti;
+    };
+    auto ti = path(39);
+    CHECK(ti.cap == 64);
+    CHECK(ti.nhops == 40);
+    auto recs = decoded();
+    REQUIRE(recs.size() == 1);  // the replaced tag emitted nothing
+    REQUIRE(recs[0].rec.hops.size() == 40);
+    CHECK(recs[0].rec.hops[0].subsys.v == MBT_SS_ETHER);
+    CHECK((recs[0].rec.flags.v & (MBT_RF_HOPS_LOST | MBT_RF_ALLOC_FAIL)) == 0);
+    CHECK(standin_live_allocs() == allocs0);
+
+    // The first growth fails: that hop is lost and said so; the next one
+    // grows the tag and the path goes on.
+    standin_clear_captured();
+    long long grow0 = stat("fail_grow");
+    standin_fail_nowait(2);
+    ti = path(39);
+    standin_fail_nowait(0);
+    CHECK(stat("fail_grow") == grow0 + 1);
+    CHECK(ti.nhops == 39);
+    CHECK(ti.lost == 1);
+    recs = decoded();
+    REQUIRE(recs.size() == 1);
+    CHECK(recs[0].rec.hops.size() == 39);
+    CHECK(recs[0].rec.hops_lost.v == 1);
+    CHECK(recs[0].rec.alloc_fail.v == 1);
+    CHECK((recs[0].rec.flags.v & MBT_RF_ALLOC_FAIL) != 0);
+    CHECK(standin_live_allocs() == allocs0);
+}
+
 TEST_CASE_METHOD(Fixture, "allocation failure at every site leaves the packet whole and is counted", "[kernel][alloc]")
 {
     REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 32) == 0);

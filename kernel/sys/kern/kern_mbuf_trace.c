@@ -51,6 +51,7 @@ int __read_mostly mbuf_trace_armed;
 int __read_mostly mbuf_trace_anywhere;
 
 static int mbt_max_hops = 32;
+#define	MBT_HOPS_FIRST	16	/* hops in a new trace's tag (808 bytes) */
 static int mbt_snaplen = 128;
 static u_long mbt_next_id;
 static u_int mbt_next_vnet;
@@ -81,6 +82,7 @@ static counter_u64_t mbt_st_nolistener;
 static counter_u64_t mbt_st_rejected;
 static counter_u64_t mbt_st_encode_err;
 static counter_u64_t mbt_st_cut;
+static counter_u64_t mbt_st_fail_grow;
 
 VNET_DEFINE_STATIC(uint32_t, mbt_vnet_id);
 #define	V_mbt_vnet_id	VNET(mbt_vnet_id)
@@ -208,7 +210,8 @@ mbt_new(struct mbuf *m, uint64_t parent)
 	struct mbuf_trace *t;
 	int cap, len;
 
-	cap = mbt_max_hops;
+	/* Most paths fit in the first tag; longer ones grow it. */
+	cap = MIN(mbt_max_hops, MBT_HOPS_FIRST);
 	len = sizeof(*t) + cap * sizeof(struct mbuf_trace_hop);
 	mt = m_tag_alloc(MTAG_MBUF_TRACE, MBUF_TRACE_TAG_TRACE, len,
 	    M_NOWAIT);
@@ -232,12 +235,55 @@ mbt_new(struct mbuf *m, uint64_t parent)
 	return (t);
 }
 
-/* Appends a hop for tp; NULL if it is disabled or the trace is full. */
-static struct mbuf_trace_hop *
-mbt_append(struct mbuf_trace *t, struct mbuf_trace_point *tp)
+/*
+ * Doubles the room of *tp, up to kern.mbuf_trace.max_hops: a bigger tag
+ * replaces the old one, whose free routine must then not emit it.
+ */
+static bool
+mbt_grow(struct mbuf *m, struct mbuf_trace **tp)
 {
+	struct m_tag *mt;
+	struct mbuf_trace *t, *n;
+	int cap;
+
+	t = *tp;
+	cap = MIN(t->t_cap * 2, mbt_max_hops);
+	if (cap <= t->t_cap)
+		return (false);
+	mt = m_tag_alloc(MTAG_MBUF_TRACE, MBUF_TRACE_TAG_TRACE,
+	    sizeof(*t) + cap * sizeof(struct mbuf_trace_hop), M_NOWAIT);
+	if (mt == NULL) {
+		t->t_allocfail++;
+		t->t_flags |= MBT_RF_ALLOC_FAIL;
+		counter_u64_add(mbt_st_fail_grow, 1);
+		return (false);
+	}
+	n = (struct mbuf_trace *)(mt + 1);
+	memcpy(n, t, sizeof(*t) + t->t_nhops * sizeof(struct mbuf_trace_hop));
+	n->t_cap = cap;
+	mt->m_tag_free = mbt_tag_free;
+	t->t_state |= MBT_TS_EMITTED;
+	m_tag_delete(m, (struct m_tag *)t - 1);
+	m_tag_prepend(m, mt);
+	*tp = n;
+	return (true);
+}
+
+/*
+ * Appends a hop for tp to *tpp, the trace of m (which may move when it
+ * grows); NULL if the trace is full.
+ */
+static struct mbuf_trace_hop *
+mbt_append(struct mbuf *m, struct mbuf_trace **tpp,
+    struct mbuf_trace_point *tp)
+{
+	struct mbuf_trace *t;
 	struct mbuf_trace_hop *h;
 	uint8_t depth;
+
+	t = *tpp;
+	if (__predict_false(t->t_nhops >= t->t_cap) && mbt_grow(m, tpp))
+		t = *tpp;
 
 	depth = t->t_depth;
 	if (tp->tp_kind == MBT_HK_LEAVE && depth > 0)
@@ -282,7 +328,7 @@ mbuf_trace_hop(struct mbuf_trace_point *tp, struct mbuf *m)
 
 	t = mbt_trace(tp, m);
 	if (t != NULL)
-		(void)mbt_append(t, tp);
+		(void)mbt_append(m, &t, tp);
 }
 
 void
@@ -293,7 +339,7 @@ mbuf_trace_hop_vnet(struct mbuf_trace_point *tp, struct mbuf *m,
 	struct mbuf_trace_hop *h;
 
 	t = mbt_trace(tp, m);
-	if (t != NULL && (h = mbt_append(t, tp)) != NULL)
+	if (t != NULL && (h = mbt_append(m, &t, tp)) != NULL)
 		h->h_vnet = mbuf_trace_vnet_id(vnet);
 }
 
@@ -318,7 +364,7 @@ mbuf_trace_hop_if(struct mbuf_trace_point *tp, struct mbuf *m,
 	struct mbuf_trace_hop *h;
 
 	t = mbt_trace(tp, m);
-	if (t != NULL && (h = mbt_append(t, tp)) != NULL)
+	if (t != NULL && (h = mbt_append(m, &t, tp)) != NULL)
 		mbt_set_if(h, ifp, dir);
 }
 
@@ -330,7 +376,7 @@ mbuf_trace_hop_node(struct mbuf_trace_point *tp, struct mbuf *m,
 	struct mbuf_trace_hop *h;
 
 	t = mbt_trace(tp, m);
-	if (t != NULL && (h = mbt_append(t, tp)) != NULL) {
+	if (t != NULL && (h = mbt_append(m, &t, tp)) != NULL) {
 		strlcpy(h->h_u.hu_ng.node, node != NULL ? node : "",
 		    sizeof(h->h_u.hu_ng.node));
 		strlcpy(h->h_u.hu_ng.hook, hook != NULL ? hook : "",
@@ -346,7 +392,7 @@ mbuf_trace_hop_rule(struct mbuf_trace_point *tp, struct mbuf *m,
 	struct mbuf_trace_hop *h;
 
 	t = mbt_trace(tp, m);
-	if (t == NULL || (h = mbt_append(t, tp)) == NULL)
+	if (t == NULL || (h = mbt_append(m, &t, tp)) == NULL)
 		return;
 	memset(h->h_u.hu_rule.ruleset, 0, sizeof(h->h_u.hu_rule.ruleset));
 	if (ruleset != NULL)
@@ -365,7 +411,7 @@ mbuf_trace_hop_snap(struct mbuf_trace_point *tp, struct mbuf *m)
 	int len;
 
 	t = mbt_trace(tp, m);
-	if (t == NULL || (h = mbt_append(t, tp)) == NULL)
+	if (t == NULL || (h = mbt_append(m, &t, tp)) == NULL)
 		return;
 	h->h_flags |= MBUF_TRACE_HF_SNAP;
 	h->h_u.hu_snap = NULL;
@@ -491,7 +537,7 @@ mbuf_trace_start(struct mbuf_trace_point *tp, struct mbuf *m,
 		if ((t = mbt_new(m, 0)) == NULL)
 			return;
 	}
-	if ((h = mbt_append(t, tp)) != NULL)
+	if ((h = mbt_append(m, &t, tp)) != NULL)
 		mbt_set_if(h, ifp, dir);
 }
 
@@ -505,8 +551,8 @@ mbuf_trace_copy(struct mbuf_trace_point *tp, struct mbuf *m, struct mbuf *n)
 		return;
 	/* Already a child (m_dup() inside e.g. pf's dup-to): just note. */
 	if ((c = mbuf_trace_get(n)) != NULL && c->t_parent == t->t_id) {
-		(void)mbt_append(c, tp);
-		if ((h = mbt_append(t, tp)) != NULL) {
+		(void)mbt_append(n, &c, tp);
+		if ((h = mbt_append(m, &t, tp)) != NULL) {
 			h->h_flags |= MBUF_TRACE_HF_COPY;
 			h->h_u.hu_copy = c->t_id;
 		}
@@ -524,8 +570,8 @@ mbuf_trace_copy(struct mbuf_trace_point *tp, struct mbuf *m, struct mbuf *n)
 		return;
 	}
 	c->t_depth = t->t_depth;
-	(void)mbt_append(c, tp);
-	if ((h = mbt_append(t, tp)) != NULL) {
+	(void)mbt_append(n, &c, tp);
+	if ((h = mbt_append(m, &t, tp)) != NULL) {
 		h->h_flags |= MBUF_TRACE_HF_COPY;
 		h->h_u.hu_copy = c->t_id;
 	}
@@ -733,7 +779,7 @@ mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
 	t = mbt_trace(tp, m);
 	if (t == NULL)
 		return;
-	(void)mbt_append(t, tp);
+	(void)mbt_append(m, &t, tp);
 	mbt_emit(t, 0);
 	mbt_reset(m, t);
 }
@@ -870,6 +916,7 @@ mbt_init(void *arg __unused)
 	mbt_st_rejected = counter_u64_alloc(M_WAITOK);
 	mbt_st_encode_err = counter_u64_alloc(M_WAITOK);
 	mbt_st_cut = counter_u64_alloc(M_WAITOK);
+	mbt_st_fail_grow = counter_u64_alloc(M_WAITOK);
 	id = 0;
 	SET_FOREACH(tpp, mbuf_trace_set) {
 		tp = *tpp;
@@ -1163,5 +1210,7 @@ SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, rejected, CTLFLAG_RD,
     &mbt_st_rejected, "Packets a start point did not select");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, encode_errors,
     CTLFLAG_RD, &mbt_st_encode_err, "Records the encoder refused");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_grow, CTLFLAG_RD,
+    &mbt_st_fail_grow, "Hops lost: a trace could not grow");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, cut, CTLFLAG_RD,
     &mbt_st_cut, "Traces whose tag was deleted before the mbuf was freed");

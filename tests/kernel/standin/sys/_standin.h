@@ -23,6 +23,10 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/queue.h>
+#ifndef MIN	/* sys/param.h */
+#define	MIN(a,b) (((a)<(b))?(a):(b))
+#define	MAX(a,b) (((a)>(b))?(a):(b))
+#endif
 #ifndef SLIST_FOREACH_SAFE	/* FreeBSD's queue.h has it, glibc's not */
 #define	SLIST_FOREACH_SAFE(var, head, field, tvar)			\
 	for ((var) = SLIST_FIRST((head));				\
