@@ -88,6 +88,12 @@ int main(int argc, char** argv)
     double untraced = per_hop(fresh, loop(fake_hops), drop, REP * N);
     double foreign = per_hop([&] { fresh(); standin_add_foreign_tag(m, 0); },
                              loop(fake_hops), drop, REP * N);
+    // The same while some other packet is traced: its tags are walked.
+    struct mbuf* other = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(ifp, other, nullptr);
+    double foreign_live = per_hop([&] { fresh(); standin_add_foreign_tag(m, 0); },
+                                  loop(fake_hops), drop, REP * N);
+    m_freem(other);
 
     // Traced, steady state: N hops into a started trace whose tag has
     // already grown to hold them (an explicit emission empties it and keeps
@@ -172,6 +178,7 @@ int main(int argc, char** argv)
     std::printf("  %-44s %8.2f\n", "tracing off (kern.mbuf_trace.enable=0)", net(off));
     std::printf("  %-44s %8.2f\n", "untraced packet, no tags", net(untraced));
     std::printf("  %-44s %8.2f\n", "untraced packet, another subsystem's tag", net(foreign));
+    std::printf("  %-44s %8.2f\n", "  same, while another packet is traced", net(foreign_live));
     std::printf("  %-44s %8.2f\n", "traced packet, hop incl. timestamp", net(traced));
     std::printf("  %-44s %8.2f\n", "  of which not the clock (clock stubbed)", net(noclock));
     std::printf("  %-44s %8.2f\n", "  cpu_ticks() alone (TSC), back to back", clock_ns);

@@ -259,6 +259,16 @@ TEST_CASE_METHOD(Fixture, "an untraced mbuf is not traced by plain tracepoints, 
     fake_point(m, nullptr);
     fake_msg(m, nullptr);
     CHECK(standin_ntags(m) == 1);
+    // The same while another packet is traced (its tags are walked then).
+    struct mbuf* t = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, t, nullptr);
+    CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 1);
+    fake_point(m, nullptr);
+    CHECK(standin_ntags(m) == 1);
+    m_freem(t);
+    CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 0);
+    CHECK(standin_ncaptured() == 1);  // t's record only
+    standin_clear_captured();
     m_freem(m);
     CHECK(standin_ncaptured() == 0);
 }
@@ -452,7 +462,9 @@ TEST_CASE_METHOD(Fixture, "a long path grows the trace tag up to max_hops, keepi
             fake_point(m, nullptr);
         REQUIRE(fake_trace_info(m, &ti));
         CHECK(standin_ntags(m) == 1);  // the old tag went
+        CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 1);
         m_freem(m);
+        CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 0);
         return ti;
     };
     auto ti = path(39);

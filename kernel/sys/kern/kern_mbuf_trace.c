@@ -49,6 +49,8 @@ SET_DECLARE(mbuf_trace_set, struct mbuf_trace_point);
 int __read_mostly mbuf_trace_on;
 int __read_mostly mbuf_trace_armed;
 int __read_mostly mbuf_trace_anywhere;
+/* Written once per trace, not per hop. */
+volatile u_int mbuf_trace_live;
 
 static int mbt_max_hops = 32;
 #define	MBT_HOPS_FIRST	16	/* hops in a new trace's tag (808 bytes) */
@@ -105,6 +107,9 @@ mbt_vnet_init(void *unused __unused)
 VNET_SYSINIT(mbt_vnet_init, SI_SUB_INIT_IF, SI_ORDER_ANY, mbt_vnet_init,
     NULL);
 
+SYSCTL_UINT(_kern_mbuf_trace, OID_AUTO, live, CTLFLAG_RD,
+    __DEVOLATILE(u_int *, &mbuf_trace_live), 0,
+    "Traces that exist now (on mbufs not yet freed)");
 SYSCTL_UINT(_kern_mbuf_trace, OID_AUTO, vnet_id,
     CTLFLAG_VNET | CTLFLAG_RD, &VNET_NAME(mbt_vnet_id), 0,
     "Id of this vnet in trace records");
@@ -199,6 +204,7 @@ mbt_tag_free(struct m_tag *mt)
 			t->t_hops[i].h_flags &= ~MBUF_TRACE_HF_SNAP;
 		mbt_emit(t, 0);
 	}
+	atomic_fetchadd_int(&mbuf_trace_live, -1);
 	m_tag_free_default(mt);
 }
 
@@ -230,6 +236,7 @@ mbt_new(struct mbuf *m, uint64_t parent)
 	t->t_depth = 0;
 	t->t_state = 0;
 	mt->m_tag_free = mbt_tag_free;
+	atomic_fetchadd_int(&mbuf_trace_live, 1);
 	m_tag_prepend(m, mt);
 	counter_u64_add(mbt_st_traces, 1);
 	return (t);
@@ -262,6 +269,7 @@ mbt_grow(struct mbuf *m, struct mbuf_trace **tp)
 	memcpy(n, t, sizeof(*t) + t->t_nhops * sizeof(struct mbuf_trace_hop));
 	n->t_cap = cap;
 	mt->m_tag_free = mbt_tag_free;
+	atomic_fetchadd_int(&mbuf_trace_live, 1);
 	t->t_state |= MBT_TS_EMITTED;
 	m_tag_delete(m, (struct m_tag *)t - 1);
 	m_tag_prepend(m, mt);

@@ -116,6 +116,7 @@ struct vnet;
 
 extern int	mbuf_trace_on;		/* kern.mbuf_trace.enable */
 extern int	mbuf_trace_armed;	/* a trace may exist */
+extern volatile u_int mbuf_trace_live;	/* trace tags that exist now */
 extern int	mbuf_trace_anywhere;	/* kern.mbuf_trace.start_anywhere */
 
 void	mbuf_trace_hop(struct mbuf_trace_point *, struct mbuf *);
@@ -140,14 +141,17 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 
 /*
  * Worth a call: the mbuf has a packet header and a tag (the trace tag is
- * prepended, so it is nearly always first), or any tracepoint may start.
- * An untraced mbuf pays one load of a line already in cache; a flag bit
+ * prepended, so it is nearly always first) while some trace exists, or any
+ * tracepoint may start.  An untraced mbuf pays one load of a line already
+ * in cache, and one more if it carries another subsystem's tag (pf's, say)
+ * rather than a walk of its tags while no trace exists; a flag bit
  * in m_flags was not taken because every spare bit is M_PROTOn, which
  * protocols reuse and m_clrprotoflags() clears.
  */
 #define	MBUF_TRACE_CANDIDATE(m)						\
 	((m) != NULL && ((m)->m_flags & M_PKTHDR) != 0 &&		\
-	 ((m)->m_pkthdr.tags.slh_first != NULL || mbuf_trace_anywhere))
+	 (((m)->m_pkthdr.tags.slh_first != NULL && mbuf_trace_live != 0) || \
+	 mbuf_trace_anywhere))
 
 #define	_MBUF_TRACE_TP(ss, kind, attr, msg, lt)				\
 	static struct mbuf_trace_point _mbt_tp = {			\
@@ -240,7 +244,7 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 } while (0)
 /* In m_free(): emits the record of a traced packet header mbuf. */
 #define	MBUF_TRACE_FREE(m) do {						\
-	if (__predict_false(mbuf_trace_armed != 0) &&			\
+	if (__predict_false(mbuf_trace_live != 0) &&			\
 	    ((m)->m_flags & M_PKTHDR) != 0 &&				\
 	    (m)->m_pkthdr.tags.slh_first != NULL)			\
 		mbuf_trace_free(m);					\
