@@ -290,19 +290,19 @@ mbt_append(struct mbuf *m, struct mbuf_trace **tpp,
 	uint8_t depth;
 
 	t = *tpp;
-	if (__predict_false(t->t_nhops >= t->t_cap) && mbt_grow(m, tpp))
-		t = *tpp;
-
 	depth = t->t_depth;
 	if (tp->tp_kind == MBT_HK_LEAVE && depth > 0)
 		depth = --t->t_depth;
 	else if (tp->tp_kind == MBT_HK_ENTER && depth < MBT_HOP_DEPTH_MAX)
 		t->t_depth++;
 	if (__predict_false(t->t_nhops >= t->t_cap)) {
-		t->t_lost++;
-		t->t_flags |= MBT_RF_HOPS_LOST;
-		counter_u64_add(mbt_st_lost, 1);
-		return (NULL);
+		if (!mbt_grow(m, tpp)) {
+			t->t_lost++;
+			t->t_flags |= MBT_RF_HOPS_LOST;
+			counter_u64_add(mbt_st_lost, 1);
+			return (NULL);
+		}
+		t = *tpp;
 	}
 	h = &t->t_hops[t->t_nhops++];
 	h->h_tp = tp;
