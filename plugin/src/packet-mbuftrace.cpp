@@ -928,9 +928,12 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
 #endif
     if (rec->rec_type != REC_TYPE_PACKET || !rec->block)
         return 0;
-    // No tree and no expert tap: nothing of ours is shown, filtered on or
-    // counted (we set no column for this carrier).
-    if (!expert_wanted(tree))
+    // A packet consumed without a snapshot has no bytes: the record is all
+    // there is, so it names the frame in the Info column.
+    const bool no_bytes = tvb_captured_length(tvb) == 0;
+    // Otherwise, no tree and no expert tap: nothing of ours is shown,
+    // filtered on or counted.
+    if (!no_bytes && !expert_wanted(tree))
         return 0;
     OptHit hit;
     hit.n = 0;
@@ -938,6 +941,11 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     for (int i = 0; i < hit.n; i++)
         dissect_buffer_record(tvb, pinfo, tree, hit.data[i], hit.len[i],
                               "epb-option");
+    if (no_bytes && hit.n > 0) {
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
+        col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s",
+                     cur.rec.hops.size(), cur.ok() ? "" : " [malformed]");
+    }
     return hit.n ? int(tvb_captured_length(tvb)) : 0;
 }
 
@@ -945,6 +953,11 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
 int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
 {
     const guint len = tvb_captured_length(tvb);
+    // No bytes on a tap interface: a converted file's packet that had no
+    // snapshot, whose record is in the EPB option (dissect_post), not a
+    // truncated tap record.
+    if (len == 0 && tvb_reported_length(tvb) == 0)
+        return 0;
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
     col_clear(pinfo->cinfo, COL_INFO);
     cur = mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len);

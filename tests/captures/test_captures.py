@@ -136,6 +136,13 @@ def main():
                 check("307fbceb2" in p.stdout, "%s: no revision in the "
                       "metadata: %r" % (name, p.stdout[:200]))
 
+            # Good captures raise no malformed-record expert info (frames
+            # without packet bytes are not empty tap records).
+            p = ts.run("-r", mine, "-Y", "mbuftrace.expert.malformed",
+                       "-T", "fields", "-e", "frame.number")
+            check(p.returncode == 0 and not p.stdout.split(),
+                  "%s: malformed on frames %r" % (name, p.stdout.split()))
+
             # routed-twice: the reverted dup-to capture and nothing else.
             p = ts.run("-r", mine, "-Y", "mbuftrace.expert.routed_twice",
                        "-T", "fields", "-e", "frame.number")
