@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -157,7 +158,10 @@ int main(int argc, char** argv)
     std::printf("target >= 1000000 records/s: tap %s, v1 %s\n",
                 r_conv >= 1e6 ? "met" : "MISSED",
                 r_conv1 >= 1e6 ? "met" : "MISSED");
-    for (const auto& p : {in, copy, v1, v1copy, v1conv})
-        std::remove(p.c_str());
+    if (std::getenv("MBT_BENCH_KEEP"))  // for a profiler: keep the files
+        std::printf("kept %s and the others\n", in.c_str());
+    else
+        for (const auto& p : {in, copy, v1, v1copy, v1conv})
+            std::remove(p.c_str());
     return rc;
 }

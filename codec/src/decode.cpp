@@ -63,27 +63,50 @@ std::string hex8(unsigned v)
     return b;
 }
 
-// Front-coded string table (SPEC 4.2).
+// Strings of records decoded before, kept for their storage: a reused
+// DecodeResult decodes without allocating once it has seen its largest.
+thread_local std::vector<std::string> t_spare;
+
+std::string spare_string()
+{
+    if (t_spare.empty())
+        return std::string();
+    std::string s = std::move(t_spare.back());
+    t_spare.pop_back();
+    s.clear();
+    return s;
+}
+
+// Whether decode_record() builds the strings of the tables (a thread's
+// setting for the decode under way).
+thread_local bool t_strings = true;
+
+// Front-coded string table (SPEC 4.2).  Without t_strings every entry is
+// still checked, only its text is not put together.
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, const char* area)
 {
     c.ctx.area = area;
     out.reserve(c.left() / 6);
+    size_t prev_len = 0;
     while (!c.done()) {
         StrEntry e;
         const size_t start = c.pos();
         c.ctx.entry = long(out.size());
         const uint8_t pfx = c.u8("prefix");
-        const std::string* prev = out.empty() ? nullptr : &out.back().s;
-        if (pfx > (prev ? prev->size() : 0))
+        if (pfx > (out.empty() ? 0 : prev_len))
             c.fail(start, "prefix",
                    "shares " + std::to_string(pfx) +
                        " bytes with the previous entry, which has only " +
-                       std::to_string(prev ? prev->size() : 0));
+                       std::to_string(out.empty() ? 0 : prev_len));
         const std::string_view suffix = c.cstring("text");
-        e.s.reserve(pfx + suffix.size());
-        if (pfx)
-            e.s.assign(*prev, 0, pfx);
-        e.s.append(suffix);
+        prev_len = pfx + suffix.size();
+        if (t_strings) {
+            e.s = spare_string();
+            e.s.reserve(prev_len);
+            if (pfx)
+                e.s.assign(out.back().s, 0, pfx);
+            e.s.append(suffix);
+        }
         e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
         out.push_back(std::move(e));
     }
@@ -367,11 +390,44 @@ void carry_forward(Record& r)
     }
 }
 
+// Empties r, keeping what can be reused: vector capacity, and the string
+// tables' strings in t_spare.
+void recycle(Record& r)
+{
+    for (std::vector<StrEntry>* tab : {&r.files, &r.names}) {
+        for (StrEntry& e : *tab)
+            if (e.s.capacity() > 15 && t_spare.size() < 4096)
+                t_spare.push_back(std::move(e.s));
+        tab->clear();
+    }
+    std::vector<StrEntry> files = std::move(r.files), names = std::move(r.names);
+    std::vector<Hop> hops = std::move(r.hops);
+    hops.clear();
+    std::vector<Tlv> unknown = std::move(r.unknown);
+    unknown.clear();
+    r = Record{};
+    r.files = std::move(files);
+    r.names = std::move(names);
+    r.hops = std::move(hops);
+    r.unknown = std::move(unknown);
+}
+
 }  // namespace
 
 DecodeResult decode_record(const uint8_t* data, size_t len)
 {
     DecodeResult res;
+    decode_record(data, len, res);
+    return res;
+}
+
+void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
+                   bool strings)
+{
+    t_strings = strings;
+    recycle(res.rec);
+    res.error.reset();
+    res.consumed = 0;
     Record& r = res.rec;
     r.format = Format::V1;
     Cursor c(data, len);
@@ -446,15 +502,24 @@ DecodeResult decode_record(const uint8_t* data, size_t len)
         res.error = f.err;
     }
     carry_forward(r);
-    return res;
+    t_strings = true;
 }
 
 DecodeResult decode_any(const uint8_t* data, size_t len)
 {
+    DecodeResult res;
+    decode_any(data, len, res);
+    return res;
+}
+
+void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
+                bool strings)
+{
     const std::optional<Format> f = sniff(data, len);
     if (!f || *f == Format::V1)
-        return decode_record(data, len);
-    return decode_legacy(data, len, *f);
+        decode_record(data, len, res, strings);
+    else
+        res = decode_legacy(data, len, *f);
 }
 
 }  // namespace mbt

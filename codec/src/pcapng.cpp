@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 extern "C" {
 #include <sys/mbuf_trace_wire.h>
@@ -14,6 +15,17 @@ extern "C" {
 namespace mbt::pcapng {
 
 namespace {
+
+// One Reader or Writer owns its FILE: no other thread shares it, so the
+// stdio lock (taken once the Writer's thread exists) is not needed.
+size_t mbt_fread(void* p, size_t size, size_t n, std::FILE* f)
+{
+#if defined(__GLIBC__) || defined(__FreeBSD__)
+    return fread_unlocked(p, size, n, f);
+#else
+    return std::fread(p, size, n, f);
+#endif
+}
 
 constexpr uint32_t BOM = 0x1A2B3C4D;
 constexpr uint32_t MAX_BLOCK = 256u << 20;
@@ -49,6 +61,7 @@ Reader::Reader(const std::string& path) : path_(path)
     f_ = std::fopen(path.c_str(), "rb");
     if (!f_)
         throw FileError(path, 0, 0, std::strerror(errno));
+    std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);  // blocks are small
     if (std::fseek(f_, 0, SEEK_END) == 0) {
         const long n = std::ftell(f_);
         size_ = n > 0 ? uint64_t(n) : 0;
@@ -84,23 +97,33 @@ std::vector<Option> Reader::parse_options(const uint8_t* p, size_t n,
                                           uint64_t off)
 {
     std::vector<Option> out;
-    size_t i = 0;
+    parse_options(p, n, off, out);
+    return out;
+}
+
+// Into out, reusing its elements' storage (one EPB after another).
+void Reader::parse_options(const uint8_t* p, size_t n, uint64_t off,
+                           std::vector<Option>& out)
+{
+    size_t i = 0, k = 0;
     while (i + 4 <= n) {
-        Option o;
-        o.code = r16(p + i);
+        const uint16_t code = r16(p + i);
         const uint16_t len = r16(p + i + 2);
-        if (o.code == OPT_ENDOFOPT)
+        if (code == OPT_ENDOFOPT)
             break;
         if (len > n - i - 4)
-            fail(off + i, "option " + std::to_string(o.code) + " length " +
+            fail(off + i, "option " + std::to_string(code) + " length " +
                               std::to_string(len) +
                               " runs past the end of the block");
+        if (k == out.size())
+            out.emplace_back();
+        Option& o = out[k++];
+        o.code = code;
         o.offset = off + i + 4;
         o.value.assign(p + i + 4, p + i + 4 + len);
-        out.push_back(std::move(o));
         i += 4 + ((len + 3u) & ~3u);
     }
-    return out;
+    out.resize(k);
 }
 
 Reader::Kind Reader::next()
@@ -109,7 +132,7 @@ Reader::Kind Reader::next()
     block_off_ = pos_;
     if (have_shb_)
         blockno_++;
-    const size_t got = std::fread(hdr, 1, 8, f_);
+    const size_t got = mbt_fread(hdr, 1, 8, f_);
     if (got == 0 && std::feof(f_)) {
         if (!have_shb_)
             fail(0, "empty file: not a pcapng file");
@@ -121,7 +144,7 @@ Reader::Kind Reader::next()
     uint32_t type = uint32_t(hdr[0]) | uint32_t(hdr[1]) << 8 |
                     uint32_t(hdr[2]) << 16 | uint32_t(hdr[3]) << 24;
     if (type == BT_SHB) {
-        if (std::fread(hdr + 8, 1, 4, f_) != 4)
+        if (mbt_fread(hdr + 8, 1, 4, f_) != 4)
             fail(pos_ + 8, "truncated Section Header Block");
         const uint32_t bom_le = uint32_t(hdr[8]) | uint32_t(hdr[9]) << 8 |
                                 uint32_t(hdr[10]) << 16 |
@@ -153,7 +176,7 @@ Reader::Kind Reader::next()
         std::memcpy(buf_.data(), hdr + 8, 4);
         off = 4;
     }
-    if (std::fread(buf_.data() + off, 1, total - already, f_) !=
+    if (mbt_fread(buf_.data() + off, 1, total - already, f_) !=
         total - already)
         fail(pos_, "truncated block");
     const uint64_t body_off = pos_ + 8;
@@ -207,10 +230,10 @@ Reader::Kind Reader::next()
                                     std::to_string(n - 20) + " bytes)");
         p.data_offset = body_off + 20;
         p.data.assign(b + 20, b + 20 + p.caplen);
-        p.options = parse_options(b + 20 + padded, n - 20 - padded,
-                                  body_off + 20 + padded);
+        parse_options(b + 20 + padded, n - 20 - padded,
+                      body_off + 20 + padded, p.options);
         p.packet_id.reset();
-        p.records.clear();
+        size_t nrec = 0;
         for (const Option& o : p.options) {
             if (o.code == MBT_PCAPNG_OPT_PACKETID && o.value.size() == 8) {
                 const uint64_t hi = r32(o.value.data() + (be_ ? 0 : 4));
@@ -219,14 +242,17 @@ Reader::Kind Reader::next()
             } else if ((o.code == MBT_PCAPNG_OPT_CUSTOM_BIN ||
                         o.code == OPT_CUSTOM_BIN_NOCOPY) &&
                        o.value.size() >= 4 && r32(o.value.data()) == MBT_PEN) {
-                p.records.push_back(Packet::Record{
-                    std::vector<uint8_t>(o.value.begin() + 4, o.value.end()),
-                    o.offset + 4});
+                if (nrec == p.records.size())
+                    p.records.emplace_back();
+                Packet::Record& r = p.records[nrec++];
+                r.bytes.assign(o.value.begin() + 4, o.value.end());
+                r.offset = o.offset + 4;
             } else if (o.code == OPT_CUSTOM_STR ||
                        o.code == OPT_CUSTOM_STR_NOCOPY) {
                 // A string custom option of someone else: kept in options.
             }
         }
+        p.records.resize(nrec);
         return Kind::Packet;
     }
     case BT_CB_COPY:
@@ -274,10 +300,12 @@ Writer::Writer(const std::string& path, bool big_endian)
     if (!f_)
         throw FileError(path, 0, 0,
                         "cannot create " + tmp_ + ": " + std::strerror(errno));
+    std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
 }
 
 Writer::~Writer()
 {
+    stop_thread();
     if (f_)
         std::fclose(f_);
     if (!committed_)
@@ -286,24 +314,23 @@ Writer::~Writer()
 
 void Writer::put16(std::vector<uint8_t>& b, uint16_t v) const
 {
-    if (be_) {
-        b.push_back(uint8_t(v >> 8));
-        b.push_back(uint8_t(v));
-    } else {
-        b.push_back(uint8_t(v));
-        b.push_back(uint8_t(v >> 8));
-    }
+    const size_t n = b.size();
+    b.resize(n + 2);
+    b[n] = uint8_t(be_ ? v >> 8 : v);
+    b[n + 1] = uint8_t(be_ ? v : v >> 8);
+}
+
+void Writer::store32(uint8_t* p, uint32_t v) const
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = uint8_t(v >> (be_ ? 24 - 8 * i : 8 * i));
 }
 
 void Writer::put32(std::vector<uint8_t>& b, uint32_t v) const
 {
-    if (be_) {
-        put16(b, uint16_t(v >> 16));
-        put16(b, uint16_t(v));
-    } else {
-        put16(b, uint16_t(v));
-        put16(b, uint16_t(v >> 16));
-    }
+    const size_t n = b.size();
+    b.resize(n + 4);
+    store32(b.data() + n, v);
 }
 
 void Writer::put64(std::vector<uint8_t>& b, uint64_t v) const
@@ -339,9 +366,7 @@ void Writer::block(uint32_t type, const std::vector<uint8_t>& body)
     put32(b, total);
     b.insert(b.end(), body.begin(), body.end());
     put32(b, total);
-    if (std::fwrite(b.data(), 1, b.size(), f_) != b.size())
-        throw FileError(path_, 0, uint64_t(std::ftell(f_)),
-                        std::string("write failed: ") + std::strerror(errno));
+    emit(b.data(), b.size());
 }
 
 void Writer::raw_block(uint32_t type, const uint8_t* body, size_t len)
@@ -390,8 +415,11 @@ void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
                     uint32_t caplen, uint32_t origlen, const uint8_t* record,
                     size_t record_len, std::optional<uint64_t> packet_id)
 {
-    std::vector<uint8_t> b;
-    b.reserve(32 + caplen + record_len);
+    // Built in one reused buffer and written once: the hot path of convert.
+    std::vector<uint8_t>& b = epb_;
+    b.clear();
+    put32(b, BT_EPB);
+    put32(b, 0);  // total length, below
     put32(b, ifid);
     put32(b, uint32_t(ts >> 32));
     put32(b, uint32_t(ts));
@@ -402,22 +430,31 @@ void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
     b.resize((b.size() + 3) & ~size_t(3), 0);
     bool opts = false;
     if (record_len) {
-        std::vector<uint8_t> v;
-        v.reserve(4 + record_len);
-        put32(v, MBT_PEN);
-        v.insert(v.end(), record, record + record_len);
-        option(b, MBT_PCAPNG_OPT_CUSTOM_BIN, v.data(), v.size());
+        if (4 + record_len > 0xffff)
+            throw FileError(path_, 0, 0,
+                            "option " +
+                                std::to_string(MBT_PCAPNG_OPT_CUSTOM_BIN) +
+                                " too long (" +
+                                std::to_string(4 + record_len) + " bytes)");
+        put16(b, MBT_PCAPNG_OPT_CUSTOM_BIN);
+        put16(b, uint16_t(4 + record_len));
+        put32(b, MBT_PEN);
+        b.insert(b.end(), record, record + record_len);
+        b.resize((b.size() + 3) & ~size_t(3), 0);
         opts = true;
     }
     if (packet_id) {
-        std::vector<uint8_t> v;
-        put64(v, *packet_id);
-        option(b, MBT_PCAPNG_OPT_PACKETID, v.data(), v.size());
+        put16(b, MBT_PCAPNG_OPT_PACKETID);
+        put16(b, 8);
+        put64(b, *packet_id);
         opts = true;
     }
     if (opts)
         put32(b, 0);
-    block(BT_EPB, b);
+    const uint32_t total = uint32_t(b.size() + 4);
+    put32(b, total);
+    store32(b.data() + 4, total);
+    emit(b.data(), b.size());
 }
 
 void Writer::custom_block(uint32_t pen, const uint8_t* data, size_t len,
@@ -453,8 +490,75 @@ void Writer::stats(uint32_t ifid, uint64_t ts, std::optional<uint64_t> ifrecv,
     block(BT_ISB, b);
 }
 
+// Blocks gather in pending_; a full chunk goes to a thread that writes it
+// while the next one fills, so that the caller decodes while the kernel
+// copies.  A small file never starts the thread.
+void Writer::emit(const uint8_t* p, size_t n)
+{
+    pending_.insert(pending_.end(), p, p + n);
+    if (pending_.size() >= kChunk)
+        hand_over();
+}
+
+void Writer::hand_over()
+{
+    std::unique_lock<std::mutex> lk(mu_);
+    if (!thread_.joinable())
+        thread_ = std::thread([this] { write_loop(); });
+    cv_.wait(lk, [this] { return !busy_; });
+    if (!werr_.empty())
+        throw FileError(path_, 0, written_, werr_);
+    std::swap(pending_, writing_);
+    pending_.clear();
+    busy_ = true;
+    cv_.notify_all();
+}
+
+void Writer::write_loop()
+{
+    std::unique_lock<std::mutex> lk(mu_);
+    for (;;) {
+        cv_.wait(lk, [this] { return busy_ || stop_; });
+        if (!busy_)
+            return;
+        lk.unlock();
+        const bool ok =
+            std::fwrite(writing_.data(), 1, writing_.size(), f_) == writing_.size();
+        const int e = errno;
+        lk.lock();
+        if (ok)
+            written_ += writing_.size();
+        else if (werr_.empty())
+            werr_ = std::string("write failed: ") + std::strerror(e);
+        busy_ = false;
+        cv_.notify_all();
+    }
+}
+
+void Writer::stop_thread()
+{
+    if (!thread_.joinable())
+        return;
+    {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [this] { return !busy_; });
+        stop_ = true;
+        cv_.notify_all();
+    }
+    thread_.join();
+}
+
 void Writer::commit()
 {
+    stop_thread();
+    if (!werr_.empty())
+        throw FileError(path_, 0, written_, werr_);
+    if (!pending_.empty() &&
+        std::fwrite(pending_.data(), 1, pending_.size(), f_) != pending_.size())
+        throw FileError(path_, 0, written_,
+                        std::string("write failed: ") + std::strerror(errno));
+    written_ += pending_.size();
+    pending_.clear();
     if (std::fflush(f_) != 0 || std::ferror(f_))
         throw FileError(path_, 0, 0,
                         std::string("write failed: ") + std::strerror(errno));

@@ -163,3 +163,54 @@ TEST_CASE("long strings and many hops widen TLV lengths correctly")
     CHECK(d.rec.hops[199].vnet.v == 3);
     CHECK(encode(to_input(d.rec, b.data())) == b);
 }
+
+TEST_CASE("a reused DecodeResult decodes exactly as a fresh one, good or bad")
+{
+    std::vector<examples::Example> all = examples::good();
+    for (const auto& b : examples::bad())
+        all.push_back(b);
+    DecodeResult reused;
+    // Every record after every other, so that long tables, many hops and
+    // errors are followed by short, few and none.
+    for (const auto& a : all) {
+        for (const auto& b : all) {
+            INFO(a.name << " then " << b.name);
+            decode_record(a.bytes.data(), a.bytes.size(), reused);
+            decode_record(b.bytes.data(), b.bytes.size(), reused);
+            const DecodeResult fresh = decode_record(b.bytes.data(), b.bytes.size());
+            REQUIRE(to_text(reused) == to_text(fresh));
+            CHECK(reused.consumed == fresh.consumed);
+            CHECK(reused.rec.hops.size() == fresh.rec.hops.size());
+            CHECK(bool(reused.error) == bool(fresh.error));
+        }
+    }
+}
+
+TEST_CASE("decoding without strings checks the same and keeps the table sizes")
+{
+    std::vector<examples::Example> all = examples::good();
+    for (const auto& b : examples::bad())
+        all.push_back(b);
+    DecodeResult d;
+    for (const auto& ex : all) {
+        INFO(ex.name);
+        const DecodeResult full = decode_record(ex.bytes.data(), ex.bytes.size());
+        decode_record(ex.bytes.data(), ex.bytes.size(), d, false);
+        CHECK(bool(d.error) == bool(full.error));
+        if (full.error)
+            CHECK(d.error->message() == full.error->message());
+        CHECK(d.consumed == full.consumed);
+        CHECK(d.rec.files.size() == full.rec.files.size());
+        CHECK(d.rec.names.size() == full.rec.names.size());
+        REQUIRE(d.rec.hops.size() == full.rec.hops.size());
+        for (size_t i = 0; i < d.rec.hops.size(); i++) {
+            CHECK(d.rec.hops[i].func.idx == full.rec.hops[i].func.idx);
+            CHECK(d.rec.hops[i].line.v == full.rec.hops[i].line.v);
+        }
+        for (const auto& e : d.rec.names)
+            CHECK(e.s.empty());
+        // And the next decode with strings has them again.
+        decode_record(ex.bytes.data(), ex.bytes.size(), d);
+        CHECK(to_text(d) == to_text(full));
+    }
+}

@@ -146,3 +146,73 @@ TEST_CASE("corrupt pcapng files fail with file, block and offset")
     }
     std::remove(p.c_str());
 }
+
+TEST_CASE("a file larger than the writer's chunk reads back block for block")
+{
+    // More than two 4 MiB chunks, written from the writer's thread.
+    const std::string p = tmpname("big");
+    const auto ping = encode(examples::ping_two_vnets());
+    std::vector<uint8_t> frame(1400);
+    for (size_t i = 0; i < frame.size(); i++)
+        frame[i] = uint8_t(i * 7);
+    const uint64_t n = 8000;
+    {
+        Writer w(p);
+        w.section();
+        const uint32_t id = w.interface(1);
+        for (uint64_t i = 0; i < n; i++)
+            w.packet(id, i, frame.data(), uint32_t(frame.size()), 1500,
+                     ping.data(), ping.size(), i);
+        w.commit();
+    }
+    Reader r(p);
+    uint64_t got = 0;
+    for (;;) {
+        const auto k = r.next();
+        if (k == Reader::Kind::End)
+            break;
+        if (k != Reader::Kind::Packet)
+            continue;
+        const Packet& pk = r.packet();
+        REQUIRE(pk.packet_id == got);
+        REQUIRE(pk.ts == got);
+        REQUIRE(pk.data == frame);
+        REQUIRE(pk.records.size() == 1);
+        REQUIRE(pk.records[0].bytes == ping);
+        got++;
+    }
+    CHECK(got == n);
+    CHECK(r.file_size() > 8u << 20);
+    std::remove(p.c_str());
+}
+
+TEST_CASE("a write error from the writer's thread fails commit and leaves no file")
+{
+    // /dev/full: every write fails with ENOSPC.
+    if (!exists("/dev/full"))
+        return;
+    const std::string dir = "/tmp/mbt-test-full-" + std::to_string(::getpid());
+    // The temporary file is path + ".tmp.<pid>": point it at /dev/full.
+    const std::string p = dir + ".pcapng";
+    const std::string tmp = p + ".tmp." + std::to_string(::getpid());
+    REQUIRE(::symlink("/dev/full", tmp.c_str()) == 0);
+    const auto ping = encode(examples::ping_two_vnets());
+    std::vector<uint8_t> frame(1400, 0x5a);
+    bool threw = false;
+    try {
+        Writer w(p);
+        w.section();
+        const uint32_t id = w.interface(1);
+        for (int i = 0; i < 8000; i++)
+            w.packet(id, uint64_t(i), frame.data(), uint32_t(frame.size()), 1500,
+                     ping.data(), ping.size(), std::nullopt);
+        w.commit();
+    } catch (const FileError& e) {
+        threw = true;
+        CHECK(std::string(e.what()).find(p) != std::string::npos);
+        CHECK(std::string(e.what()).find("write failed") != std::string::npos);
+    }
+    CHECK(threw);
+    CHECK_FALSE(exists(p));
+    ::unlink(tmp.c_str());
+}

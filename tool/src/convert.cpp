@@ -13,6 +13,7 @@ int cmd_convert(const Args& a)
 {
     ReadOptions ro;
     ro.progress = stderr_is_tty();
+    ro.strings = false;  // records are checked and copied, not shown
     std::vector<std::string> pos;
     Meta base;
     const auto set = [&](Field<std::string>& f, size_t& i) {

@@ -85,7 +85,7 @@ struct Raw {
 };
 
 // Decodes one unit: no I/O, no sink.
-void prepare(Raw& r)
+void prepare(Raw& r, bool strings)
 {
     Item& it = r.it;
     r.bad = false;
@@ -99,7 +99,7 @@ void prepare(Raw& r)
         it.rec_len = r.len;
         it.pkt = r.pkt;
         it.pkt_len = r.pkt_len;
-        it.d = decode_record(it.rec, it.rec_len);
+        decode_record(it.rec, it.rec_len, it.d, strings);
         if (!it.d.error && it.d.consumed != it.rec_len)
             it.d.error = Error{uint32_t(it.d.consumed), "option",
                                std::to_string(it.rec_len - it.d.consumed) +
@@ -107,7 +107,7 @@ void prepare(Raw& r)
         break;
     case Raw::Custom:
         it.rec = r.data;
-        it.d = decode_record(r.data, r.len);
+        decode_record(r.data, r.len, it.d);
         it.rec_len = it.d.consumed;
         if (!it.d.error && it.d.rec.kind.v != MBT_KIND_META)
             it.d.error = Error{6, "header.kind",
@@ -122,7 +122,7 @@ void prepare(Raw& r)
         it.pkt = nullptr;
         it.pkt_len = 0;
         it.pkt_linktype = MBT_LINKTYPE_NONE;
-        it.d = decode_any(p, n);
+        decode_any(p, n, it.d, strings);
         if (it.d.error)
             break;
         const Record& rec = it.d.rec;
@@ -185,7 +185,7 @@ public:
     }
     void push()
     {
-        prepare(raw_);
+        prepare(raw_, o_.strings);
         deliver(raw_);
     }
     void corrupt(const Item& it, uint64_t off, const std::string& what)

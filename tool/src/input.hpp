@@ -55,6 +55,7 @@ struct ReadOptions {
     bool strict = false;    // the first corrupt record is a fatal error
     bool progress = false;  // progress bar on stderr
     bool quiet = false;     // do not print each corrupt record
+    bool strings = true;    // false: string tables checked, not built
 };
 
 struct ReadSummary {

@@ -162,6 +162,15 @@ struct DecodeResult {
 // bytes after the record.
 DecodeResult decode_record(const uint8_t* data, size_t len);
 
+// The same into res, which is overwritten: reusing one DecodeResult for a
+// stream of records keeps its storage, so that decoding does not allocate
+// once it has seen its largest record.  The result equals a fresh decode;
+// with strings false, the string tables are checked and counted but their
+// entries' text is left empty (for a reader that only checks and copies
+// records, such as `mbuftrace convert`).
+void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
+                   bool strings = true);
+
 // A legacy prototype payload; fmt picks the layout.
 DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt);
 
@@ -171,6 +180,8 @@ std::optional<Format> sniff(const uint8_t* data, size_t len);
 
 // sniff() + decode: what a reader of the DLT_USER tap calls.
 DecodeResult decode_any(const uint8_t* data, size_t len);
+void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
+                bool strings = true);  // strings: v1 only
 
 // Splits a legacy string "/usr/src/sys/net/if.c:4784: if_dequeue(vtnet0)"
 // into its parts; false if it does not have that shape.

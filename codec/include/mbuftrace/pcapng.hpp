@@ -11,6 +11,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace mbt::pcapng {
@@ -109,6 +112,8 @@ private:
     uint32_t r32(const uint8_t* p) const;
     std::vector<Option> parse_options(const uint8_t* p, size_t n,
                                       uint64_t file_off);
+    void parse_options(const uint8_t* p, size_t n, uint64_t file_off,
+                       std::vector<Option>& out);
     std::string path_;
     std::FILE* f_ = nullptr;
     uint64_t size_ = 0;
@@ -154,6 +159,7 @@ public:
 
 private:
     void put16(std::vector<uint8_t>& b, uint16_t v) const;
+    void store32(uint8_t* p, uint32_t v) const;
     void put32(std::vector<uint8_t>& b, uint32_t v) const;
     void put64(std::vector<uint8_t>& b, uint64_t v) const;
     void option(std::vector<uint8_t>& b, uint16_t code, const uint8_t* p,
@@ -164,6 +170,19 @@ private:
     bool be_;
     bool committed_ = false;
     uint32_t nifs_ = 0;
+    std::vector<uint8_t> epb_;  // reused by packet()
+    void emit(const uint8_t* p, size_t n);
+    void hand_over();
+    void write_loop();
+    void stop_thread();
+    static constexpr size_t kChunk = 4u << 20;
+    std::vector<uint8_t> pending_, writing_;
+    std::thread thread_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool busy_ = false, stop_ = false;
+    std::string werr_;      // the writer thread's first error
+    uint64_t written_ = 0;  // bytes in the file so far
 };
 
 }  // namespace mbt::pcapng
