@@ -770,7 +770,9 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
         proto_item_set_generated(hi);
     }
 
-    if (full) {
+    // A legacy record has no string tables: the decoder builds them from
+    // its strings, and they are shown only where they are in the bytes.
+    if (full && r.format == mbt::Format::V1) {
         if (!r.files.empty() || !r.names.empty()) {
             proto_item* si = proto_tree_add_item(mt, hf_record, tvb, 0, 0,
                                                  ENC_NA);
