@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -95,7 +96,7 @@ uint64_t plain_copy(const std::string& in, const std::string& out)
 
 }  // namespace
 
-int main(int argc, char** argv)
+static int run(int argc, char** argv)
 {
     uint64_t n = 1000000;
     std::string dir = "/tmp";
@@ -164,4 +165,15 @@ int main(int argc, char** argv)
         for (const auto& p : {in, copy, v1, v1copy, v1conv})
             std::remove(p.c_str());
     return rc;
+}
+
+int main(int argc, char** argv)
+{
+    // A bad --dir or a full disk: say what and where, no abort.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_convert: %s\n", e.what());
+        return 1;
+    }
 }
