@@ -27,6 +27,11 @@ struct Ctx {
 
 std::string field_name(const Ctx& c, const char* field);
 
+// Storage reuse shared by the decoders (decode.cpp): a string from the
+// thread's pool of freed table strings, and emptying a Record into it.
+std::string spare_string();
+void recycle(Record& r);
+
 class Cursor {
 public:
     Cursor(const uint8_t* base, size_t end) : b_(base), pos_(0), end_(end) {}

@@ -63,6 +63,8 @@ std::string hex8(unsigned v)
     return b;
 }
 
+}  // namespace
+
 // Strings of records decoded before, kept for their storage: a reused
 // DecodeResult decodes without allocating once it has seen its largest.
 thread_local std::vector<std::string> t_spare;
@@ -76,6 +78,8 @@ std::string spare_string()
     s.clear();
     return s;
 }
+
+namespace {
 
 // Whether decode_record() builds the strings of the tables (a thread's
 // setting for the decode under way).
@@ -390,6 +394,8 @@ void carry_forward(Record& r)
     }
 }
 
+}  // namespace
+
 // Empties r, keeping what can be reused: vector capacity, and the string
 // tables' strings in t_spare.
 void recycle(Record& r)
@@ -411,8 +417,6 @@ void recycle(Record& r)
     r.hops = std::move(hops);
     r.unknown = std::move(unknown);
 }
-
-}  // namespace
 
 DecodeResult decode_record(const uint8_t* data, size_t len)
 {
@@ -519,7 +523,7 @@ void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
     if (!f || *f == Format::V1)
         decode_record(data, len, res, strings);
     else
-        res = decode_legacy(data, len, *f);
+        decode_legacy(data, len, *f, res);
 }
 
 }  // namespace mbt

@@ -53,7 +53,11 @@ uint32_t intern(std::vector<StrEntry>& tab, std::string_view s, Span at)
     for (size_t i = 0; i < tab.size(); i++)
         if (tab[i].s == s)
             return uint32_t(i);
-    tab.push_back(StrEntry{std::string(s), at});
+    StrEntry e;
+    e.s = spare_string();
+    e.s.assign(s);
+    e.at = at;
+    tab.push_back(std::move(e));
     return uint32_t(tab.size() - 1);
 }
 
@@ -77,6 +81,7 @@ struct Item {
 void walk(Cursor& c, Format fmt, std::vector<Item>& items)
 {
     const bool p3 = fmt == Format::LegacyPart3;
+    items.clear();
     const uint16_t count = p3 ? c.u16("count") : c.u16le("count");
     items.reserve(count);
     for (unsigned i = 0; i < count; i++) {
@@ -124,6 +129,9 @@ uint8_t subsys_from_path(std::string_view f, std::string_view func)
     return MBT_SS_UNKNOWN;
 }
 
+// The item list of the payload being looked at, kept for its storage.
+thread_local std::vector<Item> t_items;
+
 bool printable(const uint8_t* p, size_t n)
 {
     size_t i = 0;
@@ -145,7 +153,7 @@ std::optional<Format> sniff(const uint8_t* data, size_t len)
     for (Format f : {Format::LegacyPart3, Format::LegacyPart1}) {
         Cursor c(data, len);
         try {
-            std::vector<Item> items;
+            std::vector<Item>& items = t_items;
             walk(c, f, items);
             if (items.empty())
                 continue;
@@ -169,10 +177,20 @@ std::optional<Format> sniff(const uint8_t* data, size_t len)
 DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
 {
     DecodeResult res;
+    decode_legacy(data, len, fmt, res);
+    return res;
+}
+
+void decode_legacy(const uint8_t* data, size_t len, Format fmt,
+                   DecodeResult& res)
+{
+    recycle(res.rec);
+    res.error.reset();
+    res.consumed = 0;
     Record& r = res.rec;
     r.format = fmt;
     Cursor c(data, len);
-    std::vector<Item> items;
+    std::vector<Item>& items = t_items;
     try {
         walk(c, fmt, items);
     } catch (const DecodeFail& f) {
@@ -191,8 +209,9 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
     r.names.reserve(items.size() * 2);
     r.files.reserve(items.size());
     for (const Item& it : items) {
-        Hop h;
-        h.index = uint32_t(r.hops.size());
+        r.hops.emplace_back();
+        Hop& h = r.hops.back();
+        h.index = uint32_t(r.hops.size() - 1);
         h.at = it.at;
         h.kind = Field<uint8_t>{MBT_HK_POINT, it.at, false};
         if (it.type == MBT_LEGACY_ITEM_ETHER) {
@@ -201,7 +220,6 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
             h.snap_linktype = Field<uint16_t>{1, it.at, true};
             h.func = mkref(r.names, "", Span{it.at.off, 0});
             h.file = mkref(r.files, "", Span{it.at.off, 0});
-            r.hops.push_back(std::move(h));
             continue;
         }
         std::string_view s(reinterpret_cast<const char*>(data + it.data.off),
@@ -234,7 +252,6 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
             h.file = mkref(r.files, "", Span{it.data.off, 0});
             h.func = mkref(r.names, "", Span{it.data.off, 0});
         }
-        r.hops.push_back(std::move(h));
     }
     // The line's digits: find them after "file:".
     for (Hop& h : r.hops) {
@@ -245,7 +262,6 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
             n++;
         h.line.at.len = n ? n : 1;
     }
-    return res;
 }
 
 }  // namespace mbt

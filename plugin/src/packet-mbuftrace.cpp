@@ -272,31 +272,32 @@ const char* rel_file(const std::string& f)
 }
 
 // {file} {line} {func} {rev} substituted into the link template.
-char* build_url(packet_info* pinfo, const char* tmpl, const char* file,
-                uint32_t line, const char* func)
+void build_url(Buf& b, const char* tmpl, const char* file, uint32_t line,
+               const char* func)
 {
-    Buf b;
     for (const char* p = tmpl; *p && b.n < sizeof b.s - 1;) {
         const char* e = *p == '{' ? strchr(p, '}') : NULL;
         if (e) {
             const size_t k = size_t(e - p - 1);
             if (k == 4 && strncmp(p + 1, "file", 4) == 0)
-                b.add("%s", file);
+                b.str(file);
             else if (k == 4 && strncmp(p + 1, "line", 4) == 0)
                 b.u(line);
             else if (k == 4 && strncmp(p + 1, "func", 4) == 0)
-                b.add("%s", func);
+                b.str(func);
             else if (k == 3 && strncmp(p + 1, "rev", 3) == 0)
-                b.add("%s", cap_meta.rev.empty() ? "HEAD" : cap_meta.rev.c_str());
+                b.str(cap_meta.rev.empty() ? "HEAD" : cap_meta.rev.c_str());
             else
-                b.add("%.*s", int(e - p + 1), p);
+                b.str(p, size_t(e - p + 1));
             p = e + 1;
             continue;
         }
-        b.s[b.n++] = *p++;
-        b.s[b.n] = '\0';
+        const char* q = p;
+        while (*q && *q != '{')
+            q++;
+        b.str(p, size_t(q - p));
+        p = q;
     }
-    return wmem_strndup(pinfo->pool, b.s, b.n);
 }
 
 const char* url_template()
@@ -393,10 +394,8 @@ void decide_wanted(proto_tree* tree)
 
 // Fills the hop's subtree with every decoded field.
 void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
-                packet_info* pinfo, const mbt::Record& r, const mbt::Hop& h,
-                bool full)
+                const mbt::Record& r, const mbt::Hop& h)
 {
-    (void)full;
     if (h.kind && want[W_KIND])
         proto_tree_add_uint(t, hf_hop_kind, tvb, SP(h.kind.at), h.kind.v);
     if (h.depth && want[W_DEPTH])
@@ -413,20 +412,20 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
     if (h.func && want[W_FUNC])
         proto_tree_add_string(t, hf_hop_func, tvb, SP(h.func.at), func);
     if (h.file && want[W_LOC]) {
-        const char* loc = file;
-        if (h.line) {
-            Buf b;
-            b.str(file).str(":").u(h.line.v);
-            loc = wmem_strndup(pinfo->pool, b.s, b.n);
-        }
+        // proto_tree_add_string() copies: stack buffers will do.
+        Buf b;
+        b.str(file);
+        if (h.line)
+            b.str(":").u(h.line.v);
         proto_item* li = proto_tree_add_string(t, hf_hop_location, tvb,
-                                               SP(h.at), loc);
+                                               SP(h.at), b.s);
         proto_item_set_generated(li);
     }
     if (h.file && want[W_URL]) {
-        proto_item* ui = proto_tree_add_string(
-            t, hf_hop_url, tvb, SP(h.file.at),
-            build_url(pinfo, url_template(), file, h.line.v, func));
+        Buf b;
+        build_url(b, url_template(), file, h.line.v, func);
+        proto_item* ui = proto_tree_add_string(t, hf_hop_url, tvb,
+                                               SP(h.file.at), b.s);
         proto_item_set_url(ui);
         proto_item_set_generated(ui);
     }
@@ -770,9 +769,10 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
         proto_item_set_generated(hi);
     }
 
-    // A legacy record has no string tables: the decoder builds them from
-    // its strings, and they are shown only where they are in the bytes.
-    if (full && r.format == mbt::Format::V1) {
+    // The string tables are encoding detail (every hop shows its strings):
+    // they are shown when the record is malformed and the bytes matter.
+    // A legacy record has none: the decoder builds them from its strings.
+    if (full && r.format == mbt::Format::V1 && cur.error) {
         if (!r.files.empty() || !r.names.empty()) {
             proto_item* si = proto_tree_add_item(mt, hf_record, tvb, 0, 0,
                                                  ENC_NA);
@@ -815,7 +815,7 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
             }
             hop_items[i] = it;
             proto_tree* ht = proto_item_add_subtree(it, ett_hop);
-            hop_fields(ht, tvb, tvblen, pinfo, r, h, full);
+            hop_fields(ht, tvb, tvblen, r, h);
             if (h.has_snap) {
                 if (h.snap_linktype && want[W_SNAPLT])
                     proto_tree_add_uint(ht, hf_hop_snap_lt, tvb,
@@ -892,7 +892,7 @@ void dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
     guint8* copy = static_cast<guint8*>(wmem_memdup(pinfo->pool, data, len));
     tvbuff_t* rt = tvb_new_child_real_data(parent, copy, guint(len), gint(len));
     add_new_data_source(pinfo, rt, "Trace record");
-    cur = mbt::decode_record(copy, len);
+    mbt::decode_record(copy, len, cur);
     show_record(rt, pinfo, tree, carrier);
 }
 
@@ -901,7 +901,7 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
 {
     const guint len = tvb_captured_length(tvb);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
-    cur = mbt::decode_record(tvb_get_ptr(tvb, 0, gint(len)), len);
+    mbt::decode_record(tvb_get_ptr(tvb, 0, gint(len)), len, cur);
     show_record(tvb, pinfo, tree, "custom-block");
     if (cur.ok() && cur.rec.kind && cur.rec.kind.v == MBT_KIND_META) {
         const mbt::Meta& m = cur.rec.meta;
@@ -962,7 +962,7 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
         return 0;
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
     col_clear(pinfo->cinfo, COL_INFO);
-    cur = mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len);
+    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur);
     show_record(tvb, pinfo, tree, "tap");
     const mbt::Record& r = cur.rec;
     const bool malformed = !cur.ok();

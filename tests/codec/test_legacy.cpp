@@ -95,3 +95,27 @@ TEST_CASE("a truncated part 3 payload keeps the items that fit")
     CHECK(d.error->field.rfind("item[19]", 0) == 0);
     CHECK(d.rec.hops.size() == 19);
 }
+
+TEST_CASE("a reused DecodeResult decodes legacy and v1 payloads as fresh ones")
+{
+    std::vector<examples::Example> all = examples::legacy();
+    auto cut = all[0];
+    cut.name += " cut";
+    cut.bytes.resize(cut.bytes.size() - 10);
+    all.push_back(cut);
+    all.push_back(examples::good()[0]);
+    DecodeResult reused;
+    for (const auto& a : all) {
+        for (const auto& b : all) {
+            INFO(a.name << " then " << b.name);
+            decode_any(a.bytes.data(), a.bytes.size(), reused);
+            decode_any(b.bytes.data(), b.bytes.size(), reused);
+            const DecodeResult fresh = decode_any(b.bytes.data(), b.bytes.size());
+            REQUIRE(to_text(reused) == to_text(fresh));
+            CHECK(reused.rec.format == fresh.rec.format);
+            CHECK(reused.consumed == fresh.consumed);
+            CHECK(reused.rec.names.size() == fresh.rec.names.size());
+            CHECK(bool(reused.error) == bool(fresh.error));
+        }
+    }
+}

@@ -270,6 +270,12 @@ def t_corrupt(t, args):
           "-V lost a packet under a corrupt record")
     check("Error: header.length at offset 12: length 533 but only 100 bytes"
           " are present\n" in v, "error item missing from the tree")
+    # String tables: encoding detail, shown only where the bytes matter.
+    check("String tables:" not in out, "string tables under a good record")
+    bad = t.run("-r", t.cap("vectors.pcapng"), "-V", "-Y",
+                "mbuftrace.error contains \"not in the NAMES table\"").stdout
+    check("String tables: 1 files, 1 names" in bad,
+          "string tables missing under a malformed record:\n" + bad[-3000:])
 
 
 def t_legacy(t, args):

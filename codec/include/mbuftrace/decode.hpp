@@ -171,8 +171,11 @@ DecodeResult decode_record(const uint8_t* data, size_t len);
 void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
                    bool strings = true);
 
-// A legacy prototype payload; fmt picks the layout.
+// A legacy prototype payload; fmt picks the layout.  The second form
+// reuses res's storage, as decode_record() does.
 DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt);
+void decode_legacy(const uint8_t* data, size_t len, Format fmt,
+                   DecodeResult& res);
 
 // Which layout a BPF tap payload is in: V1 by its magic, else the legacy
 // layout that parses cleanly (part 3 preferred), else nullopt.
@@ -181,7 +184,8 @@ std::optional<Format> sniff(const uint8_t* data, size_t len);
 // sniff() + decode: what a reader of the DLT_USER tap calls.
 DecodeResult decode_any(const uint8_t* data, size_t len);
 void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
-                bool strings = true);  // strings: v1 only
+                bool strings = true);  // strings: v1 only (legacy
+                                       // strings are the record)
 
 // Splits a legacy string "/usr/src/sys/net/if.c:4784: if_dequeue(vtnet0)"
 // into its parts; false if it does not have that shape.
