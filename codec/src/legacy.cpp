@@ -48,27 +48,42 @@ bool parse_legacy_text(std::string_view s, LegacyText& out)
 
 namespace {
 
-uint32_t intern(std::vector<StrEntry>& tab, std::string_view s, Span at)
-{
-    for (size_t i = 0; i < tab.size(); i++)
-        if (tab[i].s == s)
-            return uint32_t(i);
-    StrEntry e;
-    e.s = spare_string();
-    e.s.assign(s);
-    e.at = at;
-    tab.push_back(std::move(e));
-    return uint32_t(tab.size() - 1);
-}
+// A table being built and the hashes of its entries: the lookup compares
+// hashes, not strings (a 20-hop payload interns some 60 strings).
+struct Interner {
+    std::vector<StrEntry>* tab = nullptr;
+    std::vector<size_t> hashes;
 
-StrRef mkref(std::vector<StrEntry>& tab, std::string_view s, Span at)
-{
-    StrRef r;
-    r.idx = intern(tab, s, at);
-    r.at = at;
-    r.present = true;
-    return r;
-}
+    void reset(std::vector<StrEntry>& t)
+    {
+        tab = &t;
+        hashes.clear();
+    }
+    uint32_t add(std::string_view s, Span at)
+    {
+        const size_t h = std::hash<std::string_view>()(s);
+        for (size_t i = 0; i < hashes.size(); i++)
+            if (hashes[i] == h && (*tab)[i].s == s)
+                return uint32_t(i);
+        StrEntry e;
+        e.s = spare_string();
+        e.s.assign(s);
+        e.at = at;
+        tab->push_back(std::move(e));
+        hashes.push_back(h);
+        return uint32_t(hashes.size() - 1);
+    }
+    StrRef ref(std::string_view s, Span at)
+    {
+        StrRef r;
+        r.idx = add(s, at);
+        r.at = at;
+        r.present = true;
+        return r;
+    }
+};
+
+thread_local Interner t_files, t_names;
 
 struct Item {
     Span at;     // whole item
@@ -98,8 +113,9 @@ void walk(Cursor& c, Format fmt, std::vector<Item>& items)
     }
 }
 
-// Guess a subsystem from a source path, so legacy hops get a [subsys] too.
-uint8_t subsys_from_path(std::string_view f, std::string_view func)
+// Guess a subsystem from a source path, so legacy hops get a [subsys] too
+// (the caller adds: an unknown path in an ether_* function is ether).
+uint8_t subsys_from_path(std::string_view f)
 {
     struct Rule {
         const char* needle;
@@ -124,8 +140,6 @@ uint8_t subsys_from_path(std::string_view f, std::string_view func)
     for (const Rule& r : rules)
         if (f.find(r.needle) != std::string_view::npos)
             return r.ss;
-    if (func.rfind("ether_", 0) == 0)
-        return MBT_SS_ETHER;
     return MBT_SS_UNKNOWN;
 }
 
@@ -205,6 +219,11 @@ void decode_legacy(const uint8_t* data, size_t len, Format fmt,
 
     // Stored newest first: the hop list is in time order.
     std::reverse(items.begin(), items.end());
+    t_files.reset(r.files);
+    t_names.reset(r.names);
+    // The subsystem guessed from each file, by file index (255: not yet).
+    thread_local std::vector<uint8_t> file_ss;
+    file_ss.clear();
     r.hops.reserve(items.size());
     r.names.reserve(items.size() * 2);
     r.files.reserve(items.size());
@@ -218,8 +237,8 @@ void decode_legacy(const uint8_t* data, size_t len, Format fmt,
             h.has_snap = true;
             h.snap = it.data;
             h.snap_linktype = Field<uint16_t>{1, it.at, true};
-            h.func = mkref(r.names, "", Span{it.at.off, 0});
-            h.file = mkref(r.files, "", Span{it.at.off, 0});
+            h.func = t_names.ref("", Span{it.at.off, 0});
+            h.file = t_files.ref("", Span{it.at.off, 0});
             continue;
         }
         std::string_view s(reinterpret_cast<const char*>(data + it.data.off),
@@ -227,30 +246,37 @@ void decode_legacy(const uint8_t* data, size_t len, Format fmt,
         // C strings: whatever follows the first NUL is not text.
         s = s.substr(0, s.find('\0'));
         const Span sp{it.data.off, uint32_t(s.size())};
-        h.text = mkref(r.names, s, sp);
+        h.text = t_names.ref(s, sp);
         LegacyText t;
         if (parse_legacy_text(s, t)) {
             const uint32_t base = it.data.off;
             const auto off = [&](std::string_view part) {
                 return uint32_t(base + (part.data() - s.data()));
             };
-            h.file = mkref(r.files, t.file,
-                           Span{off(t.file), uint32_t(t.file.size())});
+            h.file = t_files.ref(t.file,
+                                 Span{off(t.file), uint32_t(t.file.size())});
             h.line = Field<uint32_t>{t.line,
                                      Span{off(t.file) + uint32_t(t.file.size()) + 1,
                                           0},
                                      true};
-            h.func = mkref(r.names, t.func,
-                           Span{t.func.empty() ? base : off(t.func),
-                                uint32_t(t.func.size())});
+            h.func = t_names.ref(t.func,
+                                 Span{t.func.empty() ? base : off(t.func),
+                                      uint32_t(t.func.size())});
             if (!t.arg.empty())
-                h.arg = mkref(r.names, t.arg,
-                              Span{off(t.arg), uint32_t(t.arg.size())});
-            h.subsys = Field<uint8_t>{subsys_from_path(t.file, t.func), sp,
-                                      true};
+                h.arg = t_names.ref(t.arg,
+                                    Span{off(t.arg), uint32_t(t.arg.size())});
+            if (file_ss.size() <= h.file.idx)
+                file_ss.resize(h.file.idx + 1, 0xff);
+            uint8_t& ss = file_ss[h.file.idx];
+            if (ss == 0xff)
+                ss = subsys_from_path(t.file);
+            h.subsys = Field<uint8_t>{
+                ss == MBT_SS_UNKNOWN && t.func.rfind("ether_", 0) == 0
+                    ? uint8_t(MBT_SS_ETHER) : ss,
+                sp, true};
         } else {
-            h.file = mkref(r.files, "", Span{it.data.off, 0});
-            h.func = mkref(r.names, "", Span{it.data.off, 0});
+            h.file = t_files.ref("", Span{it.data.off, 0});
+            h.func = t_names.ref("", Span{it.data.off, 0});
         }
     }
     // The line's digits: find them after "file:".

@@ -7,7 +7,16 @@
 #include <wsutil/plugins.h>
 #endif
 
+// The benchmark's reference dissector reuses this file with its own
+// entry points (bench/plugin/floor.cpp).
+#ifndef MBT_PLUGIN_REGISTER
 #include "packet-mbuftrace.h"
+#define MBT_PLUGIN_REGISTER proto_register_mbuftrace
+#define MBT_PLUGIN_HANDOFF proto_reg_handoff_mbuftrace
+#else
+void MBT_PLUGIN_REGISTER(void);
+void MBT_PLUGIN_HANDOFF(void);
+#endif
 
 extern "C" {
 WS_DLL_PUBLIC_DEF extern const char plugin_version[];
@@ -26,8 +35,8 @@ const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 void plugin_register(void)
 {
     static proto_plugin plug;
-    plug.register_protoinfo = proto_register_mbuftrace;
-    plug.register_handoff = proto_reg_handoff_mbuftrace;
+    plug.register_protoinfo = MBT_PLUGIN_REGISTER;
+    plug.register_handoff = MBT_PLUGIN_HANDOFF;
     proto_register_plugin(&plug);
 }
 
