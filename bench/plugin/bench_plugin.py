@@ -24,13 +24,13 @@ usage: bench_plugin.py --plugin mbuftrace.so --gen bench-plugin-captures
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
+from tshark_sandbox import TsharkSandbox  # noqa: E402
 
 
 def main():
@@ -46,45 +46,21 @@ def main():
                     help="tiny run: check it works, do not judge targets")
     a = ap.parse_args()
 
-    ver = subprocess.run([a.tshark, "-v"], capture_output=True,
-                         text=True).stdout
-    m = re.search(r"(\d+)\.(\d+)\.\d+", ver)
-    wsver = "%s.%s" % (m.group(1), m.group(2))
-
-    tmp = tempfile.mkdtemp(prefix="mbt-plugin-bench-")
+    # Three HOMEs: no plugin, the plugin, the floor.
+    home_plain = TsharkSandbox(None, a.tshark, "mbt-plugin-bench-")
+    home_plugin = TsharkSandbox(a.plugin, a.tshark, "mbt-plugin-bench-")
+    home_floor = TsharkSandbox(a.floor, a.tshark, "mbt-plugin-bench-")
     try:
-        os.chmod(tmp, 0o755)
-        caps = os.path.join(tmp, "caps")
+        caps = os.path.join(home_plain.files, "caps")
         subprocess.run([a.gen, caps, str(a.frames)], check=True)
-        home_plain = os.path.join(tmp, "home-plain")
-        home_plugin = os.path.join(tmp, "home-plugin")
-        home_floor = os.path.join(tmp, "home-floor")
-        for home, so, name in ((home_plugin, a.plugin, "mbuftrace.so"),
-                               (home_floor, a.floor, "mbtfloor.so")):
-            pdir = os.path.join(home, ".local/lib/wireshark/plugins",
-                                wsver, "epan")
-            os.makedirs(pdir)
-            shutil.copy(so, os.path.join(pdir, name))
-        os.makedirs(home_plain)
-        lua = os.path.join(tmp, "proto_part3.lua")
-        shutil.copy(os.path.join(HERE, "proto_part3.lua"), lua)
-        for root, dirs, files in os.walk(tmp):
-            for d in dirs:
-                os.chmod(os.path.join(root, d), 0o755)
-            for f in files:
-                os.chmod(os.path.join(root, f), 0o644)
-        for home in (home_plain, home_plugin, home_floor):
-            os.chmod(home, 0o777)
+        lua = home_plain.add(os.path.join(HERE, "proto_part3.lua"))
+        home_plain._open_up()
 
-        def run(home, argv):
-            cmd = [a.tshark] + argv
-            if os.geteuid() == 0:
-                cmd = ["setpriv", "--reuid=65534", "--regid=65534",
-                       "--clear-groups", "env", "HOME=" + home] + cmd
-            env = dict(os.environ, HOME=home)
+        def run(sb, argv):
+            cmd, env = sb.command(*argv)
             t0 = time.perf_counter()
             p = subprocess.run(cmd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=env, cwd=tmp)
+                               stderr=subprocess.PIPE, env=env, cwd=sb.tmp)
             dt = time.perf_counter() - t0
             if p.returncode != 0:
                 sys.exit("tshark failed: %s\n%s" % (" ".join(cmd),
@@ -198,7 +174,8 @@ def main():
               % ("met" if ok1 else "NOT met", "met" if ok2 else "NOT met"))
         return 0 if ok1 and ok2 else 1
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for sb in (home_plain, home_plugin, home_floor):
+            sb.cleanup()
 
 
 if __name__ == "__main__":

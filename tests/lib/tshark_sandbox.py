@@ -13,6 +13,9 @@ import tempfile
 
 
 class TsharkSandbox:
+    """plugin: a plugin .so to install under its own name, or None for a
+    HOME without plugins."""
+
     def __init__(self, plugin, tshark="tshark", prefix="mbt-tshark-"):
         self.tshark = tshark
         ver = subprocess.run([tshark, "-v"], capture_output=True,
@@ -26,7 +29,8 @@ class TsharkSandbox:
         pdir = os.path.join(self.home, ".local/lib/wireshark/plugins",
                             self.ver, "epan")
         os.makedirs(pdir)
-        shutil.copy(plugin, os.path.join(pdir, "mbuftrace.so"))
+        if plugin:
+            shutil.copy(plugin, os.path.join(pdir, os.path.basename(plugin)))
         self.files = os.path.join(self.tmp, "files")
         os.makedirs(self.files)
         self._open_up()
@@ -47,14 +51,19 @@ class TsharkSandbox:
         os.chmod(dst, 0o644)
         return dst
 
-    def run(self, *argv):
+    def command(self, *argv):
+        """The command line and environment that run tshark argv here."""
         cmd = [self.tshark] + list(argv)
         env = dict(os.environ, HOME=self.home)
         env.pop("WIRESHARK_PLUGIN_DIR", None)
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534",
                    "--clear-groups", "env", "HOME=" + self.home] + cmd
-        return subprocess.run(cmd, capture_output=True, text=True, env=env,
+        return cmd, env
+
+    def run(self, *argv, text=True):
+        cmd, env = self.command(*argv)
+        return subprocess.run(cmd, capture_output=True, text=text, env=env,
                               cwd=self.tmp)
 
     def cleanup(self):

@@ -12,9 +12,11 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tshark_sandbox import TsharkSandbox  # noqa: E402
 
 FAILS = []
 
@@ -26,44 +28,17 @@ def check(cond, what):
     return cond
 
 
-class Tshark:
+class Tshark(TsharkSandbox):
     def __init__(self, args):
-        self.tshark = args.tshark
-        ver = subprocess.run([self.tshark, "-v"], capture_output=True,
-                             text=True).stdout
-        m = re.search(r"(\d+)\.(\d+)\.\d+", ver)
-        self.ver = "%s.%s" % (m.group(1), m.group(2))
-        self.tmp = tempfile.mkdtemp(prefix="mbt-plugin-test-")
-        os.chmod(self.tmp, 0o755)
-        self.home = os.path.join(self.tmp, "home")
-        pdir = os.path.join(self.home, ".local/lib/wireshark/plugins",
-                            self.ver, "epan")
-        os.makedirs(pdir)
-        shutil.copy(args.plugin, os.path.join(pdir, "mbuftrace.so"))
+        super().__init__(args.plugin, args.tshark, "mbt-plugin-test-")
         # Captures are copied too: the build tree may not be traversable
         # by uid 65534.
         self.caps = os.path.join(self.tmp, "captures")
         shutil.copytree(args.captures, self.caps)
-        for root, dirs, files in os.walk(self.tmp):
-            for d in dirs:
-                os.chmod(os.path.join(root, d), 0o755)
-            for f in files:
-                os.chmod(os.path.join(root, f), 0o644)
-        # tshark writes its profile dirs under HOME.
-        os.chmod(self.home, 0o777)
-
-    def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self._open_up()
 
     def run(self, *argv, check_rc=True):
-        cmd = [self.tshark] + list(argv)
-        env = dict(os.environ, HOME=self.home)
-        env.pop("WIRESHARK_PLUGIN_DIR", None)
-        if os.geteuid() == 0:
-            cmd = ["setpriv", "--reuid=65534", "--regid=65534",
-                   "--clear-groups", "env", "HOME=" + self.home] + cmd
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                           cwd=self.tmp)
+        p = super().run(*argv)
         if check_rc:
             check(p.returncode == 0,
                   "tshark %s exited %d: %s" % (" ".join(argv), p.returncode,

@@ -10,11 +10,14 @@ import glob
 import json
 import os
 import shutil
-import stat
 import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tshark_sandbox import TsharkSandbox  # noqa: E402
 
 A = None
 FAILS = []
@@ -559,29 +562,22 @@ def g_tshark():
     if not A.plugin or not os.path.exists(A.plugin):
         print("plugin not built: skipping")
         return
-    home = wk("home")
-    pdir = os.path.join(home, ".local/lib/wireshark/plugins/4.0/epan")
-    os.makedirs(pdir, exist_ok=True)
-    shutil.copy(A.plugin, pdir)
-    for d in (A.work, home):
-        for root, dirs, files in os.walk(d):
-            os.chmod(root, 0o755)
-            for f in files:
-                os.chmod(os.path.join(root, f), 0o644)
-    p = A.work
-    while p != "/":  # uid 65534 must reach the files
-        os.chmod(p, os.stat(p).st_mode | stat.S_IXOTH | stat.S_IROTH)
-        p = os.path.dirname(p)
+    sb = TsharkSandbox(A.plugin, prefix="mbt-tool-test-")
+    try:
+        tshark_vs_show(sb)
+    finally:
+        sb.cleanup()
+
+
+def tshark_vs_show(sb):
     for name in INPUTS:
         f = converted(name)
-        os.chmod(f, 0o644)
         fields = ("func", "line", "subsys", "vnet", "ifname", "rule", "drop")
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-               "env", "HOME=" + home, "tshark", "-r", f, "-T", "fields",
-               "-E", "separator=|", "-e", "frame.number"]
+        argv = ["-r", sb.add(f)]
+        fargv = ["-T", "fields", "-E", "separator=|", "-e", "frame.number"]
         for k in fields:
-            cmd += ["-e", "mbuftrace.hop." + k]
-        p = subprocess.run(cmd, capture_output=True, text=True)
+            fargv += ["-e", "mbuftrace.hop." + k]
+        p = sb.run(*(argv + fargv))
         if not check(p.returncode == 0, "tshark %s: %s" % (name, p.stderr)):
             continue
         got = []
@@ -609,10 +605,8 @@ def g_tshark():
         for kind, expert in (("routed-twice", "routed_twice"),
                              ("dropped", "dropped"),
                              ("hops-lost", "hops_lost")):
-            q = subprocess.run(cmd[:cmd.index("-T")] +
-                               ["-Y", "mbuftrace.expert." + expert, "-T",
-                                "fields", "-e", "frame.number"],
-                               capture_output=True, text=True)
+            q = sb.run(*(argv + ["-Y", "mbuftrace.expert." + expert, "-T",
+                                 "fields", "-e", "frame.number"]))
             flagged = [int(x) for x in q.stdout.split()]
             mine = [o["packet"] for o in show_json(f)
                     if any(x["kind"] == kind for x in o["findings"])]
