@@ -502,8 +502,9 @@ def g_capture():
         check(not os.path.exists(wk("live.pcapng")), "capture left a file")
     # The capture loop and writer, fed from a saved tap.
     out = wk("cap.pcapng")
-    rc, _, err = run("capture", "-r", fx("tap.pcap"), "-w", out, "-c", "4")
-    check("4 records written" not in err or True, err)
+    rc, _, err = run("capture", "-r", fx("tap.pcap"), "-w", out, "-c", "4",
+                     "--source-rev", "307fbceb2")
+    check("mbuftrace: 4 records written to %s" % out in err, err)
     objs = show_json(out)
     check([o.get("trace_id") for o in objs] == [1, 4097, 8194, 12289],
           "capture -c 4: %r" % [o.get("trace_id") for o in objs])
@@ -513,6 +514,8 @@ def g_capture():
     _, raw, _ = run("show", "--raw", out)
     check('producer="mbuftrace ' in raw and "hostname=" in raw and
           "capture_start=" in raw, "capture metadata: " + raw[:300])
+    check('source_rev="307fbceb2"' in raw, "--source-rev not recorded: " +
+          raw[:300])
     data = open(out, "rb").read()
     check(data.find(struct.pack("<I", 0x0BAD)) < data.find(struct.pack("<I", 6)),
           "metadata block not first")

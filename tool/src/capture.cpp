@@ -130,7 +130,7 @@ int cmd_capture(const Args& a)
     std::string iface = "mbuf_trace0", out = "mbuftrace.pcapng", replay;
     uint64_t count = 0;
     ReadOptions ro;
-    std::string filter;
+    std::string filter, rev;
     for (size_t i = 0; i < a.size(); i++) {
         const std::string& s = a[i];
         const auto val = [&]() -> const std::string& {
@@ -153,6 +153,8 @@ int cmd_capture(const Args& a)
                                 v + "'");
         } else if (s == "--strict")
             ro.strict = true;
+        else if (s == "--source-rev")
+            rev = val();
         else if (s.size() > 1 && s[0] == '-')
             throw ToolError("capture: unknown option " + s);
         else
@@ -223,7 +225,11 @@ int cmd_capture(const Args& a)
                         " is not an mbuftrace tap (LINKTYPE_USER0..15)");
 
     Converter conv(out, std::string(u.sysname) + " " + u.release);
-    const auto meta = encode_meta(capture_meta(u));
+    Meta m = capture_meta(u);
+    // A kernel built outside git has no revision in kern.version.
+    if (!rev.empty())
+        m.source_rev = Field<std::string>{rev, {}, true};
+    const auto meta = encode_meta(m);
     conv.out_.meta(meta.data(), meta.size());
 #ifdef __FreeBSD__
     const auto kdrop0 = kernel_drops();
