@@ -1,8 +1,9 @@
 // Format size and codec speed, measured side by side in one run:
 //  - bytes of the 20-hop ping path (8 source files) in v1 and in the
 //    prototype's one-string-per-hop layout, and their ratio (target <= 0.5);
-//  - records per second: v1 decode vs the prototype layout's decode, and the
-//    C encoder.
+//  - records per second: v1 decode vs the prototype layout's decode, each
+//    fresh and into a reused DecodeResult (what the plugin and the tool
+//    do), v1 without assembling strings (convert), and the C encoder.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -52,13 +53,31 @@ int main(int argc, char** argv)
     const double dec_proto = rate(n, [&] {
         sink += decode_any(proto.data(), proto.size()).rec.hops.size();
     });
-    std::vector<uint8_t> buf;
+    DecodeResult reused;
+    const double dec_v1_reused = rate(n, [&] {
+        decode_record(v1.data(), v1.size(), reused);
+        sink += reused.rec.hops.size();
+    });
+    const double dec_v1_nostr = rate(n, [&] {
+        decode_record(v1.data(), v1.size(), reused, false);
+        sink += reused.rec.hops.size();
+    });
+    const double dec_proto_reused = rate(n, [&] {
+        decode_any(proto.data(), proto.size(), reused);
+        sink += reused.rec.hops.size();
+    });
     const double enc = rate(n / 4, [&] { sink += encode(in).size(); });
     std::printf("%-34s %14s\n", "operation (20-hop record)", "records/s");
     std::printf("%-34s %14.0f\n", "decode v1", dec_v1);
     std::printf("%-34s %14.0f\n", "decode prototype layout", dec_proto);
+    std::printf("%-34s %14.0f\n", "decode v1, reused result", dec_v1_reused);
+    std::printf("%-34s %14.0f\n", "decode v1, reused, no strings",
+                dec_v1_nostr);
+    std::printf("%-34s %14.0f\n", "decode prototype, reused result",
+                dec_proto_reused);
     std::printf("%-34s %14.0f\n", "encode v1 (C encoder via C++)", enc);
-    std::printf("decode v1 / decode prototype: %.2fx\n", dec_v1 / dec_proto);
+    std::printf("decode v1 / decode prototype: %.2fx fresh, %.2fx reused\n",
+                dec_v1 / dec_proto, dec_v1_reused / dec_proto_reused);
     std::printf("(checksum %zu)\n", sink);
     return 0;
 }
