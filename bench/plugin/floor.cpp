@@ -7,6 +7,7 @@
 #include <wireshark.h>
 #include <epan/packet.h>
 #include <epan/proto.h>
+#include <wiretap/wtap.h>
 
 void proto_register_mbtfloor(void);
 void proto_reg_handoff_mbtfloor(void);

@@ -35,10 +35,6 @@ extern "C" {  // this header has no C++ guard
 #include "mbuftrace/decode.hpp"
 #include "packet-mbuftrace.h"
 
-#define MBT_WS_AT_LEAST(ma, mi)                                  \
-    (WIRESHARK_VERSION_MAJOR > (ma) ||                           \
-     (WIRESHARK_VERSION_MAJOR == (ma) && WIRESHARK_VERSION_MINOR >= (mi)))
-
 #if MBT_WS_AT_LEAST(4, 4)
 typedef bool mbt_foreach_ret;
 #else
@@ -344,8 +340,14 @@ void dissect_link(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
         } else if (encap != WTAP_ENCAP_UNKNOWN && wtap_encap_table) {
             union wtap_pseudo_header ph;
             memset(&ph, 0, sizeof ph);
+#if MBT_WS_AT_LEAST(4, 6)
+            done = dissector_try_uint_with_data(wtap_encap_table,
+                                                guint32(encap), tvb, pinfo,
+                                                tree, true, &ph) != 0;
+#else
             done = dissector_try_uint_new(wtap_encap_table, guint32(encap),
                                           tvb, pinfo, tree, TRUE, &ph) != 0;
+#endif
         }
         if (!done)
             call_dissector(data_handle, tvb, pinfo, tree);
@@ -871,6 +873,18 @@ mbt_foreach_ret find_opt(wtap_block_t, guint option_id, wtap_opttype_e type,
                          wtap_optval_t* v, void* ud)
 {
     OptHit* hit = static_cast<OptHit*>(ud);
+#if MBT_WS_AT_LEAST(4, 6)
+    // 4.6 splits custom options into string and binary ones; a record is
+    // binary (2989, or 19373 not to be copied).
+    if ((option_id == MBT_PCAPNG_OPT_CUSTOM_BIN || option_id == 19373) &&
+        type == WTAP_OPTTYPE_CUSTOM_BINARY &&
+        v->custom_binaryval.pen == MBT_PEN && hit->n < 8) {
+        hit->data[hit->n] =
+            static_cast<const guint8*>(v->custom_binaryval.data.custom_data);
+        hit->len[hit->n] = v->custom_binaryval.data.custom_data_len;
+        hit->n++;
+    }
+#else
     if ((option_id == 2988 || option_id == MBT_PCAPNG_OPT_CUSTOM_BIN ||
          option_id == 19372 || option_id == 19373) &&
         type == WTAP_OPTTYPE_CUSTOM && v->custom_opt.pen == MBT_PEN &&
@@ -880,6 +894,7 @@ mbt_foreach_ret find_opt(wtap_block_t, guint option_id, wtap_opttype_e type,
         hit->len[hit->n] = v->custom_opt.data.generic_data.custom_data_len;
         hit->n++;
     }
+#endif
     return TRUE;
 }
 

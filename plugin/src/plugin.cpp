@@ -1,16 +1,17 @@
 // Plugin entry points Wireshark looks up by name (C linkage).
 #include <wireshark.h>
-#include <ws_version.h>
 #include <epan/packet.h>
 #include <epan/proto.h>
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+
+#include "packet-mbuftrace.h"
+// plugin_describe() came with 4.4 (wsutil/plugins.h).
+#if MBT_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>
 #endif
 
 // The benchmark's reference dissector reuses this file with its own
 // entry points (bench/plugin/floor.cpp).
 #ifndef MBT_PLUGIN_REGISTER
-#include "packet-mbuftrace.h"
 #define MBT_PLUGIN_REGISTER proto_register_mbuftrace
 #define MBT_PLUGIN_HANDOFF proto_reg_handoff_mbuftrace
 #else
@@ -23,7 +24,7 @@ WS_DLL_PUBLIC_DEF extern const char plugin_version[];
 WS_DLL_PUBLIC_DEF extern const int plugin_want_major;
 WS_DLL_PUBLIC_DEF extern const int plugin_want_minor;
 WS_DLL_PUBLIC_DEF void plugin_register(void);
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+#if MBT_WS_AT_LEAST(4, 4)
 WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void);
 #endif
 }
@@ -40,7 +41,7 @@ void plugin_register(void)
     proto_register_plugin(&plug);
 }
 
-#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+#if MBT_WS_AT_LEAST(4, 4)
 uint32_t plugin_describe(void)
 {
     return WS_PLUGIN_DESC_DISSECTOR;
