@@ -523,7 +523,7 @@ void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
     if (!f || *f == Format::V1)
         decode_record(data, len, res, strings);
     else
-        decode_legacy(data, len, *f, res);
+        decode_legacy(data, len, *f, res, strings);
 }
 
 }  // namespace mbt

@@ -48,30 +48,65 @@ bool parse_legacy_text(std::string_view s, LegacyText& out)
 
 namespace {
 
-// A table being built and the hashes of its entries: the lookup compares
-// hashes, not strings (a 20-hop payload interns some 60 strings).
+// A table being built, with an open-addressed index of its entries
+// hashes: a 20-hop payload interns some 60 strings, nearly all distinct,
+// so a linear scan would cost a comparison per pair.
 struct Interner {
     std::vector<StrEntry>* tab = nullptr;
-    std::vector<size_t> hashes;
+    std::vector<uint64_t> slots;  // hash << 32 | (index + 1); 0: empty
+    size_t used = 0;
 
     void reset(std::vector<StrEntry>& t)
     {
         tab = &t;
-        hashes.clear();
+        used = 0;
+        if (slots.empty())
+            slots.resize(128);
+        else
+            std::fill(slots.begin(), slots.end(), 0);
+    }
+    static uint32_t hash(std::string_view s)
+    {
+        return uint32_t(std::hash<std::string_view>()(s));
+    }
+    void grow()
+    {
+        std::vector<uint64_t> old(slots.size() * 2, 0);
+        old.swap(slots);
+        for (uint64_t v : old)
+            if (v)
+                place(v);
+    }
+    void place(uint64_t v)
+    {
+        const size_t mask = slots.size() - 1;
+        for (size_t i = size_t(v >> 32) & mask;; i = (i + 1) & mask)
+            if (!slots[i]) {
+                slots[i] = v;
+                return;
+            }
     }
     uint32_t add(std::string_view s, Span at)
     {
-        const size_t h = std::hash<std::string_view>()(s);
-        for (size_t i = 0; i < hashes.size(); i++)
-            if (hashes[i] == h && (*tab)[i].s == s)
-                return uint32_t(i);
+        const uint32_t h = hash(s);
+        const size_t mask = slots.size() - 1;
+        for (size_t i = h & mask; slots[i]; i = (i + 1) & mask) {
+            const uint64_t v = slots[i];
+            const uint32_t idx = uint32_t(v) - 1;
+            if (uint32_t(v >> 32) == h && (*tab)[idx].s == s)
+                return idx;
+        }
         StrEntry e;
         e.s = spare_string();
         e.s.assign(s);
         e.at = at;
         tab->push_back(std::move(e));
-        hashes.push_back(h);
-        return uint32_t(hashes.size() - 1);
+        const uint32_t idx = uint32_t(tab->size() - 1);
+        if (2 * (used + 1) > slots.size())
+            grow();
+        place(uint64_t(h) << 32 | (idx + 1));
+        used++;
+        return idx;
     }
     StrRef ref(std::string_view s, Span at)
     {
@@ -161,8 +196,7 @@ bool printable(const uint8_t* p, size_t n)
 
 std::optional<Format> sniff(const uint8_t* data, size_t len)
 {
-    if (len >= 4 && data[0] == MBT_MAGIC0 && data[1] == MBT_MAGIC1 &&
-        data[2] == MBT_MAGIC2 && data[3] == MBT_MAGIC3)
+    if (has_v1_magic(data, len))
         return Format::V1;
     for (Format f : {Format::LegacyPart3, Format::LegacyPart1}) {
         Cursor c(data, len);
@@ -191,12 +225,12 @@ std::optional<Format> sniff(const uint8_t* data, size_t len)
 DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
 {
     DecodeResult res;
-    decode_legacy(data, len, fmt, res);
+    decode_legacy(data, len, fmt, res, true);
     return res;
 }
 
 void decode_legacy(const uint8_t* data, size_t len, Format fmt,
-                   DecodeResult& res)
+                   DecodeResult& res, bool strings)
 {
     recycle(res.rec);
     res.error.reset();
@@ -237,10 +271,14 @@ void decode_legacy(const uint8_t* data, size_t len, Format fmt,
             h.has_snap = true;
             h.snap = it.data;
             h.snap_linktype = Field<uint16_t>{1, it.at, true};
-            h.func = t_names.ref("", Span{it.at.off, 0});
-            h.file = t_files.ref("", Span{it.at.off, 0});
+            if (strings) {
+                h.func = t_names.ref("", Span{it.at.off, 0});
+                h.file = t_files.ref("", Span{it.at.off, 0});
+            }
             continue;
         }
+        if (!strings)
+            continue;
         std::string_view s(reinterpret_cast<const char*>(data + it.data.off),
                            it.data.len);
         // C strings: whatever follows the first NUL is not text.

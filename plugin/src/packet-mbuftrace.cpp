@@ -907,7 +907,7 @@ void dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
     guint8* copy = static_cast<guint8*>(wmem_memdup(pinfo->pool, data, len));
     tvbuff_t* rt = tvb_new_child_real_data(parent, copy, guint(len), gint(len));
     add_new_data_source(pinfo, rt, "Trace record");
-    mbt::decode_record(copy, len, cur);
+    mbt::decode_record(copy, len, cur, expert_wanted(tree));
     show_record(rt, pinfo, tree, carrier);
 }
 
@@ -977,7 +977,10 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
         return 0;
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
     col_clear(pinfo->cinfo, COL_INFO);
-    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur);
+    // Without a tree or an expert tap only the Info column and the packet
+    // underneath are wanted: the strings are not parsed.
+    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur,
+                    expert_wanted(tree));
     show_record(tvb, pinfo, tree, "tap");
     const mbt::Record& r = cur.rec;
     const bool malformed = !cur.ok();

@@ -119,3 +119,76 @@ TEST_CASE("a reused DecodeResult decodes legacy and v1 payloads as fresh ones")
         }
     }
 }
+
+TEST_CASE("a legacy decode without strings keeps hops, snapshots and errors")
+{
+    std::vector<examples::Example> all = examples::legacy();
+    auto cut = all[0];
+    cut.name += " cut";
+    cut.bytes.resize(cut.bytes.size() - 10);
+    all.push_back(cut);
+    DecodeResult lean;
+    for (const auto& ex : all) {
+        INFO(ex.name);
+        const DecodeResult full = decode_any(ex.bytes.data(), ex.bytes.size());
+        decode_any(ex.bytes.data(), ex.bytes.size(), lean, false);
+        CHECK(lean.rec.format == full.rec.format);
+        CHECK(lean.consumed == full.consumed);
+        REQUIRE(bool(lean.error) == bool(full.error));
+        if (full.error)
+            CHECK(lean.error->message() == full.error->message());
+        CHECK(lean.rec.legacy_ether.off == full.rec.legacy_ether.off);
+        CHECK(lean.rec.legacy_ether.len == full.rec.legacy_ether.len);
+        REQUIRE(lean.rec.hops.size() == full.rec.hops.size());
+        for (size_t i = 0; i < full.rec.hops.size(); i++) {
+            const Hop& a = lean.rec.hops[i];
+            const Hop& b = full.rec.hops[i];
+            CHECK(a.at.off == b.at.off);
+            CHECK(a.has_snap == b.has_snap);
+            CHECK(a.snap.off == b.snap.off);
+            CHECK(a.snap.len == b.snap.len);
+            CHECK_FALSE(a.text);
+            CHECK_FALSE(a.file);
+        }
+        CHECK(lean.rec.names.empty());
+        // The next full decode into the same result has the strings again.
+        decode_any(ex.bytes.data(), ex.bytes.size(), lean);
+        CHECK(to_text(lean) == to_text(full));
+    }
+}
+
+TEST_CASE("legacy strings are interned once, in first-seen order")
+{
+    // 300 distinct strings (the index grows past its first size) and one
+    // repeated file: the table holds each once, hops point at the right one.
+    std::vector<uint8_t> b{0, 0};
+    const int n = 300;
+    std::vector<std::string> texts;
+    for (int i = 0; i < n; i++)
+        texts.push_back("/usr/src/sys/net/if.c:" + std::to_string(100 + i) +
+                        ": f" + std::to_string(i) + "()");
+    // Stored newest first.
+    for (int i = n - 1; i >= 0; i--) {
+        const std::string& t = texts[size_t(i)];
+        const size_t len = t.size() + 1;
+        b.push_back(uint8_t(len >> 8));
+        b.push_back(uint8_t(len));
+        b.push_back(0);
+        b.push_back(1);
+        b.insert(b.end(), t.begin(), t.end());
+        b.push_back(0);
+    }
+    b[0] = uint8_t(n >> 8);
+    b[1] = uint8_t(n);
+    const DecodeResult d = decode_legacy(b.data(), b.size(), Format::LegacyPart3);
+    REQUIRE(d.ok());
+    REQUIRE(d.rec.hops.size() == size_t(n));
+    CHECK(d.rec.files.size() == 1);
+    for (int i = 0; i < n; i++) {
+        const Hop& h = d.rec.hops[size_t(i)];
+        CHECK(d.rec.str(h.func) == "f" + std::to_string(i));
+        CHECK(d.rec.str(h.text) == texts[size_t(i)]);
+        CHECK(d.rec.file_of(h) == "/usr/src/sys/net/if.c");
+        CHECK(h.line.v == uint32_t(100 + i));
+    }
+}

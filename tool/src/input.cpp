@@ -122,7 +122,8 @@ void prepare(Raw& r, bool strings)
         it.pkt = nullptr;
         it.pkt_len = 0;
         it.pkt_linktype = MBT_LINKTYPE_NONE;
-        decode_any(p, n, it.d, strings);
+        // Only v1 text may be skipped: convert re-encodes legacy strings.
+        decode_any(p, n, it.d, strings || !has_v1_magic(p, n));
         if (it.d.error)
             break;
         const Record& rec = it.d.rec;

@@ -172,10 +172,20 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
                    bool strings = true);
 
 // A legacy prototype payload; fmt picks the layout.  The second form
-// reuses res's storage, as decode_record() does.
+// reuses res's storage, as decode_record() does; with strings false the
+// items are walked and checked (same errors, hop count and snapshots) but
+// their strings are not parsed: hops carry no text, file, line, function
+// or subsystem (for a reader that shows no tree, e.g. a packet list).
 DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt);
 void decode_legacy(const uint8_t* data, size_t len, Format fmt,
-                   DecodeResult& res);
+                   DecodeResult& res, bool strings = true);
+
+// Whether data starts with the v1 magic (SPEC 3).
+inline bool has_v1_magic(const uint8_t* data, size_t len)
+{
+    return len >= 4 && data[0] == MBT_MAGIC0 && data[1] == MBT_MAGIC1 &&
+           data[2] == MBT_MAGIC2 && data[3] == MBT_MAGIC3;
+}
 
 // Which layout a BPF tap payload is in: V1 by its magic, else the legacy
 // layout that parses cleanly (part 3 preferred), else nullopt.
@@ -184,8 +194,7 @@ std::optional<Format> sniff(const uint8_t* data, size_t len);
 // sniff() + decode: what a reader of the DLT_USER tap calls.
 DecodeResult decode_any(const uint8_t* data, size_t len);
 void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
-                bool strings = true);  // strings: v1 only (legacy
-                                       // strings are the record)
+                bool strings = true);
 
 // Splits a legacy string "/usr/src/sys/net/if.c:4784: if_dequeue(vtnet0)"
 // into its parts; false if it does not have that shape.
