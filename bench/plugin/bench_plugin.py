@@ -17,9 +17,14 @@ tshark runs as uid 65534 when started as root (personal plugins and Lua
 scripts are ignored for root).  Each configuration runs --reps times,
 interleaved; the minimum wall time counts.
 
+With --instructions K, each legacy and v1 configuration also runs under
+valgrind's callgrind over 1 and K+1 frames: the difference over K is its
+instructions per frame, a count that does not depend on what else the
+machine is doing (times on a shared VM vary by 2x between runs).
+
 usage: bench_plugin.py --plugin mbuftrace.so --gen bench-plugin-captures
                        --floor mbtfloor.so [--frames 200000] [--reps 3]
-                       [--smoke]
+                       [--instructions 2000] [--smoke]
 """
 import argparse
 import os
@@ -42,6 +47,9 @@ def main():
     ap.add_argument("--tshark", default="tshark")
     ap.add_argument("--frames", type=int, default=200000)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--instructions", type=int, default=0, metavar="K",
+                    help="also count instructions per frame with callgrind "
+                         "over K frames")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny run: check it works, do not judge targets")
     a = ap.parse_args()
@@ -165,6 +173,8 @@ def main():
                      lua_cost / max(floor_cost, 1e-3)))
             print("  2. v1 pcapng: plugin / disabled = %.3fx (target <= 1.3x)"
                   % r2[mode])
+        if a.instructions:
+            count_instructions(a.instructions, modes, configs, run)
         if a.smoke:
             return 0
         ok1 = r1["tree"] >= 10
@@ -176,6 +186,44 @@ def main():
     finally:
         for sb in (home_plain, home_plugin, home_floor):
             sb.cleanup()
+
+
+def count_instructions(k, modes, configs, run):
+    """Instructions per frame of each configuration: callgrind over k+1
+    frames minus over 1 frame (start-up and the first frame), over k."""
+    def collected(sb, argv):
+        cmd, env = sb.command(*argv)
+        i = cmd.index(sb.tshark)
+        cmd = (cmd[:i] + ["valgrind", "--tool=callgrind",
+                          "--callgrind-out-file=/dev/null"] + cmd[i:])
+        p = subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, env=env, cwd=sb.tmp)
+        m = re.search(rb"Collected : ([\d,]+)", p.stderr)
+        if p.returncode != 0 or not m:
+            sys.exit("callgrind failed: %s\n%s" % (" ".join(cmd),
+                                                   p.stderr.decode()[-2000:]))
+        return int(m.group(1).replace(b",", b""))
+
+    print("instructions per frame (callgrind, %d frames):" % k)
+    for mode in ("tree", "summary", "filter"):
+        ipf = {}
+        for (m, c), (home, argv) in configs.items():
+            if m != mode:
+                continue
+            one = collected(home, argv + ["-c", "1"])
+            many = collected(home, argv + ["-c", str(k + 1)])
+            ipf[c] = (many - one) / k
+        base = ipf["legacy none"]
+        lua = ipf["legacy Lua"] - base
+        plug = ipf["legacy plugin"] - base
+        floor = ipf["legacy floor"] - base
+        print("[%s] " % mode + ", ".join("%s %.0f" % (c, v)
+                                           for c, v in ipf.items()))
+        print("  1. legacy part-3: Lua cost %.0f, plugin %.0f -> %.1fx; "
+              "the floor %.0f, %.1fx"
+              % (lua, plug, lua / max(plug, 1), floor, lua / max(floor, 1)))
+        print("  2. v1 pcapng: plugin / disabled = %.3fx"
+              % (ipf["v1 plugin"] / ipf["v1 disabled"]))
 
 
 if __name__ == "__main__":
