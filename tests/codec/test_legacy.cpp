@@ -96,13 +96,20 @@ TEST_CASE("a truncated part 3 payload keeps the items that fit")
     CHECK(d.rec.hops.size() == 19);
 }
 
-TEST_CASE("a reused DecodeResult decodes legacy and v1 payloads as fresh ones")
+// The legacy examples and the first one cut short (an error in an item).
+static std::vector<examples::Example> legacy_and_cut()
 {
     std::vector<examples::Example> all = examples::legacy();
     auto cut = all[0];
     cut.name += " cut";
     cut.bytes.resize(cut.bytes.size() - 10);
     all.push_back(cut);
+    return all;
+}
+
+TEST_CASE("a reused DecodeResult decodes legacy and v1 payloads as fresh ones")
+{
+    std::vector<examples::Example> all = legacy_and_cut();
     all.push_back(examples::good()[0]);
     DecodeResult reused;
     for (const auto& a : all) {
@@ -122,11 +129,7 @@ TEST_CASE("a reused DecodeResult decodes legacy and v1 payloads as fresh ones")
 
 TEST_CASE("a legacy decode without strings keeps hops, snapshots and errors")
 {
-    std::vector<examples::Example> all = examples::legacy();
-    auto cut = all[0];
-    cut.name += " cut";
-    cut.bytes.resize(cut.bytes.size() - 10);
-    all.push_back(cut);
+    std::vector<examples::Example> all = legacy_and_cut();
     DecodeResult lean;
     for (const auto& ex : all) {
         INFO(ex.name);
