@@ -21,6 +21,7 @@ extern "C" {  // this header has no C++ guard
 }
 #include <epan/column-utils.h>
 #include <epan/tap.h>
+#include <epan/proto_data.h>
 #include <wiretap/wtap.h>
 #include <wiretap/pcap-encap.h>
 
@@ -929,6 +930,30 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     return int(len);
 }
 
+// The frame's EPB option records, shown under tree.  no_bytes: the packet
+// was consumed without a snapshot, so the record is all there is and names
+// the frame in the columns.  Returns the number of records.
+int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
+                        bool no_bytes)
+{
+    OptHit hit;
+    hit.n = 0;
+    wtap_block_foreach_option(pinfo->rec->block, find_opt, &hit);
+    for (int i = 0; i < hit.n; i++)
+        dissect_buffer_record(tvb, pinfo, tree, hit.data[i], hit.len[i],
+                              "epb-option");
+    if (no_bytes && hit.n > 0) {
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
+        col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s",
+                     cur.rec.hops.size(), cur.ok() ? "" : " [malformed]");
+    }
+    return hit.n;
+}
+
+// Packet-scope mark: the tap dissector already showed this frame's EPB
+// option records (a packet without bytes on the tap link type).
+const guint32 MARK_EPB_DONE = 0;
+
 int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
 {
     const wtap_rec* rec = pinfo->rec;
@@ -945,6 +970,8 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
 #endif
     if (rec->rec_type != REC_TYPE_PACKET || !rec->block)
         return 0;
+    if (p_get_proto_data(pinfo->pool, pinfo, proto_mbt, MARK_EPB_DONE))
+        return 0;
     // A packet consumed without a snapshot has no bytes: the record is all
     // there is, so it names the frame in the Info column.
     const bool no_bytes = tvb_captured_length(tvb) == 0;
@@ -952,18 +979,8 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // filtered on or counted.
     if (!no_bytes && !expert_wanted(tree))
         return 0;
-    OptHit hit;
-    hit.n = 0;
-    wtap_block_foreach_option(rec->block, find_opt, &hit);
-    for (int i = 0; i < hit.n; i++)
-        dissect_buffer_record(tvb, pinfo, tree, hit.data[i], hit.len[i],
-                              "epb-option");
-    if (no_bytes && hit.n > 0) {
-        col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
-        col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s",
-                     cur.rec.hops.size(), cur.ok() ? "" : " [malformed]");
-    }
-    return hit.n ? int(tvb_captured_length(tvb)) : 0;
+    const int n = dissect_epb_records(tvb, pinfo, tree, no_bytes);
+    return n ? int(tvb_captured_length(tvb)) : 0;
 }
 
 // BPF tap payload on LINKTYPE_USERn: record, then the packet bytes.
@@ -971,10 +988,20 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
 {
     const guint len = tvb_captured_length(tvb);
     // No bytes on a tap interface: a converted file's packet that had no
-    // snapshot, whose record is in the EPB option (dissect_post), not a
-    // truncated tap record.
-    if (len == 0 && tvb_reported_length(tvb) == 0)
-        return 0;
+    // snapshot, whose record is in the EPB option, not a truncated tap
+    // record.  It is shown here rather than by the postdissector: in
+    // Wireshark 4.4 and 4.6 the columns become fields (_ws.col.*) before
+    // the postdissectors run, so Info and Protocol set there are missing
+    // from -T fields / -T json -e _ws.col.* and from display filters.
+    if (len == 0 && tvb_reported_length(tvb) == 0) {
+        const wtap_rec* rec = pinfo->rec;
+        if (!rec || rec->rec_type != REC_TYPE_PACKET || !rec->block)
+            return 0;
+        p_add_proto_data(pinfo->pool, pinfo, proto_mbt, MARK_EPB_DONE,
+                         GINT_TO_POINTER(1));
+        // A zero-length tvb is claimed by returning more than its length.
+        return dissect_epb_records(tvb, pinfo, tree, true) ? 1 : 0;
+    }
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
     col_clear(pinfo->cinfo, COL_INFO);
     // Without a tree or an expert tap only the Info column and the packet

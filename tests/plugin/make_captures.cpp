@@ -121,6 +121,21 @@ void v1_capture(const std::string& path, bool be)
     w.commit();
 }
 
+// Packets consumed without a snapshot, as `mbuftrace capture` and convert
+// write them: no bytes on a LINKTYPE_USER0 interface, the record in the
+// EPB option.  The record names the frame in the columns.
+void nobytes_capture(const std::string& path)
+{
+    pcapng::Writer w(path);
+    w.section("", "FreeBSD 15.1", "mbt-plugin-captures");
+    const uint32_t ifid = w.interface(MBT_LINKTYPE_USER0, 262144, "mbuf_trace0");
+    const Bytes m = mbt::encode_meta(meta());
+    w.custom_block(MBT_PEN, m.data(), m.size());
+    write_epb(w, ifid, 1, {}, mbt::encode(mbt::examples::ping_two_vnets()), 1);
+    write_epb(w, ifid, 2, {}, pf_block_record(), 2);
+    w.commit();
+}
+
 // Tap payloads on LINKTYPE_USER0: record, then the packet bytes.
 void tap_capture(const std::string& path, const std::string& vectors)
 {
@@ -255,6 +270,7 @@ int main(int argc, char** argv)
         v1_capture(out + "/v1-le.pcapng", false);
         v1_capture(out + "/v1-be.pcapng", true);
         tap_capture(out + "/tap.pcapng", vec);
+        nobytes_capture(out + "/nobytes.pcapng");
         legacy_capture(out + "/legacy3.pcapng",
                        {mbt::examples::ping_two_vnets_prototype(),
                         read_file(vec + "/legacy-part3-snapshot.bin")});

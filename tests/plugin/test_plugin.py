@@ -55,12 +55,37 @@ class Tshark(TsharkSandbox):
         argv = ["-r", self.cap(cap), "-T", "fields"]
         for f in fields:
             argv += ["-e", f]
-        return self.run(*(argv + list(extra))).stdout
+        out = self.run(*(argv + list(extra))).stdout
+        return bool_cells(out, fields)
 
     def frames(self, cap, dfilter, *extra):
         out = self.run("-r", self.cap(cap), "-Y", dfilter, "-T", "fields",
                        "-e", "frame.number", *extra).stdout
         return [int(x) for x in out.split()]
+
+
+# Wireshark 4.4 and 4.6 print FT_BOOLEAN values in -T fields (and JSON)
+# as True/False, 4.0 as 1/0: the checks are written in 4.0's form.
+BOOL_FIELDS = {"mbuftrace.truncated", "mbuftrace.flags.hops_lost",
+               "mbuftrace.flags.alloc_fail", "mbuftrace.flags.freed",
+               "mbuftrace.flags.copy"}
+BOOL_VALS = {"True": "1", "False": "0"}
+
+
+def bool_cells(out, fields):
+    """-T fields output with boolean fields' True/False made 1/0."""
+    cols = [i for i, f in enumerate(fields) if f in BOOL_FIELDS]
+    if not cols:
+        return out
+    lines = []
+    for line in out.split("\n"):
+        cells = line.split("\t")
+        for i in cols:
+            if i < len(cells) and cells[i]:
+                cells[i] = ",".join(BOOL_VALS.get(v, v)
+                                    for v in cells[i].split(","))
+        lines.append("\t".join(cells))
+    return "\n".join(lines)
 
 
 FIELDS = ["frame.number", "mbuftrace.format", "mbuftrace.carrier",
@@ -94,8 +119,9 @@ def t_load(t, args):
     check(re.search(r"^mbuftrace\.so\s+1\.0\.0\s+dissector", out, re.M),
           "tshark -G plugins does not list mbuftrace.so: " + out)
     proto = t.run("-G", "protocols").stdout
-    check(re.search(r"^mbuftrace Packet Path\tmbuftrace\tmbuftrace$", proto,
-                    re.M), "protocol mbuftrace not registered")
+    # 4.4 and 4.6 add columns (enabled, enabled by default, can toggle).
+    check(re.search(r"^mbuftrace Packet Path\tmbuftrace\tmbuftrace(\t.*)?$",
+                    proto, re.M), "protocol mbuftrace not registered")
     flds = t.run("-G", "fields").stdout
     for f in ["mbuftrace.hops", "mbuftrace.path", "mbuftrace.hop.location",
               "mbuftrace.hop.subsys", "mbuftrace.meta.revision",
@@ -114,6 +140,18 @@ def t_fields(t, args):
                "-Y", "frame.number == 3").stdout
     check('"mbuftrace.hop.drop": "pf block"' in js,
           "-T json lacks mbuftrace.hop.drop")
+    # A packet without bytes: the record's summary is its Info column, in
+    # the column fields too (4.4 and 4.6 fill those before postdissectors).
+    nb = t.fields("nobytes.pcapng", ["frame.number", "mbuftrace.carrier",
+                                     "mbuftrace.hops", "_ws.col.Protocol",
+                                     "_ws.col.Info"])
+    check(nb == "1\tcustom-block\t\tmbuftrace\tCapture metadata: kernel "
+          "MBUFTRACE, rev 307fbceb2\n"
+          "2\tepb-option\t20\tmbuftrace\tPacket Path: 20 hops\n"
+          "3\tepb-option\t3\tmbuftrace\tPacket Path: 3 hops\n",
+          "packets without bytes: columns %r" % nb)
+    check(t.frames("nobytes.pcapng", "mbuftrace.hop.drop") == [3],
+          "packets without bytes: filter on a hop field")
     col = t.run("-r", t.cap("v1-le.pcapng"), "-o",
                 'gui.column.format:"No.","%m","Path","%Cus:mbuftrace.path"',
                 "-Y", "frame.number == 3").stdout
