@@ -457,8 +457,16 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
         add_str(t, hf_hop_ifname, tvb, tvblen, r, h.ifname);
     if (want[W_RULESET])
         add_str(t, hf_hop_ruleset, tvb, tvblen, r, h.ruleset);
-    if (h.rule && want[W_RULE])
-        proto_tree_add_uint(t, hf_hop_rule, tvb, SP(h.rule.at), h.rule.v);
+    if (h.rule && want[W_RULE]) {
+        if (mbt::is_pf_default_rule(h))
+            proto_tree_add_uint_format_value(t, hf_hop_rule, tvb,
+                                             SP(h.rule.at), h.rule.v,
+                                             "%u (pf default rule)",
+                                             h.rule.v);
+        else
+            proto_tree_add_uint(t, hf_hop_rule, tvb, SP(h.rule.at),
+                                h.rule.v);
+    }
     if (h.action && want[W_ACTION])
         proto_tree_add_string(t, hf_hop_action, tvb, SP(h.action.at),
                               action_names[h.action.v]);
@@ -506,7 +514,12 @@ void hop_line(Buf& b, const mbt::Record& r, const mbt::Hop& h)
             b.str(":").u(h.line.v);
         b.str("  ");
     }
-    if (h.rule) {
+    if (h.rule && mbt::is_pf_default_rule(h)) {
+        b.str("default rule ");
+        if (h.action)
+            b.str(action_names[h.action.v]);
+        b.str("  ");
+    } else if (h.rule) {
         b.str("rule ");
         if (h.ruleset && !r.str(h.ruleset).empty())
             b.str(r.str(h.ruleset)).str("/");
@@ -553,7 +566,11 @@ void summary_line(Buf& b, const mbt::Record& r)
         last = h.vnet.v;
     }
     for (const mbt::Hop& h : r.hops)
-        if (h.rule) {
+        if (h.rule && mbt::is_pf_default_rule(h)) {
+            b.add(", pf default rule %s",
+                  h.action ? action_names[h.action.v] : "");
+            break;
+        } else if (h.rule) {
             b.add(", %s rule %u %s",
                   h.subsys ? subsys_names[h.subsys.v] : "",
                   h.rule.v, h.action ? action_names[h.action.v] : "");

@@ -154,6 +154,16 @@ def main():
                   (name, flagged, shown))
             if name == "02-pf-dup-to-reverted":
                 check(len(flagged) >= 1, "%s: routed-twice not raised" % name)
+                # The dup-to copy passes pf's default rule (nr -1): named
+                # so, not 4294967295, in the tree as in show.
+                p = ts.run("-r", mine, "-V", "-Y", "frame.number == 5")
+                check("Packet Path: 16 hops, VNET 1 \u2192 2, pf default "
+                      "rule pass" in p.stdout and "rule 4294967295" not in
+                      p.stdout and "Rule: 4294967295 (pf default rule)" in
+                      p.stdout and "  default rule dup-to" in p.stdout,
+                      "%s: pf's default rule in the tree: %r" %
+                      (name, [l for l in p.stdout.splitlines()
+                              if "ule" in l][:6]))
             else:
                 check(not flagged, "%s: routed-twice raised on %r" %
                       (name, flagged))

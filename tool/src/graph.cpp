@@ -210,8 +210,10 @@ int cmd_graph(const Args& a)
         set(e, "tooltip", tip);
         if (h.rule)
             set(e, "label", std::to_string(h.index) + " " +
-                                action_name(h.action.v) + " #" +
-                                std::to_string(h.rule.v));
+                                action_name(h.action.v) +
+                                (is_pf_default_rule(h)
+                                     ? std::string(" default")
+                                     : " #" + std::to_string(h.rule.v)));
         if (h.drop) {
             dropped.insert(n);
             Agnode_t* d = agnode(g, cs("drop" + std::to_string(h.index)), 1);

@@ -87,6 +87,8 @@ std::string location(const Record& r, const Hop& h)
 std::string rule_text(const Record& r, const Hop& h)
 {
     const std::string& rs = r.str(h.ruleset);
+    if (is_pf_default_rule(h))
+        return "default rule " + action_name(h.action.v);
     return "rule " + (rs.empty() ? std::string() : rs + "/") +
            std::to_string(h.rule.v) + " " + action_name(h.action.v);
 }

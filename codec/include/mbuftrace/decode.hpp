@@ -180,6 +180,13 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt);
 void decode_legacy(const uint8_t* data, size_t len, Format fmt,
                    DecodeResult& res, bool strings = true);
 
+// Whether a hop's RULE is pf's default rule (no rule matched, SPEC 4.4).
+inline bool is_pf_default_rule(const Hop& h)
+{
+    return h.rule && h.rule.v == MBT_RULE_PF_DEFAULT && h.subsys &&
+           h.subsys.v == MBT_SS_PF;
+}
+
 // Whether data starts with the v1 magic (SPEC 3).
 inline bool has_v1_magic(const uint8_t* data, size_t len)
 {

@@ -175,6 +175,9 @@ enum mbt_subsys { MBT_SUBSYS_LIST(MBT_SUBSYS_ENUM_) };
 enum mbt_action { MBT_ACTION_LIST(MBT_ACTION_ENUM_) };
 #undef	MBT_ACTION_ENUM_
 
+/* The number pf gives its default rule (nr = -1), as RULE carries it. */
+#define	MBT_RULE_PF_DEFAULT		0xffffffffu
+
 /* pcapng carriers (SPEC 5). */
 #define	MBT_PCAPNG_OPT_CUSTOM_BIN	2989	/* copyable binary option */
 #define	MBT_PCAPNG_OPT_PACKETID		5	/* epb_packetid */
