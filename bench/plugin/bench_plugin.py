@@ -174,7 +174,7 @@ def main():
             print("  2. v1 pcapng: plugin / disabled = %.3fx (target <= 1.3x)"
                   % r2[mode])
         if a.instructions:
-            count_instructions(a.instructions, modes, configs, run)
+            count_instructions(a.instructions, configs)
         if a.smoke:
             return 0
         ok1 = r1["tree"] >= 10
@@ -188,7 +188,7 @@ def main():
             sb.cleanup()
 
 
-def count_instructions(k, modes, configs, run):
+def count_instructions(k, configs):
     """Instructions per frame of each configuration: callgrind over k+1
     frames minus over 1 frame (start-up and the first frame), over k."""
     def collected(sb, argv):

@@ -48,9 +48,9 @@ bool parse_legacy_text(std::string_view s, LegacyText& out)
 
 namespace {
 
-// A table being built, with an open-addressed index of its entries
-// hashes: a 20-hop payload interns some 60 strings, nearly all distinct,
-// so a linear scan would cost a comparison per pair.
+// A table being built, indexed by an open-addressed table of its entries'
+// hashes: a payload may hold thousands of strings, and a linear scan per
+// string would make interning quadratic.
 struct Interner {
     std::vector<StrEntry>* tab = nullptr;
     std::vector<uint64_t> slots;  // hash << 32 | (index + 1); 0: empty

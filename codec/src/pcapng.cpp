@@ -32,7 +32,6 @@ constexpr uint32_t MAX_BLOCK = 256u << 20;
 constexpr uint16_t OPT_ENDOFOPT = 0;
 constexpr uint16_t OPT_CUSTOM_STR = 2988;
 constexpr uint16_t OPT_CUSTOM_STR_NOCOPY = 19372;
-constexpr uint16_t OPT_CUSTOM_BIN_NOCOPY = 19373;
 constexpr uint16_t IF_NAME = 2;
 constexpr uint16_t IF_TSRESOL = 9;
 constexpr uint16_t ISB_IFRECV = 4;
@@ -240,7 +239,7 @@ Reader::Kind Reader::next()
                 const uint64_t lo = r32(o.value.data() + (be_ ? 4 : 0));
                 p.packet_id = hi << 32 | lo;
             } else if ((o.code == MBT_PCAPNG_OPT_CUSTOM_BIN ||
-                        o.code == OPT_CUSTOM_BIN_NOCOPY) &&
+                        o.code == MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY) &&
                        o.value.size() >= 4 && r32(o.value.data()) == MBT_PEN) {
                 if (nrec == p.records.size())
                     p.records.emplace_back();

@@ -891,28 +891,26 @@ mbt_foreach_ret find_opt(wtap_block_t, guint option_id, wtap_opttype_e type,
                          wtap_optval_t* v, void* ud)
 {
     OptHit* hit = static_cast<OptHit*>(ud);
+    // A record is a binary custom option with our PEN (SPEC 5).
+    if ((option_id != MBT_PCAPNG_OPT_CUSTOM_BIN &&
+         option_id != MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY) || hit->n >= 8)
+        return TRUE;
 #if MBT_WS_AT_LEAST(4, 6)
-    // 4.6 splits custom options into string and binary ones; a record is
-    // binary (2989, or 19373 not to be copied).
-    if ((option_id == MBT_PCAPNG_OPT_CUSTOM_BIN || option_id == 19373) &&
-        type == WTAP_OPTTYPE_CUSTOM_BINARY &&
-        v->custom_binaryval.pen == MBT_PEN && hit->n < 8) {
-        hit->data[hit->n] =
-            static_cast<const guint8*>(v->custom_binaryval.data.custom_data);
-        hit->len[hit->n] = v->custom_binaryval.data.custom_data_len;
-        hit->n++;
-    }
+    // 4.6 splits custom options into string and binary ones.
+    if (type != WTAP_OPTTYPE_CUSTOM_BINARY ||
+        v->custom_binaryval.pen != MBT_PEN)
+        return TRUE;
+    hit->data[hit->n] =
+        static_cast<const guint8*>(v->custom_binaryval.data.custom_data);
+    hit->len[hit->n] = v->custom_binaryval.data.custom_data_len;
 #else
-    if ((option_id == 2988 || option_id == MBT_PCAPNG_OPT_CUSTOM_BIN ||
-         option_id == 19372 || option_id == 19373) &&
-        type == WTAP_OPTTYPE_CUSTOM && v->custom_opt.pen == MBT_PEN &&
-        hit->n < 8) {
-        hit->data[hit->n] =
-            reinterpret_cast<const guint8*>(v->custom_opt.data.generic_data.custom_data);
-        hit->len[hit->n] = v->custom_opt.data.generic_data.custom_data_len;
-        hit->n++;
-    }
+    if (type != WTAP_OPTTYPE_CUSTOM || v->custom_opt.pen != MBT_PEN)
+        return TRUE;
+    hit->data[hit->n] = reinterpret_cast<const guint8*>(
+        v->custom_opt.data.generic_data.custom_data);
+    hit->len[hit->n] = v->custom_opt.data.generic_data.custom_data_len;
 #endif
+    hit->n++;
     return TRUE;
 }
 

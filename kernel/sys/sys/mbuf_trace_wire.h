@@ -180,6 +180,7 @@ enum mbt_action { MBT_ACTION_LIST(MBT_ACTION_ENUM_) };
 
 /* pcapng carriers (SPEC 5). */
 #define	MBT_PCAPNG_OPT_CUSTOM_BIN	2989	/* copyable binary option */
+#define	MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY	19373	/* the same, not to be copied */
 #define	MBT_PCAPNG_OPT_PACKETID		5	/* epb_packetid */
 #define	MBT_PCAPNG_CB_COPY		0x00000BADu	/* copyable Custom Block */
 
