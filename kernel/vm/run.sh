@@ -1,0 +1,570 @@
+#!/usr/bin/env bash
+# kernel/vm/run.sh: build a FreeBSD 15.1 kernel with the mbuftrace patches,
+# a minimal static world, boot them under qemu and run the capture
+# scenarios of captures/scenarios/, comparing each capture with
+# captures/expected/NAME.show.txt.  Run with --help for the details.
+set -euo pipefail
+
+ME=$(basename "$0")
+VMDIR=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$VMDIR/../.." && pwd)
+
+usage()
+{
+	cat <<EOF
+usage: $ME --src DIR [--kernel CONF] [--scenarios all|LIST] [--out DIR]
+       [--obj DIR] [--repo-rev REV] [options]
+
+Builds the mbuftrace kernel and a minimal static world from a FreeBSD 15.1
+source tree on Linux (tools/build/make.py, Debian clang/lld 19), makes a
+UFS root image, boots it with qemu-system-x86_64 (PVH: -kernel, TCG unless
+/dev/kvm is usable) once per scenario, extracts the captures printed on the
+serial console, converts them with the repository's mbuftrace tool and
+compares them with captures/expected/NAME.show.txt.
+
+  --src DIR         FreeBSD 15.1 source tree (releng/15.1 checkout, /usr/src
+                    of a 15.1 system, or renuxproject/src at 307fbceb2).
+                    Read only: it is rsynced to OBJ/src on every run.
+  --kernel CONF     kernel configuration in kernel/vm/conf/: MBT_TRACE
+                    (default, the one the captures were made with),
+                    MBT_DEBUG (INVARIANTS, WITNESS, KASAN) or MBT_REPRO
+                    (MBT_TRACE + kernel/patches/repro/*.patch; its
+                    02-pf-dup-to is compared with 02-pf-dup-to-reverted).
+  --scenarios S     "all" (default) or a comma-separated list of scenario
+                    names or numbers (e.g. 01,03,09-ping6-two-vnets).
+  --out DIR         results (default: OBJ/out-CONF): console-NAME.log (the
+                    serial console of each boot), NAME.pcap (as printed),
+                    NAME.pcapng (converted), NAME.show.txt,
+                    NAME.diff (against the expected file), summary.txt.
+  --obj DIR         work directory, kept between runs for incremental builds
+                    (default: \${XDG_CACHE_HOME:-\$HOME/.cache}/mbuftrace-vm):
+                    src/ (patched copy), obj/ (MAKEOBJDIRPREFIX), world/,
+                    root.img, logs/ (one log per build stage), stamps/.
+  --repo-rev REV    take kernel/sys, kernel/patches, captures/scenarios and
+                    captures/expected from git revision REV of this
+                    repository instead of the working tree (e.g. HEAD when
+                    uncommitted edits do not build).  kernel/vm itself
+                    (configs, VM patches, this script) always comes from
+                    the working tree.
+  -j N              build jobs (default 2)
+  --timeout SECS    wall-clock limit of one boot (default 1800)
+  --mem MB          guest memory (default 4096)
+  --one-boot        run all scenarios in one boot (faster, but vnet and
+                    trace ids then differ from the captures, which were
+                    each made in a fresh boot: expect differences)
+  --rebuild-world   rebuild the world even if OBJ/world is complete
+  --skip-build      use the kernel and world already in OBJ (no sync, no
+                    patching, no build)
+  --tool PATH       Linux mbuftrace tool for convert/show (default:
+                    REPO/build/tool/mbuftrace, built with cmake if missing)
+  --freebsd-tool P  a static FreeBSD amd64 mbuftrace binary to put in the
+                    image as /usr/bin/mbuftrace (scenario 10 needs it;
+                    without it scenario 10 is reported as skipped)
+  --source-rev REV  revision of --src recorded in the converted captures'
+                    metadata (default 307fbceb2, the tree the captures
+                    in captures/ were made from)
+  -h, --help        this text
+
+Stages (each timed, logs in OBJ/logs/): deps (apt-get install of missing
+host packages, as root), sync (rsync of --src, then kernel/sys/ copied
+over it and kernel/patches/0*.patch, kernel/patches/repro/*.patch for
+MBT_REPRO, and kernel/vm/patches/*.patch applied with patch -p1),
+toolchain (make.py kernel-toolchain, once), kernel (buildkernel, with
+-DNO_KERNELCLEAN after the first build), world (buildworld with
+SUBDIR_OVERRIDE of the programs below, -DNO_SHARED -DNO_PIC and
+kernel/vm/src.conf; only when OBJ/world is incomplete), image (makefs
+-t ffs), then one boot per scenario.
+
+The comparison ignores what changes from run to run: capture start time,
+packet time stamps, hop time offsets (+1.234ms) and column padding; and
+the kernel configuration name (MBT_TRACE/MBT_DEBUG/MBT_REPRO) in the
+capture header.  Everything else (packet and trace numbers, hop order,
+functions, files and lines, vnets, interfaces, rules, flags) must match.
+
+A scenario fails if its capture is missing or differs, if it did not
+finish, or if its console shows a panic, a KASAN report, a WITNESS
+warning (lock order reversal, "sleeping with", witness) or a "panic:".
+The last line is "vm: N scenarios, P passed, F failed"; the exit status
+is 0 only if nothing failed.  Skipped scenarios are not failures.
+EOF
+}
+
+die() { echo "$ME: $*" >&2; exit 2; }
+
+SRC=
+KCONF=MBT_TRACE
+SCEN=all
+OUT=
+OBJ=${XDG_CACHE_HOME:-$HOME/.cache}/mbuftrace-vm
+REPO_REV=
+JOBS=2
+TIMEOUT=1800
+MEM=4096
+ONE_BOOT=0
+REBUILD_WORLD=0
+SKIP_BUILD=0
+TOOL=
+FBSD_TOOL=
+SOURCE_REV=307fbceb2
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--src) SRC=$2; shift 2 ;;
+	--kernel) KCONF=$2; shift 2 ;;
+	--scenarios) SCEN=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	--obj) OBJ=$2; shift 2 ;;
+	--repo-rev) REPO_REV=$2; shift 2 ;;
+	-j) JOBS=$2; shift 2 ;;
+	-j*) JOBS=${1#-j}; shift ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--one-boot) ONE_BOOT=1; shift ;;
+	--rebuild-world) REBUILD_WORLD=1; shift ;;
+	--skip-build) SKIP_BUILD=1; shift ;;
+	--tool) TOOL=$2; shift 2 ;;
+	--freebsd-tool) FBSD_TOOL=$2; shift 2 ;;
+	--source-rev) SOURCE_REV=$2; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument: $1" ;;
+	esac
+done
+
+[ -n "$SRC" ] || { usage >&2; die "--src is required"; }
+[ -f "$SRC/sys/conf/newvers.sh" ] || die "$SRC is not a FreeBSD source tree"
+SRC=$(cd "$SRC" && pwd)
+[ -f "$VMDIR/conf/$KCONF" ] || die "no kernel configuration $VMDIR/conf/$KCONF"
+mkdir -p "$OBJ"
+OBJ=$(cd "$OBJ" && pwd)
+[ -n "$OUT" ] || OUT=$OBJ/out-$KCONF
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+case $SRC/ in "$OBJ"/*) die "--obj must not contain --src" ;; esac
+
+WSRC=$OBJ/src			# patched copy of the tree
+OBJP=$OBJ/obj			# MAKEOBJDIRPREFIX
+LOGS=$OBJ/logs
+STAMPS=$OBJ/stamps
+WORLD=$OBJ/world		# the static programs, laid out as in /
+IMG=$OBJ/root.img
+mkdir -p "$LOGS" "$STAMPS" "$OUT"
+LLVM=/usr/lib/llvm-19/bin
+TARGET_OBJ=$OBJP$WSRC/amd64.amd64
+
+# ---------------------------------------------------------------------------
+# Timing of the stages.
+TIMES=()
+stage_begin() { STAGE=$1; STAGE_T0=$(date +%s); echo "== $ME: $1 ($(date -u +%H:%M:%S) UTC)"; }
+stage_end()
+{
+	local t=$(( $(date +%s) - STAGE_T0 ))
+	TIMES+=("$(printf '%-26s %6ss' "$STAGE" "$t")")
+	echo "== $ME: $STAGE done in ${t}s${1:+ ($1)}"
+}
+
+# make.py and bmake's own tests need SIGINT/SIGQUIT at their default
+# action; a background or nohup'ed shell ignores them, and a shell cannot
+# un-ignore a signal that was ignored on entry, so python does it.
+sigdfl()
+{
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
+makepy()
+{
+	(cd "$WSRC" && MAKEOBJDIRPREFIX=$OBJP sigdfl python3 tools/build/make.py \
+	    --cross-bindir="$LLVM" --host-bindir="$LLVM" \
+	    --host-compiler-type=clang \
+	    TARGET=amd64 TARGET_ARCH=amd64 -j"$JOBS" "$@")
+}
+
+# Runs "$@" with its output in OBJ/logs/$1.log; on failure shows the end.
+logged()
+{
+	local log=$LOGS/$1.log
+	shift
+	echo "   log: $log"
+	if ! "$@" >"$log" 2>&1; then
+		echo "$ME: stage $STAGE failed; the end of $log:" >&2
+		grep -n -E 'error:|Error code|\*\*\* \[|FAILED|Stop\.' "$log" | head -20 >&2 || true
+		tail -25 "$log" >&2
+		exit 1
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# deps: host packages (Debian 12).
+stage_begin deps
+need=()
+for p in "clang-19:$LLVM/clang" "lld-19:$LLVM/ld.lld" "llvm-19:$LLVM/llvm-ar" \
+    "rsync:/usr/bin/rsync" "makefs:/usr/sbin/makefs" \
+    "qemu-system-x86:/usr/bin/qemu-system-x86_64" "patch:/usr/bin/patch" \
+    "libarchive-dev:/usr/include/archive.h" "libbz2-dev:/usr/include/bzlib.h" \
+    "zlib1g-dev:/usr/include/zlib.h" "python3:/usr/bin/python3" \
+    "cmake:/usr/bin/cmake" "ninja-build:/usr/bin/ninja"; do
+	[ -e "${p#*:}" ] || need+=("${p%%:*}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || die "missing host packages (install as root): ${need[*]}"
+	echo "   apt-get install ${need[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" \
+	    >"$LOGS/apt.log" 2>&1 || { tail "$LOGS/apt.log"; die "apt-get failed"; }
+fi
+[ -n "$TOOL" ] || TOOL=$REPO/build/tool/mbuftrace
+if [ ! -x "$TOOL" ]; then
+	echo "   building $TOOL"
+	if ! { cmake -S "$REPO" -B "$REPO/build" -G Ninja &&
+	    cmake --build "$REPO/build" --target mbuftrace; } >"$LOGS/tool.log" 2>&1; then
+		tail "$LOGS/tool.log"
+		die "cannot build the mbuftrace tool"
+	fi
+fi
+stage_end
+
+# ---------------------------------------------------------------------------
+# The repository content the kernel and the scenarios come from.
+if [ -n "$REPO_REV" ]; then
+	RREV=$(git -C "$REPO" rev-parse --short "$REPO_REV") ||
+	    die "bad --repo-rev $REPO_REV"
+	RSRC=$OBJ/repo-$RREV
+	rm -rf "$RSRC"
+	mkdir -p "$RSRC"
+	git -C "$REPO" archive "$RREV" kernel/sys kernel/patches \
+	    captures/scenarios captures/expected | tar -x -C "$RSRC"
+	echo "   kernel sources and scenarios from $REPO_REV ($RREV)"
+else
+	RSRC=$REPO
+	RREV="working tree"
+fi
+
+# The scenarios to run.
+ALL=()
+for f in "$RSRC"/captures/scenarios/[0-9]*.sh; do
+	n=$(basename "$f" .sh)
+	ALL+=("$n")
+done
+SCENARIOS=()
+if [ "$SCEN" = all ]; then
+	SCENARIOS=("${ALL[@]}")
+else
+	IFS=, read -r -a want <<<"$SCEN"
+	for w in "${want[@]}"; do
+		hit=
+		for n in "${ALL[@]}"; do
+			case $n in "$w"|"$w"-*) hit=$n ;; esac
+		done
+		[ -n "$hit" ] || die "no scenario $w in $RSRC/captures/scenarios"
+		SCENARIOS+=("$hit")
+	done
+fi
+
+KERNEL=$TARGET_OBJ/sys/$KCONF/kernel
+
+if [ "$SKIP_BUILD" = 0 ]; then
+# ---------------------------------------------------------------------------
+# sync: pristine copy + mbuftrace + VM patches.  rsync restores every file
+# a previous run patched (and removes added ones), so reapplying is
+# idempotent; untouched files keep their times, so builds stay incremental.
+stage_begin sync
+rsync -a --delete --exclude=/.git "$SRC"/ "$WSRC"/
+cp -Rp "$RSRC"/kernel/sys/. "$WSRC"/sys/
+patches=("$RSRC"/kernel/patches/0*.patch)
+if [ "$KCONF" = MBT_REPRO ]; then
+	patches+=("$RSRC"/kernel/patches/repro/*.patch)
+fi
+patches+=("$VMDIR"/patches/*.patch)
+for p in "${patches[@]}"; do
+	if ! out=$(cd "$WSRC" && patch -p1 -N -s -E --no-backup-if-mismatch \
+	    -r - <"$p" 2>&1); then
+		echo "$out" >&2
+		die "patch ${p#"$RSRC"/} does not apply ($RREV); try --repo-rev HEAD"
+	fi
+	echo "   applied ${p#"$REPO"/}"
+done
+cp "$VMDIR"/conf/MBT_* "$WSRC"/sys/amd64/conf/
+stage_end
+
+# ---------------------------------------------------------------------------
+# toolchain: bmake, bootstrap and build tools (once).
+if [ ! -f "$STAMPS/toolchain" ]; then
+	stage_begin toolchain
+	logged toolchain makepy kernel-toolchain
+	touch "$STAMPS/toolchain"
+	stage_end
+fi
+
+# ---------------------------------------------------------------------------
+# kernel.
+stage_begin "kernel $KCONF"
+kflags=()
+[ -f "$STAMPS/kernel-$KCONF" ] && kflags+=(-DNO_KERNELCLEAN)
+logged "kernel-$KCONF" makepy buildkernel KERNCONF="$KCONF" "${kflags[@]}"
+touch "$STAMPS/kernel-$KCONF"
+[ -f "$KERNEL" ] || die "no kernel at $KERNEL"
+stage_end "$(du -h "$KERNEL" | cut -f1)"
+
+# ---------------------------------------------------------------------------
+# world: the static programs the scenarios and /etc/rc use.
+# dir:program[:link...]; installed under the same prefix as in FreeBSD.
+PROGS=(
+	bin/sh:sh bin/cat:cat bin/echo:echo bin/sleep:sleep bin/kill:kill
+	bin/ls:ls bin/dd:dd bin/test:test:[ bin/kenv:kenv bin/mkdir:mkdir
+	bin/rm:rm bin/cp:cp bin/ln:ln bin/chmod:chmod bin/sync:sync
+	bin/hostname:hostname bin/date:date bin/expr:expr
+	sbin/init:init sbin/sysctl:sysctl sbin/ifconfig:ifconfig
+	sbin/route:route sbin/pfctl:pfctl sbin/ipfw:ipfw sbin/ping:ping:ping6
+	sbin/kldload:kldload sbin/kldunload:kldunload sbin/kldstat:kldstat
+	sbin/mount:mount sbin/umount:umount sbin/md5:md5:sha256
+	sbin/reboot:reboot:halt:poweroff sbin/shutdown:shutdown
+	usr.bin/nc:nc usr.bin/bintrans:bintrans:b64encode:b64decode
+	usr.bin/printf:printf usr.bin/vmstat:vmstat usr.bin/wc:wc
+	usr.bin/awk:awk usr.bin/sed:sed usr.bin/grep:grep:egrep:fgrep
+	usr.bin/uname:uname usr.bin/env:env usr.bin/head:head
+	usr.bin/tail:tail usr.bin/tr:tr usr.bin/true:true usr.bin/false:false
+	usr.sbin/jail:jail usr.sbin/jexec:jexec usr.sbin/ngctl:ngctl
+	usr.sbin/tcpdump/tcpdump:tcpdump
+)
+# Libraries they need beyond the build's startup and prebuild sets
+# (Makefile.inc1's _generic_libs, which would otherwise be all of lib/).
+GENERIC_LIBS="lib/libpcap lib/libnetgraph lib/libstats lib/libifconfig"
+GENERIC_LIBS+=" lib/libpfctl lib/libdevstat lib/libmemstat lib/libipsec"
+GENERIC_LIBS+=" lib/libregex"
+world_complete()
+{
+	local e d prog
+	for e in "${PROGS[@]}"; do
+		d=${e%%:*}; prog=${e#*:}; prog=${prog%%:*}
+		[ -x "$TARGET_OBJ/$d/$prog" ] || return 1
+	done
+}
+if [ "$REBUILD_WORLD" = 1 ] || ! world_complete; then
+	stage_begin world
+	dirs=
+	for e in "${PROGS[@]}"; do dirs="$dirs ${e%%:*}"; done
+	logged world makepy buildworld SRCCONF="$VMDIR/src.conf" \
+	    SUBDIR_OVERRIDE="${dirs# }" _generic_libs="$GENERIC_LIBS" \
+	    -DNO_SHARED -DNO_PIC
+	world_complete || die "world incomplete after buildworld (see $LOGS/world.log)"
+	stage_end
+fi
+fi	# SKIP_BUILD
+
+[ -f "$KERNEL" ] || die "no kernel $KERNEL (run without --skip-build)"
+
+# ---------------------------------------------------------------------------
+# image: UFS2 root with the programs, the scenarios and /etc/rc.
+stage_begin image
+rm -rf "$WORLD"
+mkdir -p "$WORLD"/{bin,sbin,usr/bin,usr/sbin,etc,dev,tmp,root,var/run,var/tmp,scenarios}
+for e in "${PROGS[@]}"; do
+	d=${e%%:*}
+	IFS=: read -r -a names <<<"${e#*:}"
+	case $d in
+	bin/*) to=bin ;; sbin/*) to=sbin ;; usr.bin/*) to=usr/bin ;;
+	usr.sbin/*) to=usr/sbin ;; *) die "no prefix for $d" ;;
+	esac
+	[ -x "$TARGET_OBJ/$d/${names[0]}" ] ||
+	    die "missing $TARGET_OBJ/$d/${names[0]} (run without --skip-build)"
+	install -m 555 "$TARGET_OBJ/$d/${names[0]}" "$WORLD/$to/${names[0]}"
+	for l in "${names[@]:1}"; do ln -f "$WORLD/$to/${names[0]}" "$WORLD/$to/$l"; done
+done
+if [ -n "$FBSD_TOOL" ]; then
+	install -m 555 "$FBSD_TOOL" "$WORLD/usr/bin/mbuftrace"
+fi
+chmod 1777 "$WORLD/tmp" "$WORLD/var/tmp"
+cp "$SRC"/lib/libc/net/protocols "$WORLD/etc/protocols"
+[ -f "$SRC"/lib/libc/net/services ] && cp "$SRC"/lib/libc/net/services "$WORLD/etc/services"
+printf 'root::0:0::0:0:Charlie &:/root:/bin/sh\n' >"$WORLD/etc/master.passwd"
+printf 'root:*:0:0:Charlie &:/root:/bin/sh\n' >"$WORLD/etc/passwd"
+printf 'wheel:*:0:root\n' >"$WORLD/etc/group"
+printf '127.0.0.1 localhost\n::1 localhost\n' >"$WORLD/etc/hosts"
+cp "$RSRC"/captures/scenarios/*.sh "$WORLD/scenarios/"
+cat >"$WORLD/etc/rc" <<'EOF'
+#!/bin/sh
+# Written by kernel/vm/run.sh: runs the scenarios named in the kernel
+# environment variable mbt.scenarios (separated by ':') and powers off.
+PATH=/sbin:/bin:/usr/sbin:/usr/bin
+HOME=/root
+export PATH HOME
+mount -u -o rw / 2>/dev/null
+hostname vm1
+echo "=== mbuftrace-vm kernel-ident $(uname -i)"
+echo "=== mbuftrace-vm kernel-version $(uname -sri)"
+n=0
+for s in $(kenv -q mbt.scenarios | tr ':' ' '); do
+	n=$((n + 1))
+	if [ $n -gt 1 ]; then
+		# Several scenarios in one boot: undo what the last one made.
+		for j in $(jls name 2>/dev/null); do jail -r "$j"; done
+		pfctl -d 2>/dev/null; pfctl -F all 2>/dev/null
+		ipfw -q flush 2>/dev/null
+		for i in $(ifconfig -l); do
+			case $i in epair*a|bridge*|ngeth*) ifconfig "$i" destroy ;; esac
+		done
+		ngctl shutdown ngeth0: 2>/dev/null; ngctl shutdown ngeth1: 2>/dev/null
+		sysctl kern.mbuf_trace.enable=0 kern.mbuf_trace.filter= \
+		    kern.mbuf_trace.ifaces= >/dev/null
+		sleep 1
+	fi
+	echo "=== mbuftrace-vm start $s"
+	if [ "$s" = 10-mbuftrace-capture ] && [ ! -x /usr/bin/mbuftrace ]; then
+		echo "=== mbuftrace-vm skip $s: no FreeBSD mbuftrace binary in the image"
+		continue
+	fi
+	sh /scenarios/"$s".sh </dev/null 2>&1
+	echo "=== mbuftrace-vm done $s exit $?"
+done
+echo "=== mbuftrace-vm all done"
+sync
+halt -p
+EOF
+chmod 555 "$WORLD/etc/rc"
+size_kb=$(( $(du -sk "$WORLD" | cut -f1) * 3 / 2 + 16384 ))
+rm -f "$IMG"
+logged makefs makefs -t ffs -B little -o version=2 -s "${size_kb}k" "$IMG" "$WORLD"
+stage_end "$(du -h "$IMG" | cut -f1)"
+
+# ---------------------------------------------------------------------------
+# boot: one qemu per scenario (or all in one boot).
+ACCEL=tcg
+if [ -w /dev/kvm ]; then ACCEL=kvm; fi
+
+boot()
+{
+	# $1: label, $2: ':'-separated scenario list
+	local log=$OUT/console-$1.log
+	rm -f "$log"
+	local t0
+	t0=$(date +%s)
+	set +e
+	timeout --foreground "$TIMEOUT" qemu-system-x86_64 \
+	    -machine q35,accel="$ACCEL" -cpu max -smp 1 -m "$MEM" \
+	    -display none -monitor none -no-reboot \
+	    -serial "file:$log" \
+	    -kernel "$KERNEL" \
+	    -append "vfs.root.mountfrom=ufs:/dev/vtbd0 vfs.root.mountfrom.options=rw mbt.scenarios=$2" \
+	    -drive "file=$IMG,if=virtio,format=raw,snapshot=on" \
+	    -nic none </dev/null >"$LOGS/qemu-$1.log" 2>&1
+	local rc=$?
+	set -e
+	BOOT_SECS=$(( $(date +%s) - t0 ))
+	BOOT_RC=$rc
+	echo "   boot $1: ${BOOT_SECS}s, qemu exit $rc, console $log"
+}
+
+stage_begin "boot+scenarios ($ACCEL)"
+declare -A SLOG BSECS BRC
+if [ "$ONE_BOOT" = 1 ]; then
+	boot all "$(IFS=:; echo "${SCENARIOS[*]}")"
+	for s in "${SCENARIOS[@]}"; do
+		SLOG[$s]=$OUT/console-all.log; BSECS[$s]=$BOOT_SECS; BRC[$s]=$BOOT_RC
+	done
+else
+	for s in "${SCENARIOS[@]}"; do
+		boot "$s" "$s"
+		SLOG[$s]=$OUT/console-$s.log; BSECS[$s]=$BOOT_SECS; BRC[$s]=$BOOT_RC
+	done
+fi
+stage_end
+
+# ---------------------------------------------------------------------------
+# compare.
+norm()
+{
+	# What legitimately changes between runs: times, padding, and the
+	# kernel configuration's name.
+	sed -E -e 's/ start [0-9]+\.[0-9]+/ start T/' \
+	    -e 's/ ts [0-9]+\.[0-9]+/ ts T/' \
+	    -e 's/\+[0-9]+(\.[0-9]+)?(ns|us|ms|s)( |$)/+T\3/' \
+	    -e 's/MBT_(TRACE|DEBUG|REPRO)/MBT_KERNEL/g' \
+	    -e 's/  +/ /g' -e 's/ +$//'
+}
+
+# Kernel problems in a console log (excerpt on stdout).
+kernel_problems()
+{
+	grep -a -n -i -E 'panic:|KASAN|lock order reversal|sleeping with|witness|Fatal trap|kernel trap|page fault while' "$1" |
+	    grep -a -v -E 'options KASAN|WITNESS_SKIPSPIN|^[0-9]+:.*(Enabling|enabled|disabled) (witness|WITNESS)|^[0-9]+:WARNING: WITNESS option enabled|^[0-9]+:WARNING: INVARIANTS' || true
+}
+
+RESULTS=()
+NP=0; NF=0; NS=0
+for s in "${SCENARIOS[@]}"; do
+	log=${SLOG[$s]}
+	exp=$s
+	[ "$KCONF" = MBT_REPRO ] && [ "$s" = 02-pf-dup-to ] && exp=02-pf-dup-to-reverted
+	res=FAIL; why=
+	probs=$(kernel_problems "$log")
+	if [ ! -s "$log" ]; then
+		why="no console output (qemu exit ${BRC[$s]})"
+	elif grep -a -q "=== mbuftrace-vm skip $s" "$log"; then
+		res=skipped
+		why=$(grep -a "=== mbuftrace-vm skip $s" "$log" | head -1 | sed 's/.*: //' | tr -d '\r')
+	elif ! grep -a -q "=== BEGIN mbuftrace capture $s" "$log" ||
+	    ! grep -a -q "=== END mbuftrace capture $s" "$log"; then
+		if [ "${BRC[$s]}" = 124 ]; then
+			why="timeout after ${TIMEOUT}s: no capture"
+		else
+			why="no capture on the console (qemu exit ${BRC[$s]}; $(grep -a -c "=== mbuftrace-vm done $s" "$log") done markers)"
+		fi
+	else
+		tr -d '\r' <"$log" | awk -v n="$s" '
+		    $0 == "=== BEGIN mbuftrace capture " n { on = 1; next }
+		    $0 == "=== END mbuftrace capture " n { on = 0 }
+		    on' | grep -E '^[A-Za-z0-9+/=]+$' | base64 -d >"$OUT/$s.pcap" 2>/dev/null || true
+		ident=$(tr -d '\r' <"$log" | sed -n 's/^=== mbuftrace-vm kernel-ident //p' | head -1)
+		kver=$(tr -d '\r' <"$log" | sed -n 's/^=== mbuftrace-vm kernel-version //p' | head -1)
+		conv=ok
+		if [ "$s" = 10-mbuftrace-capture ]; then
+			# Written by `mbuftrace capture` in the VM: v1 pcapng
+			# with the kernel's metadata already; not converted.
+			cp "$OUT/$s.pcap" "$OUT/$s.pcapng" 2>/dev/null || conv=
+		elif ! "$TOOL" convert -q --kernel-ident "${ident:-$KCONF}" \
+		    --kernel-version "${kver:-FreeBSD $KCONF}" \
+		    --source-rev "$SOURCE_REV" --hostname vm1 \
+		    "$OUT/$s.pcap" "$OUT/$s.pcapng" >"$OUT/$s.convert.log" 2>&1; then
+			conv=
+		fi
+		if [ ! -s "$OUT/$s.pcap" ]; then
+			why="empty or undecodable capture"
+		elif [ -z "$conv" ]; then
+			why="convert failed: $(head -c 200 "$OUT/$s.convert.log" 2>/dev/null)"
+		elif ! "$TOOL" show --color=never "$OUT/$s.pcapng" >"$OUT/$s.show.txt" 2>"$OUT/$s.show.err"; then
+			why="show failed: $(head -c 200 "$OUT/$s.show.err")"
+		elif [ ! -f "$RSRC/captures/expected/$exp.show.txt" ]; then
+			why="no captures/expected/$exp.show.txt"
+		elif ! diff -u <(norm <"$RSRC/captures/expected/$exp.show.txt") \
+		    <(norm <"$OUT/$s.show.txt") >"$OUT/$s.diff"; then
+			why="differs from expected/$exp.show.txt: $(grep -c '^[-+][^-+]' "$OUT/$s.diff") lines, see $s.diff"
+		else
+			rm -f "$OUT/$s.diff"
+			res=pass; why="matches expected/$exp.show.txt"
+		fi
+		if [ "$res" = pass ] && ! grep -a -q "=== mbuftrace-vm done $s exit" "$log"; then
+			res=FAIL; why="scenario did not finish"
+		fi
+	fi
+	if [ -n "$probs" ]; then
+		res=FAIL
+		why="kernel problem: $(echo "$probs" | head -1 | cut -c1-100)${why:+; $why}"
+		echo "$probs" >"$OUT/$s.kernel-problems.txt"
+	fi
+	case $res in pass) NP=$((NP + 1)) ;; skipped) NS=$((NS + 1)) ;; *) NF=$((NF + 1)) ;; esac
+	RESULTS+=("$(printf '%-26s %-8s %5ss  %s' "$s" "$res" "${BSECS[$s]}" "$why")")
+done
+
+{
+	echo
+	echo "kernel $KCONF, kernel sources: $RREV, src $SRC, accel $ACCEL"
+	echo "stage times:"
+	printf '  %s\n' "${TIMES[@]}"
+	echo
+	printf '%-26s %-8s %6s  %s\n' scenario result boot reason
+	printf '%s\n' "${RESULTS[@]}"
+	[ "$NS" -gt 0 ] && echo "($NS skipped)"
+	echo "vm: ${#SCENARIOS[@]} scenarios, $NP passed, $NF failed"
+} | tee "$OUT/summary.txt"
+[ "$NF" -eq 0 ]
