@@ -36,6 +36,7 @@ void	fake_emit(struct mbuf *, int *line);
 void	fake_drop(struct mbuf *, int *line);
 void	fake_epair_cross(struct mbuf *, struct vnet *);
 struct mbuf *fake_dup_to(struct mbuf *, int *line);
+struct mbuf *fake_defrag(struct mbuf *, int *line);
 void	fake_hops(struct mbuf *, int n);
 void	fake_hops_empty(struct mbuf *, int n);
 int	fake_trace_info(struct mbuf *, struct fake_trace_info *);

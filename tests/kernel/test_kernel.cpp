@@ -266,6 +266,7 @@ TEST_CASE_METHOD(Fixture, "an untraced mbuf is not traced by plain tracepoints, 
     fake_point(m, nullptr);
     CHECK(standin_ntags(m) == 1);
     m_freem(t);
+    standin_run_tasks();
     CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 0);
     CHECK(standin_ncaptured() == 1);  // t's record only
     standin_clear_captured();
@@ -360,7 +361,8 @@ TEST_CASE_METHOD(Fixture, "a driver peeling stale tags keeps the trace; a whole-
     CHECK(standin_live_allocs() == allocs0);
 
     // Unpatched code deleting the whole chain: the record is emitted (not
-    // freed, counted as cut) instead of vanishing, snapshots left out.
+    // freed, counted as cut) instead of vanishing, with its snapshot (the
+    // trace owns it: it is not a tag of the packet).
     standin_clear_captured();
     long long cut0 = stat("cut");
     m = standin_packet(f.data(), int(f.size()), 0);
@@ -374,9 +376,10 @@ TEST_CASE_METHOD(Fixture, "a driver peeling stale tags keeps the trace; a whole-
     recs = decoded();
     REQUIRE(recs.size() == 1);
     CHECK((recs[0].rec.flags.v & MBT_RF_FREED) == 0);
-    CHECK(recs[0].rec.hops.size() == 2);
-    for (const auto& h : recs[0].rec.hops)
-        CHECK_FALSE(h.has_snap);
+    REQUIRE(recs[0].rec.hops.size() == 2);
+    CHECK_FALSE(recs[0].rec.hops[0].has_snap);
+    REQUIRE(recs[0].rec.hops[1].has_snap);
+    CHECK(recs[0].rec.hops[1].snap.len == f.size());  // shorter than snaplen
     CHECK(standin_live_allocs() == allocs0);
 }
 
@@ -464,6 +467,9 @@ TEST_CASE_METHOD(Fixture, "a long path grows the trace tag up to max_hops, keepi
         CHECK(standin_ntags(m) == 1);  // the old tag went
         CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 1);
         m_freem(m);
+        // Queued, not yet emitted: still a live trace until the task ran.
+        CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 1);
+        standin_run_tasks();
         CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 0);
         return ti;
     };
@@ -511,17 +517,19 @@ TEST_CASE_METHOD(Fixture, "allocation failure at every site leaves the packet wh
         CHECK(standin_packet_equals(m, f.data(), int(f.size())));
         CHECK(standin_packet_equals(d, f.data(), int(f.size())));
         fake_point(m, nullptr);
-        m_freem(d);  // emission buffer
-        m_freem(m);  // emission buffer
+        m_freem(d);  // queued: nothing is allocated on the free path
+        m_freem(m);
         standin_fail_nowait(0);
         *used = standin_nowait_count() - n0;
     };
     long sites = 0;
     run(0, &sites);
-    REQUIRE(sites == 5);
+    // The emission task allocates M_WAITOK (it holds no lock), so the
+    // packet path has three M_NOWAIT sites: trace tag, snapshot, copy.
+    REQUIRE(sites == 3);
     REQUIRE(standin_ncaptured() == 2);
     standin_clear_captured();
-    const char* counters[] = {"fail_tag", "fail_snap", "fail_copy", "fail_emit", "fail_emit"};
+    const char* counters[] = {"fail_tag", "fail_snap", "fail_copy"};
     for (long nth = 1; nth <= sites; nth++) {
         INFO("failing allocation " << nth);
         long long before = stat(counters[nth - 1]);
@@ -532,14 +540,12 @@ TEST_CASE_METHOD(Fixture, "allocation failure at every site leaves the packet wh
         auto recs = decoded();
         if (nth == 1) {
             CHECK(recs.empty());  // nothing was traced
-        } else if (nth == 2 || nth == 3) {
+        } else {
             // The original's record says a copy or snapshot is missing.
             REQUIRE(!recs.empty());
             const mbt::Record& r = recs.back().rec;
             CHECK((r.flags.v & MBT_RF_ALLOC_FAIL) != 0);
             CHECK(r.alloc_fail.v == 1);
-        } else {
-            CHECK(recs.size() == 1);  // one of the two records was lost
         }
         standin_clear_captured();
     }
@@ -646,13 +652,18 @@ TEST_CASE_METHOD(Fixture, "a single tracepoint can be listed, disabled and enabl
 TEST_CASE_METHOD(Fixture, "no listener: nothing is encoded; drop, snapshot and explicit emission", "[kernel][emit]")
 {
     auto f = frame(true);
-    long long nol = stat("no_listener");
+    long long nol = stat("no_listener"), traces0 = stat("traces");
     standin_set_listener(0);
+    long n0 = standin_nowait_count();
     struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
     fake_ether_input(epair0a, m, nullptr);
+    // Nobody listens: no trace is started, nothing is allocated.
+    CHECK(standin_ntags(m) == 0);
+    CHECK(standin_nowait_count() == n0);
     m_freem(m);
     CHECK(standin_ncaptured() == 0);
     CHECK(stat("no_listener") == nol + 1);
+    CHECK(stat("traces") == traces0);
     standin_set_listener(1);
 
     REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 20) == 0);
@@ -689,9 +700,9 @@ TEST_CASE_METHOD(Fixture, "no listener: nothing is encoded; drop, snapshot and e
     CHECK(standin_live_allocs() == allocs0);
 }
 
-TEST_CASE_METHOD(Fixture, "a module with tracepoints cannot be unloaded once tracing was on", "[kernel][kld]")
+TEST_CASE_METHOD(Fixture, "a module with tracepoints cannot be unloaded while tracing is on", "[kernel][kld]")
 {
-    // The fixture has enabled tracing, so traces may be in flight.
+    // The fixture has enabled tracing: the module's tracepoints may record.
     CHECK(standin_kld_unload_try(3) == EBUSY);
     CHECK(standin_kld_unload_try(0) == 0);   // empty set
     CHECK(standin_kld_unload_try(-1) == 0);  // no set
@@ -715,36 +726,131 @@ TEST_CASE_METHOD(Fixture, "a start point without an interface records no interfa
     CHECK(recs[0].rec.str(h[1].ifname) == "epair0a");
 }
 
-TEST_CASE_METHOD(Fixture, "a record larger than the first buffer is encoded on a second try", "[kernel][emit]")
+TEST_CASE_METHOD(Fixture, "records are sized exactly and bounded by max_record", "[kernel][emit]")
 {
-    // Snapshots taken at 2048 bytes, then snaplen lowered: the emission
-    // estimate (which uses snaplen) is too small and must be redone.
     std::vector<uint8_t> big(3000);
     for (size_t i = 0; i < big.size(); i++)
         big[i] = uint8_t(i * 7);
-    auto run = [&](long fail_nth) {
-        REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 2048) == 0);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 2048) == 0);
+    auto run = [&](int points) {
         struct mbuf* m = standin_packet(big.data(), int(big.size()), 1000);
         fake_ether_input(epair0a, m, nullptr);
         fake_snap(m, nullptr);
         fake_snap(m, nullptr);
-        REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 0) == 0);
-        long n0 = standin_nowait_count();
-        standin_fail_nowait(fail_nth);
+        fake_hops(m, points);
         m_freem(m);
-        standin_fail_nowait(0);
-        return standin_nowait_count() - n0;
     };
-    CHECK(run(0) == 2);  // the first buffer, then one of the right size
+    run(0);
     auto recs = decoded();
     REQUIRE(recs.size() == 1);
     REQUIRE(recs[0].rec.hops.size() == 3);
     CHECK(recs[0].rec.hops[2].snap.len == 2048);
+    CHECK((recs[0].rec.flags.v & MBT_RF_ALLOC_FAIL) == 0);
     standin_clear_captured();
-    long long fe = stat("fail_emit");
-    run(2);  // the second buffer fails: counted, nothing leaks
+
+    // Over max_record: the record goes without its snapshots, flagged.
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.max_record", 2048) == 0);
+    run(0);
+    recs = decoded();
+    REQUIRE(recs.size() == 1);
+    REQUIRE(recs[0].rec.hops.size() == 3);
+    CHECK_FALSE(recs[0].rec.hops[1].has_snap);
+    CHECK_FALSE(recs[0].rec.hops[2].has_snap);
+    CHECK((recs[0].rec.flags.v & MBT_RF_ALLOC_FAIL) != 0);
+    CHECK(recs[0].rec.linktype.v == MBT_LINKTYPE_NONE);
+    size_t len = 0;
+    standin_captured(0, &len);
+    CHECK(len <= 2048);
+    standin_clear_captured();
+
+    // Still over it without snapshots: counted, not tapped, not leaked.
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.max_record", 1024) == 0);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.max_hops", 200) == 0);
+    long long tb = stat("too_big");
+    run(150);
     CHECK(standin_ncaptured() == 0);
-    CHECK(stat("fail_emit") == fe + 1);
+    CHECK(stat("too_big") == tb + 1);
     CHECK(standin_live_allocs() == allocs0);
+    CHECK(standin_sysctl_int("kern.mbuf_trace.max_record", 100) == EINVAL);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.max_record", 65536) == 0);
     REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 128) == 0);
+}
+
+TEST_CASE_METHOD(Fixture, "freeing a traced packet only queues it; the task encodes and taps", "[kernel][emit]")
+{
+    auto f = frame(true);
+    long long q0 = stat("queued"), e0 = stat("emitted");
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    fake_point(m, nullptr);
+    long n0 = standin_nowait_count();
+    m_freem(m);
+    // Nothing allocated, encoded or tapped where the packet was freed.
+    CHECK(standin_nowait_count() == n0);
+    CHECK(stat("queued") == q0 + 1);
+    CHECK(stat("emitted") == e0);
+    CHECK(standin_tasks_pending() == 1);
+    CHECK(standin_run_tasks() == 1);
+    CHECK(stat("emitted") == e0 + 1);
+    auto recs = decoded();
+    REQUIRE(recs.size() == 1);
+    CHECK(recs[0].rec.hops.size() == 2);
+
+    // Records of several CPUs come out in the order they were queued.
+    standin_clear_captured();
+    uint64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        standin_set_cpu(2 - i);
+        m = standin_packet(f.data(), int(f.size()), 0);
+        fake_ether_input(epair0a, m, nullptr);
+        struct fake_trace_info ti{};
+        REQUIRE(fake_trace_info(m, &ti));
+        ids[i] = ti.id;
+        m_freem(m);
+    }
+    standin_set_cpu(0);
+    recs = decoded();
+    REQUIRE(recs.size() == 3);
+    for (int i = 0; i < 3; i++)
+        CHECK(recs[i].rec.trace_id.v == ids[i]);
+    CHECK(standin_live_allocs() == allocs0);
+}
+
+TEST_CASE_METHOD(Fixture, "m_defrag moves the trace to the new chain instead of ending it", "[kernel][tags]")
+{
+    auto f = frame(true);
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 10);
+    int l_move;
+    fake_ether_input(epair0a, m, nullptr);
+    struct mbuf* n = fake_defrag(m, &l_move);
+    // The old chain was freed, but the packet lives on: no record yet.
+    CHECK(standin_ncaptured() == 0);
+    fake_point(n, nullptr);
+    m_freem(n);
+    auto recs = decoded();
+    REQUIRE(recs.size() == 1);
+    const auto& r = recs[0].rec;
+    REQUIRE(r.hops.size() == 3);
+    CHECK(r.hops[1].line.v == uint32_t(l_move));
+    CHECK(r.str(r.hops[1].msg) == "moved to a new chain");
+    CHECK((r.flags.v & MBT_RF_FREED) != 0);
+    CHECK(standin_live_allocs() == allocs0);
+}
+
+TEST_CASE_METHOD(Fixture, "a module can unload once tracing is off and every trace is out", "[kernel][kld]")
+{
+    auto f = frame(true);
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.enable", 0) == 0);
+    standin_run_tasks();
+    // Tracing is off, but m still carries a trace that may reach the
+    // module's descriptors.
+    CHECK(standin_kld_unload_try(3) == EBUSY);
+    m_freem(m);
+    CHECK(standin_kld_unload_try(3) == EBUSY);  // queued, not yet out
+    standin_run_tasks();
+    CHECK(standin_kld_unload_try(3) == 0);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.enable", 1) == 0);
+    CHECK(standin_kld_unload_try(3) == EBUSY);
 }

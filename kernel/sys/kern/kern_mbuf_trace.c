@@ -3,9 +3,12 @@
  *
  * mbuf_trace(9): per-packet path tracing.  A selected mbuf carries one
  * persistent m_tag holding fixed-size hops (a tracepoint descriptor plus
- * dynamic values); when it is freed, or at an explicit point, the hops are
- * encoded as an mbuftrace record (sys/mbuf_trace_enc.h) and handed to the
- * BPF tap mbuf_trace0 (DLT_USER0), if anyone listens.
+ * dynamic values).  When the packet is freed the tag is unlinked from it,
+ * whole, and queued on the current CPU; a taskqueue thread encodes the
+ * queued traces as mbuftrace records (sys/mbuf_trace_enc.h) and hands
+ * them to the BPF tap mbuf_trace0 (DLT_USER0).  Nothing but an unlink and
+ * a queue insertion runs where the packet is freed, often under another
+ * subsystem's locks.
  */
 
 #include <sys/param.h>
@@ -19,11 +22,15 @@
 #include <sys/lock.h>
 #include <sys/malloc.h>
 #include <sys/mbuf.h>
+#include <sys/mutex.h>
 #include <sys/pcpu.h>
+#include <sys/priority.h>
 #include <sys/rmlock.h>
+#include <sys/smp.h>
 #include <sys/socket.h>
 #include <sys/sockio.h>
 #include <sys/sysctl.h>
+#include <sys/taskqueue.h>
 
 #include <machine/atomic.h>
 
@@ -40,6 +47,11 @@
 #define	MBT_MAX_IFACES		16
 #define	MBT_FILTER_TEXT		(16 * 1024)
 #define	MBT_SNAPLEN_MAX		2048
+/* Bytes of a packet the selection filter sees (flat copy, see below). */
+#define	MBT_FILTER_BYTES	256
+#define	ETHER_HDR_LEN_MBT	14	/* the made-up header of mbt_run_filter() */
+/* Largest record handed to the tap; kern.mbuf_trace.max_record. */
+#define	MBT_RECORD_MAX		(256 * 1024)
 
 static MALLOC_DEFINE(M_MBUFTRACE, "mbuf_trace", "mbuf path tracing");
 
@@ -49,13 +61,18 @@ SET_DECLARE(mbuf_trace_set, struct mbuf_trace_point);
 int __read_mostly mbuf_trace_on;
 int __read_mostly mbuf_trace_armed;
 int __read_mostly mbuf_trace_anywhere;
-/* Written once per trace, not per hop. */
-volatile u_int mbuf_trace_live;
+/*
+ * A hint that some trace exists: set when a trace starts and it was 0,
+ * cleared by the emission task when the count of live traces (a
+ * counter(9), so that no shared line is written per trace) is zero.
+ */
+int __read_mostly mbuf_trace_live;
 
 static int mbt_max_hops = 32;
 #define	MBT_HOPS_FIRST	16	/* hops in a new trace's tag (808 bytes) */
 static int mbt_snaplen = 128;
-static u_long mbt_next_id;
+static int mbt_max_record = 64 * 1024;
+static volatile uint64_t mbt_next_id;
 static u_int mbt_next_vnet;
 
 /* Selection, read at start points under mbt_sel_lock. */
@@ -65,6 +82,32 @@ static char mbt_ifaces[MBT_MAX_IFACES][MBUF_TRACE_NAMELEN];
 static int mbt_nifaces;
 static struct bpf_insn *mbt_filter;
 static int mbt_filter_len;
+
+/*
+ * Tracing state: mbuf_trace_on and mbuf_trace_armed change only under
+ * this lock, so that the emission task's "nothing left" and a module
+ * unload's check see a consistent pair.
+ */
+static struct mtx mbt_state_lock;
+MTX_SYSINIT(mbt_state, &mbt_state_lock, "mbuf_trace state", MTX_DEF);
+
+/*
+ * Finished traces wait here, one queue per CPU, linked through the tag's
+ * own m_tag_link (the tag is off its mbuf by then), each stamped with
+ * the time it was queued so that the task can merge the queues in order.
+ */
+struct mbt_queue {
+	struct mtx	 q_lock;
+	struct m_tag	*q_head;
+	struct m_tag	**q_tailp;
+	u_int		 q_len;
+} __aligned(CACHE_LINE_SIZE);
+static struct mbt_queue *mbt_queues;
+static struct taskqueue *mbt_tq;
+static struct task mbt_task;
+/* Encoding buffer and string scratch of the task (one thread). */
+static void *mbt_ebuf;
+static size_t mbt_ebuf_cap;
 
 #ifdef MBUF_TRACE_BPF_ATTACH
 static struct bpf_if *mbt_bpf;
@@ -78,13 +121,17 @@ static counter_u64_t mbt_st_lost;
 static counter_u64_t mbt_st_fail_tag;
 static counter_u64_t mbt_st_fail_copy;
 static counter_u64_t mbt_st_fail_snap;
-static counter_u64_t mbt_st_fail_emit;
 static counter_u64_t mbt_st_emitted;
 static counter_u64_t mbt_st_nolistener;
 static counter_u64_t mbt_st_rejected;
 static counter_u64_t mbt_st_encode_err;
 static counter_u64_t mbt_st_cut;
 static counter_u64_t mbt_st_fail_grow;
+static counter_u64_t mbt_st_too_big;
+static counter_u64_t mbt_st_queued;
+static counter_u64_t mbt_st_discarded;
+/* Traces started minus traces released (see mbuf_trace_live). */
+static counter_u64_t mbt_live;
 
 VNET_DEFINE_STATIC(uint32_t, mbt_vnet_id);
 #define	V_mbt_vnet_id	VNET(mbt_vnet_id)
@@ -107,9 +154,17 @@ mbt_vnet_init(void *unused __unused)
 VNET_SYSINIT(mbt_vnet_init, SI_SUB_INIT_IF, SI_ORDER_ANY, mbt_vnet_init,
     NULL);
 
-SYSCTL_UINT(_kern_mbuf_trace, OID_AUTO, live, CTLFLAG_RD,
-    __DEVOLATILE(u_int *, &mbuf_trace_live), 0,
-    "Traces that exist now (on mbufs not yet freed)");
+static int
+mbt_sysctl_live(SYSCTL_HANDLER_ARGS)
+{
+	uint64_t v;
+
+	v = counter_u64_fetch(mbt_live);
+	return (sysctl_handle_64(oidp, &v, 0, req));
+}
+SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, live,
+    CTLTYPE_U64 | CTLFLAG_RD | CTLFLAG_MPSAFE, NULL, 0, mbt_sysctl_live,
+    "QU", "Traces that exist now (on mbufs, or queued for emission)");
 SYSCTL_UINT(_kern_mbuf_trace, OID_AUTO, vnet_id,
     CTLFLAG_VNET | CTLFLAG_RD, &VNET_NAME(mbt_vnet_id), 0,
     "Id of this vnet in trace records");
@@ -120,7 +175,7 @@ mbuf_trace_vnet_id(struct vnet *vnet)
 
 #ifdef VIMAGE
 	if (vnet == NULL)
-		return (0);
+		return (MBUF_TRACE_VNET_NONE);
 #endif
 	return (VNET_VNET(vnet, mbt_vnet_id));
 }
@@ -131,7 +186,7 @@ mbt_cur_vnet_id(void)
 
 #ifdef VIMAGE
 	if (curvnet == NULL)
-		return (0);
+		return (MBUF_TRACE_VNET_NONE);
 #endif
 	return (V_mbt_vnet_id);
 }
@@ -171,6 +226,9 @@ mbt_tag(struct mbuf *m)
 	    NULL));
 }
 
+#define	MBT_TAG_TRACE(mt)	((struct mbuf_trace *)((mt) + 1))
+#define	MBT_TRACE_TAG(t)	((struct m_tag *)(t) - 1)
+
 struct mbuf_trace *
 mbuf_trace_get(struct mbuf *m)
 {
@@ -179,38 +237,106 @@ mbuf_trace_get(struct mbuf *m)
 	if (m == NULL || (m->m_flags & M_PKTHDR) == 0)
 		return (NULL);
 	mt = mbt_tag(m);
-	return (mt == NULL ? NULL : (struct mbuf_trace *)(mt + 1));
+	return (mt == NULL ? NULL : MBT_TAG_TRACE(mt));
 }
 
-static void	mbt_emit(struct mbuf_trace *, uint16_t);
+/* Nothing may be queued or encoded while the kernel panics or dumps. */
+static __inline bool
+mbt_quiet(void)
+{
 
-#define	MBT_TS_EMITTED	0x01	/* the final record is out */
+	return (KERNEL_PANICKED() || dumping);
+}
+
+static bool
+mbt_listening(void)
+{
+
+#ifdef MBUF_TRACE_BPF_ATTACH
+	return (mbt_bpf != NULL && bpf_peers_present(mbt_bpf));
+#else
+	return (mbt_ifp != NULL && bpf_peers_present_if(mbt_ifp));
+#endif
+}
+
+#define	MBT_TS_MOVED	0x01	/* a grown copy replaced this tag */
+#define	MBT_TS_QUEUED	0x02	/* off its mbuf, waiting for the task */
+
+/* Frees a trace's snapshots and its tag, and counts it gone. */
+static void
+mbt_release(struct m_tag *mt)
+{
+	struct mbuf_trace *t;
+	struct mbuf_trace_hop *h;
+	int i;
+
+	t = MBT_TAG_TRACE(mt);
+	for (i = 0; i < t->t_nhops; i++) {
+		h = &t->t_hops[i];
+		if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
+		    h->h_u.hu_snap != NULL)
+			free(h->h_u.hu_snap, M_MBUFTRACE);
+	}
+	counter_u64_add(mbt_live, -1);
+	m_tag_free_default(mt);
+}
 
 /*
- * Code outside the stack deletes whole tag chains (drivers peeling "stale
- * tags"); a trace deleted that way is emitted here rather than lost.  Its
- * snapshots may have gone first: the record goes out without them.
+ * Queues a finished trace (already off its mbuf) for the emission task.
+ * A mutex of this CPU's queue and, for the first entry, a taskqueue
+ * enqueue: no allocation, no encoding, no BPF here.
+ */
+static void
+mbt_enqueue(struct m_tag *mt)
+{
+	struct mbuf_trace *t;
+	struct mbt_queue *q;
+	bool first;
+
+	t = MBT_TAG_TRACE(mt);
+	if (__predict_false(mbt_quiet() || mbt_queues == NULL)) {
+		counter_u64_add(mbt_st_discarded, 1);
+		mbt_release(mt);
+		return;
+	}
+	t->t_state |= MBT_TS_QUEUED;
+	t->t_qticks = cpu_ticks();
+	SLIST_NEXT(mt, m_tag_link) = NULL;
+	q = &mbt_queues[curcpu];
+	mtx_lock(&q->q_lock);
+	*q->q_tailp = mt;
+	q->q_tailp = &SLIST_NEXT(mt, m_tag_link);
+	first = q->q_len++ == 0;
+	mtx_unlock(&q->q_lock);
+	counter_u64_add(mbt_st_queued, 1);
+	if (first)
+		taskqueue_enqueue(mbt_tq, &mbt_task);
+}
+
+/*
+ * The tag's free routine.  A tag replaced by a grown copy is just freed.
+ * Any other deletion (code that deletes a packet's whole tag chain, such
+ * as a driver peeling "stale" tags) ends the trace: it is queued as cut
+ * instead of lost.
  */
 static void
 mbt_tag_free(struct m_tag *mt)
 {
 	struct mbuf_trace *t;
-	int i;
 
-	t = (struct mbuf_trace *)(mt + 1);
-	if ((t->t_state & MBT_TS_EMITTED) == 0) {
-		counter_u64_add(mbt_st_cut, 1);
-		for (i = 0; i < t->t_nhops; i++)
-			t->t_hops[i].h_flags &= ~MBUF_TRACE_HF_SNAP;
-		mbt_emit(t, 0);
+	t = MBT_TAG_TRACE(mt);
+	if ((t->t_state & MBT_TS_MOVED) != 0) {
+		m_tag_free_default(mt);
+		return;
 	}
-	atomic_fetchadd_int(&mbuf_trace_live, -1);
-	m_tag_free_default(mt);
+	counter_u64_add(mbt_st_cut, 1);
+	t->t_flags |= MBT_RF_CUT;
+	mbt_enqueue(mt);
 }
 
 /* Starts a trace on m; never fails the packet, only the trace. */
 static struct mbuf_trace *
-mbt_new(struct mbuf *m, uint64_t parent)
+mbt_new(struct mbuf *m, uint64_t id, uint64_t parent)
 {
 	struct m_tag *mt;
 	struct mbuf_trace *t;
@@ -225,9 +351,14 @@ mbt_new(struct mbuf *m, uint64_t parent)
 		counter_u64_add(mbt_st_fail_tag, 1);
 		return (NULL);
 	}
-	t = (struct mbuf_trace *)(mt + 1);
-	t->t_id = atomic_fetchadd_long(&mbt_next_id, 1) + 1;
+	t = MBT_TAG_TRACE(mt);
+	if (id == 0) {
+		id = atomic_fetchadd_64(&mbt_next_id, 1) + 1;
+		counter_u64_add(mbt_st_traces, 1);
+	}
+	t->t_id = id;
 	t->t_parent = parent;
+	t->t_qticks = 0;
 	t->t_lost = 0;
 	t->t_allocfail = 0;
 	t->t_cap = cap;
@@ -236,15 +367,22 @@ mbt_new(struct mbuf *m, uint64_t parent)
 	t->t_depth = 0;
 	t->t_state = 0;
 	mt->m_tag_free = mbt_tag_free;
-	atomic_fetchadd_int(&mbuf_trace_live, 1);
+	/*
+	 * Count it, then make sure the hint says a trace exists.  The fence
+	 * pairs with the one in mbt_task_idle(): either this sees the hint
+	 * cleared and sets it, or the task sees this trace in the count.
+	 */
+	counter_u64_add(mbt_live, 1);
+	atomic_thread_fence_seq_cst();
+	if (mbuf_trace_live == 0)
+		atomic_store_int(&mbuf_trace_live, 1);
 	m_tag_prepend(m, mt);
-	counter_u64_add(mbt_st_traces, 1);
 	return (t);
 }
 
 /*
  * Doubles the room of *tp, up to kern.mbuf_trace.max_hops: a bigger tag
- * replaces the old one, whose free routine must then not emit it.
+ * replaces the old one, whose free routine must then not queue it.
  */
 static bool
 mbt_grow(struct mbuf *m, struct mbuf_trace **tp)
@@ -265,13 +403,13 @@ mbt_grow(struct mbuf *m, struct mbuf_trace **tp)
 		counter_u64_add(mbt_st_fail_grow, 1);
 		return (false);
 	}
-	n = (struct mbuf_trace *)(mt + 1);
+	n = MBT_TAG_TRACE(mt);
+	/* The snapshots (hu_snap) move with the hops. */
 	memcpy(n, t, sizeof(*t) + t->t_nhops * sizeof(struct mbuf_trace_hop));
 	n->t_cap = cap;
 	mt->m_tag_free = mbt_tag_free;
-	atomic_fetchadd_int(&mbuf_trace_live, 1);
-	t->t_state |= MBT_TS_EMITTED;
-	m_tag_delete(m, (struct m_tag *)t - 1);
+	t->t_state |= MBT_TS_MOVED;
+	m_tag_delete(m, MBT_TRACE_TAG(t));
 	m_tag_prepend(m, mt);
 	*tp = n;
 	return (true);
@@ -324,8 +462,13 @@ mbt_trace(struct mbuf_trace_point *tp, struct mbuf *m)
 		return (NULL);
 	t = mbuf_trace_get(m);
 	if (t == NULL && mbuf_trace_anywhere != 0 &&
-	    (m->m_flags & M_PKTHDR) != 0)
-		t = mbt_new(m, 0);
+	    (m->m_flags & M_PKTHDR) != 0) {
+		if (!mbt_listening()) {
+			counter_u64_add(mbt_st_nolistener, 1);
+			return (NULL);
+		}
+		t = mbt_new(m, 0, 0);
+	}
 	return (t);
 }
 
@@ -410,12 +553,17 @@ mbuf_trace_hop_rule(struct mbuf_trace_point *tp, struct mbuf *m,
 	h->h_u.hu_rule.action = action;
 }
 
+/*
+ * A snapshot is a buffer of the trace's own, not an m_tag, so that the
+ * finished trace tag is self-contained when it is queued.  m_copydata()
+ * handles unmapped (M_EXTPG) mbufs.
+ */
 void
 mbuf_trace_hop_snap(struct mbuf_trace_point *tp, struct mbuf *m)
 {
 	struct mbuf_trace *t;
 	struct mbuf_trace_hop *h;
-	struct m_tag *mt, *st;
+	struct mbuf_trace_snap *sn;
 	int len;
 
 	t = mbt_trace(tp, m);
@@ -426,18 +574,16 @@ mbuf_trace_hop_snap(struct mbuf_trace_point *tp, struct mbuf *m)
 	len = imin(m->m_pkthdr.len, mbt_snaplen);
 	if (len <= 0)
 		return;
-	st = m_tag_alloc(MTAG_MBUF_TRACE, MBUF_TRACE_TAG_SNAP, len, M_NOWAIT);
-	if (st == NULL) {
+	sn = malloc(sizeof(*sn) + len, M_MBUFTRACE, M_NOWAIT);
+	if (sn == NULL) {
 		t->t_allocfail++;
 		t->t_flags |= MBT_RF_ALLOC_FAIL;
 		counter_u64_add(mbt_st_fail_snap, 1);
 		return;
 	}
-	m_copydata(m, 0, len, (caddr_t)(st + 1));
-	/* Behind the trace tag, so that it stays first. */
-	mt = mbt_tag(m);
-	SLIST_INSERT_AFTER(mt, st, m_tag_link);
-	h->h_u.hu_snap = st;
+	sn->sn_len = len;
+	m_copydata(m, 0, len, (caddr_t)(sn + 1));
+	h->h_u.hu_snap = sn;
 }
 
 /* Start points of these subsystems see a link (Ethernet) header. */
@@ -462,40 +608,49 @@ mbt_has_link_header(uint8_t subsys)
 /*
  * Runs the filter.  One program, compiled for Ethernet (tcpdump -ddd -y
  * EN10MB), serves every start point: where the packet starts at the IP
- * header it is run over a made-up Ethernet header first, as bpf_mtap2()
- * chains a prefix in a stack mbuf.  The type comes from the subsystem, or
- * from the IP version of the first byte.
+ * header it gets a made-up Ethernet header first.  The type comes from
+ * the subsystem, or from the IP version of the first byte.
+ *
+ * The filter reads a flat copy of the packet's first MBT_FILTER_BYTES
+ * bytes, never the chain: bpf_filter() over a chain dereferences m_data,
+ * which an unmapped (M_EXTPG) mbuf from sendfile(2) or KTLS does not
+ * have before ip_output() maps it; m_copydata() handles those.  A
+ * program that reads past the copy rejects the packet, as it would past
+ * the end of a short packet.
  */
 static bool
 mbt_run_filter(struct mbuf *m, uint8_t subsys)
 {
-	struct mbuf eh;
-	u_char hdr[14];
+	u_char buf[ETHER_HDR_LEN_MBT + MBT_FILTER_BYTES];
 	uint16_t type;
+	int hdr, len, plen;
 	u_char v;
 
-	if (mbt_has_link_header(subsys))
-		return (bpf_filter(mbt_filter, (u_char *)m, m_length(m, NULL),
-		    0) != 0);
-	if (subsys == MBT_SS_IP)
-		type = 0x0800;
-	else if (subsys == MBT_SS_IP6)
-		type = 0x86dd;
-	else {
-		v = 0;
-		if (m->m_len > 0)
-			v = *mtod(m, u_char *) >> 4;
-		type = v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0;
+	plen = m->m_pkthdr.len;
+	if (plen < 0)
+		return (false);
+	hdr = 0;
+	if (!mbt_has_link_header(subsys)) {
+		if (subsys == MBT_SS_IP)
+			type = 0x0800;
+		else if (subsys == MBT_SS_IP6)
+			type = 0x86dd;
+		else {
+			v = 0;
+			if (plen > 0)
+				m_copydata(m, 0, 1, (caddr_t)&v);
+			v >>= 4;
+			type = v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0;
+		}
+		memset(buf, 0, ETHER_HDR_LEN_MBT);
+		buf[12] = type >> 8;
+		buf[13] = type & 0xff;
+		hdr = ETHER_HDR_LEN_MBT;
 	}
-	memset(hdr, 0, sizeof(hdr));
-	hdr[12] = type >> 8;
-	hdr[13] = type & 0xff;
-	memset(&eh, 0, sizeof(eh));
-	eh.m_next = m;
-	eh.m_data = (caddr_t)hdr;
-	eh.m_len = sizeof(hdr);
-	return (bpf_filter(mbt_filter, (u_char *)&eh,
-	    m_length(m, NULL) + sizeof(hdr), 0) != 0);
+	len = imin(plen, MBT_FILTER_BYTES);
+	if (len > 0)
+		m_copydata(m, 0, len, (caddr_t)buf + hdr);
+	return (bpf_filter(mbt_filter, buf, plen + hdr, len + hdr) != 0);
 }
 
 /* Interface list and BPF program; empty means "any". */
@@ -520,7 +675,6 @@ mbt_select(struct mbuf *m, struct ifnet *ifp, uint8_t subsys)
 			if (strcmp(mbt_ifaces[i], name) == 0)
 				ok = true;
 	}
-	/* bpf_filter() reads an mbuf chain when buflen is 0. */
 	if (ok && mbt_filter != NULL)
 		ok = mbt_run_filter(m, subsys);
 	rm_runlock(&mbt_sel_lock, &tracker);
@@ -538,11 +692,16 @@ mbuf_trace_start(struct mbuf_trace_point *tp, struct mbuf *m,
 		return;
 	t = mbuf_trace_get(m);
 	if (t == NULL) {
+		/* Nobody would see it: start nothing. */
+		if (!mbt_listening()) {
+			counter_u64_add(mbt_st_nolistener, 1);
+			return;
+		}
 		if (!mbt_select(m, ifp, tp->tp_subsys)) {
 			counter_u64_add(mbt_st_rejected, 1);
 			return;
 		}
-		if ((t = mbt_new(m, 0)) == NULL)
+		if ((t = mbt_new(m, 0, 0)) == NULL)
 			return;
 	}
 	if ((h = mbt_append(m, &t, tp)) != NULL)
@@ -569,7 +728,7 @@ mbuf_trace_copy(struct mbuf_trace_point *tp, struct mbuf *m, struct mbuf *n)
 	if (c != NULL)
 		return;		/* n has a trace of its own */
 	counter_u64_add(mbt_st_copies, 1);
-	c = mbt_new(n, t->t_id);
+	c = mbt_new(n, 0, t->t_id);
 	if (c == NULL) {
 		/* The copy goes untraced; the original's record says so. */
 		t->t_allocfail++;
@@ -585,11 +744,93 @@ mbuf_trace_copy(struct mbuf_trace_point *tp, struct mbuf *m, struct mbuf *n)
 	}
 }
 
+/*
+ * The packet of "from" goes on as "to" (m_defrag() copies a packet into a
+ * new chain and frees the old one): the trace moves along instead of
+ * ending as freed.
+ */
+void
+mbuf_trace_move(struct mbuf_trace_point *tp, struct mbuf *from,
+    struct mbuf *to)
+{
+	struct m_tag *mt;
+	struct mbuf_trace *t;
+
+	if ((from->m_flags & M_PKTHDR) == 0 || (to->m_flags & M_PKTHDR) == 0 ||
+	    (mt = mbt_tag(from)) == NULL || mbt_tag(to) != NULL)
+		return;
+	m_tag_unlink(from, mt);
+	m_tag_prepend(to, mt);
+	t = MBT_TAG_TRACE(mt);
+	if (tp->tp_enabled != 0)
+		(void)mbt_append(to, &t, tp);
+}
+
+/* Takes the trace tag off m and queues it, marked with flags. */
+static void
+mbt_finish(struct mbuf *m, struct m_tag *mt, uint16_t flags)
+{
+	struct mbuf_trace *t;
+
+	t = MBT_TAG_TRACE(mt);
+	m_tag_unlink(m, mt);
+	t->t_flags |= flags;
+	mbt_enqueue(mt);
+}
+
+/*
+ * An explicit emission point (e.g. icmp_reflect(), where a request becomes
+ * its reply): the segment so far is queued as a record, and the packet
+ * goes on with a new segment of the same trace.
+ */
+void
+mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
+{
+	struct mbuf_trace *t, *n;
+	struct m_tag *mt;
+
+	t = mbt_trace(tp, m);
+	if (t == NULL)
+		return;
+	(void)mbt_append(m, &t, tp);
+	mt = MBT_TRACE_TAG(t);
+	mbt_finish(m, mt, 0);
+	/* t is queued: read nothing more from it than what was copied. */
+	n = mbt_new(m, t->t_id, t->t_parent);
+	if (n != NULL)
+		n->t_depth = 0;
+}
+
+/* In m_free(), m_demote_pkthdr() and the like: the packet is gone. */
+void
+mbuf_trace_free(struct mbuf *m)
+{
+	struct m_tag *mt;
+
+	if ((m->m_flags & M_PKTHDR) == 0 || (mt = mbt_tag(m)) == NULL)
+		return;
+	mbt_finish(m, mt, MBT_RF_FREED);
+}
+
+/* m_tag_delete_chain(m, NULL) for stale tags that keeps the trace. */
+void
+mbuf_trace_tag_delete_chain(struct mbuf *m)
+{
+	struct m_tag *mt, *next;
+
+	if ((m->m_flags & M_PKTHDR) == 0)
+		return;
+	SLIST_FOREACH_SAFE(mt, &m->m_pkthdr.tags, m_tag_link, next)
+		if (mt->m_tag_cookie != MTAG_MBUF_TRACE)
+			m_tag_delete(m, mt);
+}
+
 /* Encoder callback: one stored hop as the encoder's view of it. */
 struct mbt_emit_ctx {
 	const struct mbuf_trace *ec_t;
 	uint64_t	 ec_t0;
 	uint64_t	 ec_rate;
+	bool		 ec_nosnap;
 };
 
 static uint64_t
@@ -618,8 +859,12 @@ mbt_fill(void *arg, unsigned idx, struct mbt_hop_view *hv)
 	hv->hv_depth = h->h_depth;
 	hv->hv_time = h->h_ticks > ec->ec_t0 ?
 	    mbt_ticks_to_ns(h->h_ticks - ec->ec_t0, ec->ec_rate) : 0;
-	hv->hv_has = MBT_HV_VNET | MBT_HV_CPU;
-	hv->hv_vnet = h->h_vnet;
+	hv->hv_has = MBT_HV_CPU;
+	/* A hop outside any vnet has no vnet attribute, not vnet 0. */
+	if (h->h_vnet != MBUF_TRACE_VNET_NONE) {
+		hv->hv_has |= MBT_HV_VNET;
+		hv->hv_vnet = h->h_vnet;
+	}
 	hv->hv_cpu = h->h_cpu;
 	/* A start point without an interface (ip_output()) has none. */
 	if ((tp->tp_attr & MBUF_TRACE_A_IFACE) != 0 &&
@@ -653,65 +898,94 @@ mbt_fill(void *arg, unsigned idx, struct mbt_hop_view *hv)
 		hv->hv_copy_id = h->h_u.hu_copy;
 	}
 	if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
-	    h->h_u.hu_snap != NULL) {
+	    h->h_u.hu_snap != NULL && !ec->ec_nosnap) {
 		hv->hv_has |= MBT_HV_SNAP;
 		hv->hv_snap_linktype = tp->tp_linktype;
 		hv->hv_snap = h->h_u.hu_snap + 1;
-		hv->hv_snaplen = h->h_u.hu_snap->m_tag_len;
+		hv->hv_snaplen = h->h_u.hu_snap->sn_len;
 	}
 }
 
-static bool
-mbt_listening(void)
+/*
+ * Encodes t into mbt_ebuf: a sizing pass, then the buffer made exactly
+ * as large (M_WAITOK: this is the task's thread, holding nothing).  A
+ * record over kern.mbuf_trace.max_record goes without its snapshots, and
+ * if it is still too large it is counted, not tapped.  Returns the length
+ * or 0.
+ */
+static size_t
+mbt_encode(struct mbuf_trace *t, struct mbt_record_view *rv,
+    struct mbt_emit_ctx *ec, const struct mbuf_trace_snap **tailp)
 {
+	const char **strs;
+	size_t need, scratch;
+	unsigned nstrs;
+	int error;
 
-#ifdef MBUF_TRACE_BPF_ATTACH
-	return (mbt_bpf != NULL && bpf_peers_present(mbt_bpf));
-#else
-	return (mbt_ifp != NULL && bpf_peers_present_if(mbt_ifp));
-#endif
+	nstrs = t->t_nhops * MBT_HOP_MAX_STRINGS;
+	scratch = roundup2(nstrs * sizeof(*strs), sizeof(uint64_t));
+	for (;;) {
+		if (mbt_ebuf_cap < scratch) {
+			free(mbt_ebuf, M_MBUFTRACE);
+			mbt_ebuf = malloc(scratch, M_MBUFTRACE, M_WAITOK);
+			mbt_ebuf_cap = scratch;
+		}
+		strs = mbt_ebuf;
+		error = mbt_encode_trace(rv, mbt_fill, ec, t->t_nhops, strs,
+		    nstrs, NULL, 0, &need);
+		if (error != MBT_ENC_OK && error != MBT_ENC_ENOSPC) {
+			counter_u64_add(mbt_st_encode_err, 1);
+			return (0);
+		}
+		if (need + (*tailp != NULL ? (*tailp)->sn_len : 0) <=
+		    (size_t)mbt_max_record)
+			break;
+		if (ec->ec_nosnap) {
+			counter_u64_add(mbt_st_too_big, 1);
+			return (0);
+		}
+		ec->ec_nosnap = true;
+		*tailp = NULL;
+		rv->rv_linktype = MBT_LINKTYPE_NONE;
+		rv->rv_flags |= MBT_RF_ALLOC_FAIL;
+	}
+	if (mbt_ebuf_cap < scratch + need) {
+		free(mbt_ebuf, M_MBUFTRACE);
+		mbt_ebuf = malloc(scratch + need, M_MBUFTRACE, M_WAITOK);
+		mbt_ebuf_cap = scratch + need;
+	}
+	strs = mbt_ebuf;
+	error = mbt_encode_trace(rv, mbt_fill, ec, t->t_nhops, strs, nstrs,
+	    (char *)mbt_ebuf + scratch, need, &need);
+	if (error != MBT_ENC_OK) {
+		counter_u64_add(mbt_st_encode_err, 1);
+		return (0);
+	}
+	return (need);
 }
 
 /*
- * Encodes t and taps it.  If the trace has a snapshot, the first one also
+ * Encodes one finished trace and taps it.  The first snapshot also
  * follows the record as its packet bytes (SPEC 2), so that a capture
- * viewer shows the packet as it was there.  Runs when the packet is freed,
- * so it allocates with M_NOWAIT and gives up (counted) rather than wait.
+ * viewer shows the packet as it was there.
  */
 static void
-mbt_emit(struct mbuf_trace *t, uint16_t flags)
+mbt_emit(struct mbuf_trace *t)
 {
 	struct epoch_tracker et;
 	struct mbt_record_view rv;
 	struct mbt_emit_ctx ec;
 	struct mbuf tail;
+	const struct mbuf_trace_snap *sn;
 	struct mbuf_trace_hop *h;
-	const char **strs;
-	size_t cap, len, need;
-	unsigned nstrs;
-	uint16_t linktype;
-	void *mem;
-	int error, i;
+	size_t len, scratch;
+	int i;
 
 	if (t->t_nhops == 0 && t->t_lost == 0)
 		return;
-	/* bpf_mtap2() wants a chain after the record: maybe empty. */
-	memset(&tail, 0, sizeof(tail));
-	linktype = MBT_LINKTYPE_NONE;
-	for (i = 0; i < t->t_nhops; i++) {
-		h = &t->t_hops[i];
-		if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
-		    h->h_u.hu_snap != NULL) {
-			tail.m_data = (caddr_t)(h->h_u.hu_snap + 1);
-			tail.m_len = h->h_u.hu_snap->m_tag_len;
-			linktype = h->h_tp->tp_linktype;
-			break;
-		}
-	}
-	NET_EPOCH_ENTER(et);
 	if (!mbt_listening()) {
 		counter_u64_add(mbt_st_nolistener, 1);
-		goto out;
+		return;
 	}
 	memset(&rv, 0, sizeof(rv));
 	rv.rv_trace_id = t->t_id;
@@ -721,100 +995,125 @@ mbt_emit(struct mbuf_trace *t, uint16_t flags)
 	}
 	rv.rv_hops_lost = t->t_lost;
 	rv.rv_alloc_fail = t->t_allocfail;
-	rv.rv_flags = t->t_flags | flags;
-	rv.rv_linktype = linktype;
-	ec.ec_t = t;
-	ec.ec_t0 = t->t_hops[0].h_ticks;
-	ec.ec_rate = cpu_tickrate();
-
-	nstrs = t->t_nhops * MBT_HOP_MAX_STRINGS;
-	cap = 256 + t->t_nhops * 64 + t->t_nhops * (size_t)mbt_snaplen;
-	for (;;) {
-		mem = malloc(nstrs * sizeof(*strs) + cap, M_MBUFTRACE,
-		    M_NOWAIT);
-		if (mem == NULL) {
-			counter_u64_add(mbt_st_fail_emit, 1);
-			goto out;
-		}
-		strs = mem;
-		error = mbt_encode_trace(&rv, mbt_fill, &ec, t->t_nhops, strs,
-		    nstrs, strs + nstrs, cap, &need);
-		if (error != MBT_ENC_ENOSPC || need <= cap)
-			break;
-		free(mem, M_MBUFTRACE);
-		cap = need;
-	}
-	len = need;
-	if (error != MBT_ENC_OK) {
-		counter_u64_add(mbt_st_encode_err, 1);
-	} else {
-#ifdef MBUF_TRACE_BPF_ATTACH
-		bpf_mtap2(mbt_bpf, strs + nstrs, len, &tail);
-#else
-		bpf_mtap2_if(mbt_ifp, strs + nstrs, len, &tail);
-#endif
-		counter_u64_add(mbt_st_emitted, 1);
-	}
-	free(mem, M_MBUFTRACE);
-out:
-	NET_EPOCH_EXIT(et);
-}
-
-/* Drops the hops of an emitted segment and their snapshots. */
-static void
-mbt_reset(struct mbuf *m, struct mbuf_trace *t)
-{
-	struct mbuf_trace_hop *h;
-	int i;
-
+	/* MBT_RF_CUT is the kernel's own: on the wire a cut is not freed. */
+	rv.rv_flags = t->t_flags & ~MBT_RF_CUT;
+	rv.rv_linktype = MBT_LINKTYPE_NONE;
+	sn = NULL;
 	for (i = 0; i < t->t_nhops; i++) {
 		h = &t->t_hops[i];
 		if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
-		    h->h_u.hu_snap != NULL)
-			m_tag_delete(m, h->h_u.hu_snap);
+		    h->h_u.hu_snap != NULL) {
+			sn = h->h_u.hu_snap;
+			rv.rv_linktype = h->h_tp->tp_linktype;
+			break;
+		}
 	}
-	t->t_nhops = 0;
-	t->t_lost = 0;
-	t->t_allocfail = 0;
-	t->t_flags &= ~(MBT_RF_HOPS_LOST | MBT_RF_ALLOC_FAIL);
-}
-
-void
-mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
-{
-	struct mbuf_trace *t;
-
-	t = mbt_trace(tp, m);
-	if (t == NULL)
+	ec.ec_t = t;
+	ec.ec_t0 = t->t_nhops > 0 ? t->t_hops[0].h_ticks : 0;
+	ec.ec_rate = cpu_tickrate();
+	ec.ec_nosnap = false;
+	len = mbt_encode(t, &rv, &ec, &sn);
+	if (len == 0)
 		return;
-	(void)mbt_append(m, &t, tp);
-	mbt_emit(t, 0);
-	mbt_reset(m, t);
-}
-
-void
-mbuf_trace_free(struct mbuf *m)
-{
-	struct mbuf_trace *t;
-
-	t = mbuf_trace_get(m);
-	if (t != NULL) {
-		mbt_emit(t, MBT_RF_FREED);
-		t->t_state |= MBT_TS_EMITTED;
+	scratch = roundup2(t->t_nhops * MBT_HOP_MAX_STRINGS *
+	    sizeof(const char *), sizeof(uint64_t));
+	/* bpf_mtap2() wants a chain after the record: maybe empty. */
+	memset(&tail, 0, sizeof(tail));
+	if (sn != NULL) {
+		tail.m_data = (caddr_t)(sn + 1);
+		tail.m_len = sn->sn_len;
 	}
+	NET_EPOCH_ENTER(et);
+#ifdef MBUF_TRACE_BPF_ATTACH
+	bpf_mtap2(mbt_bpf, (char *)mbt_ebuf + scratch, len, &tail);
+#else
+	bpf_mtap2_if(mbt_ifp, (char *)mbt_ebuf + scratch, len, &tail);
+#endif
+	NET_EPOCH_EXIT(et);
+	counter_u64_add(mbt_st_emitted, 1);
 }
 
-/* m_tag_delete_chain(m, NULL) for stale tags that keeps the trace. */
-void
-mbuf_trace_tag_delete_chain(struct mbuf *m)
+/*
+ * Nothing traced is left: clear the live hint (see mbt_new() for the
+ * pairing fence) and, with tracing off, disarm, which lets modules with
+ * tracepoints unload again.
+ */
+static void
+mbt_task_idle(void)
 {
-	struct m_tag *mt, *next;
 
-	if ((m->m_flags & M_PKTHDR) == 0)
+	atomic_store_int(&mbuf_trace_live, 0);
+	atomic_thread_fence_seq_cst();
+	if (counter_u64_fetch(mbt_live) != 0) {
+		atomic_store_int(&mbuf_trace_live, 1);
 		return;
-	SLIST_FOREACH_SAFE(mt, &m->m_pkthdr.tags, m_tag_link, next)
-		if (mt->m_tag_cookie != MTAG_MBUF_TRACE)
-			m_tag_delete(m, mt);
+	}
+	mtx_lock(&mbt_state_lock);
+	if (mbuf_trace_on == 0 && counter_u64_fetch(mbt_live) == 0)
+		mbuf_trace_armed = 0;
+	mtx_unlock(&mbt_state_lock);
+}
+
+/* Takes every CPU's queue; returns how many entries there were. */
+static u_int
+mbt_take(struct m_tag **heads)
+{
+	struct mbt_queue *q;
+	u_int i, n;
+
+	n = 0;
+	CPU_FOREACH(i) {
+		q = &mbt_queues[i];
+		mtx_lock(&q->q_lock);
+		heads[i] = q->q_head;
+		n += q->q_len;
+		q->q_head = NULL;
+		q->q_tailp = &q->q_head;
+		q->q_len = 0;
+		mtx_unlock(&q->q_lock);
+	}
+	return (n);
+}
+
+/*
+ * The emission task: merges the per-CPU queues in the order the traces
+ * were queued, encodes and taps each, and frees it.
+ */
+static void
+mbt_task_fn(void *arg __unused, int pending __unused)
+{
+	struct m_tag *heads[MAXCPU], *mt;
+	uint64_t best;
+	u_int i, bi;
+
+	while (mbt_take(heads) != 0) {
+		for (;;) {
+			mt = NULL;
+			bi = 0;
+			best = 0;
+			CPU_FOREACH(i) {
+				if (heads[i] == NULL)
+					continue;
+				if (mt == NULL || MBT_TAG_TRACE(heads[i])->t_qticks <
+				    best) {
+					mt = heads[i];
+					bi = i;
+					best = MBT_TAG_TRACE(mt)->t_qticks;
+				}
+			}
+			if (mt == NULL)
+				break;
+			heads[bi] = SLIST_NEXT(mt, m_tag_link);
+			if (!mbt_quiet())
+				mbt_emit(MBT_TAG_TRACE(mt));
+			mbt_release(mt);
+		}
+	}
+	/* Between bursts the facility holds no memory but its tags. */
+	free(mbt_ebuf, M_MBUFTRACE);
+	mbt_ebuf = NULL;
+	mbt_ebuf_cap = 0;
+	mbt_task_idle();
 }
 
 /*
@@ -890,20 +1189,25 @@ mbt_tap_init(void)
 
 /*
  * Hops point at tracepoint descriptors, which for a module live in the
- * module; a packet in flight may still hold such hops.  Once tracing has
- * been on, refuse to unload a module that has tracepoints, as sdt(4)
- * refuses while its probes are in use.
+ * module.  Refuse to unload a module that has tracepoints while tracing
+ * is on or any trace still exists (on an mbuf or queued): those are the
+ * only ways a hop can reach its descriptors.  Tracing off and the last
+ * trace emitted, the emission task disarms and the unload goes through.
  */
 static void
 mbt_kld_unload_try(void *arg __unused, struct linker_file *lf, int *error)
 {
 	struct mbuf_trace_point **start, **stop;
 
-	if (*error != 0 || mbuf_trace_armed == 0)
+	if (*error != 0)
 		return;
 	if (linker_file_lookup_set(lf, "mbuf_trace_set", &start, &stop,
-	    NULL) == 0 && start < stop)
+	    NULL) != 0 || start >= stop)
+		return;
+	mtx_lock(&mbt_state_lock);
+	if (mbuf_trace_armed != 0)
 		*error = EBUSY;
+	mtx_unlock(&mbt_state_lock);
 }
 
 static void
@@ -911,6 +1215,7 @@ mbt_init(void *arg __unused)
 {
 	struct mbuf_trace_point **tpp, *tp;
 	uint16_t id;
+	u_int i;
 
 	mbt_st_traces = counter_u64_alloc(M_WAITOK);
 	mbt_st_copies = counter_u64_alloc(M_WAITOK);
@@ -918,13 +1223,27 @@ mbt_init(void *arg __unused)
 	mbt_st_fail_tag = counter_u64_alloc(M_WAITOK);
 	mbt_st_fail_copy = counter_u64_alloc(M_WAITOK);
 	mbt_st_fail_snap = counter_u64_alloc(M_WAITOK);
-	mbt_st_fail_emit = counter_u64_alloc(M_WAITOK);
 	mbt_st_emitted = counter_u64_alloc(M_WAITOK);
 	mbt_st_nolistener = counter_u64_alloc(M_WAITOK);
 	mbt_st_rejected = counter_u64_alloc(M_WAITOK);
 	mbt_st_encode_err = counter_u64_alloc(M_WAITOK);
 	mbt_st_cut = counter_u64_alloc(M_WAITOK);
 	mbt_st_fail_grow = counter_u64_alloc(M_WAITOK);
+	mbt_st_too_big = counter_u64_alloc(M_WAITOK);
+	mbt_st_queued = counter_u64_alloc(M_WAITOK);
+	mbt_st_discarded = counter_u64_alloc(M_WAITOK);
+	mbt_live = counter_u64_alloc(M_WAITOK);
+	mbt_queues = malloc((mp_maxid + 1) * sizeof(*mbt_queues), M_MBUFTRACE,
+	    M_WAITOK | M_ZERO);
+	for (i = 0; i <= mp_maxid; i++) {
+		mtx_init(&mbt_queues[i].q_lock, "mbuf_trace queue", NULL,
+		    MTX_DEF);
+		mbt_queues[i].q_tailp = &mbt_queues[i].q_head;
+	}
+	TASK_INIT(&mbt_task, 0, mbt_task_fn, NULL);
+	mbt_tq = taskqueue_create("mbuf_trace", M_WAITOK,
+	    taskqueue_thread_enqueue, &mbt_tq);
+	taskqueue_start_threads(&mbt_tq, 1, PWAIT, "mbuf_trace emit");
 	id = 0;
 	SET_FOREACH(tpp, mbuf_trace_set) {
 		tp = *tpp;
@@ -948,9 +1267,14 @@ mbt_sysctl_enable(SYSCTL_HANDLER_ARGS)
 	error = sysctl_handle_int(oidp, &v, 0, req);
 	if (error != 0 || req->newptr == NULL)
 		return (error);
+	mtx_lock(&mbt_state_lock);
 	if (v != 0)
-		mbuf_trace_armed = 1;	/* never cleared: traces may exist */
+		mbuf_trace_armed = 1;	/* the emission task disarms */
 	mbuf_trace_on = v != 0;
+	mtx_unlock(&mbt_state_lock);
+	/* Off: let the task disarm once the last trace is out. */
+	if (v == 0)
+		taskqueue_enqueue(mbt_tq, &mbt_task);
 	return (0);
 }
 SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, enable,
@@ -970,7 +1294,8 @@ mbt_sysctl_range(SYSCTL_HANDLER_ARGS)
 	error = sysctl_handle_int(oidp, &v, 0, req);
 	if (error != 0 || req->newptr == NULL)
 		return (error);
-	if (v < 0 || v > arg2 || (arg2 == MBT_MAX_HOPS && v < 1))
+	if (v < 0 || v > arg2 || (arg2 == MBT_MAX_HOPS && v < 1) ||
+	    (arg2 == MBT_RECORD_MAX && v < 1024))
 		return (EINVAL);
 	*(int *)arg1 = v;
 	return (0);
@@ -978,6 +1303,10 @@ mbt_sysctl_range(SYSCTL_HANDLER_ARGS)
 SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, max_hops,
     CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, &mbt_max_hops, MBT_MAX_HOPS,
     mbt_sysctl_range, "I", "Hops kept per trace (1-1024); more are counted");
+SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, max_record,
+    CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, &mbt_max_record,
+    MBT_RECORD_MAX, mbt_sysctl_range, "I",
+    "Largest record tapped, in bytes; larger ones go without snapshots");
 SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, snaplen,
     CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, &mbt_snaplen,
     MBT_SNAPLEN_MAX, mbt_sysctl_range, "I",
@@ -987,6 +1316,7 @@ SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, snaplen,
 static int
 mbt_sysctl_ifaces(SYSCTL_HANDLER_ARGS)
 {
+	struct rm_priotracker tracker;
 	char buf[MBT_MAX_IFACES * (MBUF_TRACE_NAMELEN + 1) + 1];
 	char names[MBT_MAX_IFACES][MBUF_TRACE_NAMELEN];
 	char *p, *s;
@@ -994,13 +1324,13 @@ mbt_sysctl_ifaces(SYSCTL_HANDLER_ARGS)
 	size_t len;
 
 	buf[0] = '\0';
-	rm_wlock(&mbt_sel_lock);
+	rm_rlock(&mbt_sel_lock, &tracker);
 	for (i = 0; i < mbt_nifaces; i++) {
 		if (i > 0)
 			strlcat(buf, ",", sizeof(buf));
 		strlcat(buf, mbt_ifaces[i], sizeof(buf));
 	}
-	rm_wunlock(&mbt_sel_lock);
+	rm_runlock(&mbt_sel_lock, &tracker);
 	error = sysctl_handle_string(oidp, buf, sizeof(buf), req);
 	if (error != 0 || req->newptr == NULL)
 		return (error);
@@ -1087,13 +1417,14 @@ bad:
 static int
 mbt_sysctl_filter(SYSCTL_HANDLER_ARGS)
 {
+	struct rm_priotracker tracker;
 	struct bpf_insn *prog, *old;
 	char *buf;
 	size_t off;
 	int error, i, len;
 
 	buf = malloc(MBT_FILTER_TEXT, M_MBUFTRACE, M_WAITOK | M_ZERO);
-	rm_wlock(&mbt_sel_lock);
+	rm_rlock(&mbt_sel_lock, &tracker);
 	off = 0;
 	if (mbt_filter != NULL)
 		off = snprintf(buf, MBT_FILTER_TEXT, "%d\n", mbt_filter_len);
@@ -1101,7 +1432,7 @@ mbt_sysctl_filter(SYSCTL_HANDLER_ARGS)
 		off += snprintf(buf + off, MBT_FILTER_TEXT - off,
 		    "%u %u %u %u\n", mbt_filter[i].code, mbt_filter[i].jt,
 		    mbt_filter[i].jf, mbt_filter[i].k);
-	rm_wunlock(&mbt_sel_lock);
+	rm_runlock(&mbt_sel_lock, &tracker);
 	error = sysctl_handle_string(oidp, buf, MBT_FILTER_TEXT, req);
 	if (error != 0 || req->newptr == NULL)
 		goto out;
@@ -1208,12 +1539,17 @@ SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_copy, CTLFLAG_RD,
     &mbt_st_fail_copy, "Copies not traced: tag allocation failed");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_snap, CTLFLAG_RD,
     &mbt_st_fail_snap, "Snapshots not taken: allocation failed");
-SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_emit, CTLFLAG_RD,
-    &mbt_st_fail_emit, "Records not emitted: allocation failed");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, queued, CTLFLAG_RD,
+    &mbt_st_queued, "Finished traces queued for emission");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, too_big, CTLFLAG_RD,
+    &mbt_st_too_big, "Records over max_record even without snapshots");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, discarded, CTLFLAG_RD,
+    &mbt_st_discarded, "Traces freed unseen (panic, dump)");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, emitted, CTLFLAG_RD,
     &mbt_st_emitted, "Records handed to the tap");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, no_listener,
-    CTLFLAG_RD, &mbt_st_nolistener, "Records not encoded: no listener");
+    CTLFLAG_RD, &mbt_st_nolistener,
+    "Traces not started, or records not encoded: no listener");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, rejected, CTLFLAG_RD,
     &mbt_st_rejected, "Packets a start point did not select");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, encode_errors,

@@ -4,8 +4,8 @@
  * mbuf_trace(9): record the tracepoints a selected mbuf passes and emit the
  * path as an mbuftrace record (sys/mbuf_trace_wire.h) through a BPF tap.
  *
- * Every macro below compiles to nothing unless the kernel is built with
- * "options MBUF_TRACE".  With it, a tracepoint costs one predictable branch
+ * Every macro below compiles to an empty statement unless the kernel is
+ * built with "options MBUF_TRACE".  With it, a tracepoint costs one predictable branch
  * on a global while tracing is off, and one more load (the mbuf's tag list
  * head) for an untraced mbuf while it is on.
  */
@@ -21,7 +21,9 @@
 /* Private m_tag cookie (date -u +%s, as mbuf_tags(9) asks) and types. */
 #define	MTAG_MBUF_TRACE		1763769600
 #define	MBUF_TRACE_TAG_TRACE	(1 | MTAG_PERSISTENT)	/* struct mbuf_trace */
-#define	MBUF_TRACE_TAG_SNAP	(2 | MTAG_PERSISTENT)	/* snapshot bytes */
+
+/* A hop recorded outside any vnet (curvnet NULL): no vnet attribute. */
+#define	MBUF_TRACE_VNET_NONE	0xffffffffu
 
 /* What a tracepoint records beyond the hop core (tp_attr). */
 #define	MBUF_TRACE_A_IFACE	0x01	/* interface + direction */
@@ -90,16 +92,26 @@ struct mbuf_trace_hop {
 			char	 hook[MBUF_TRACE_NGLEN];
 		} hu_ng;
 		uint64_t	 hu_copy;	/* trace id of the copy */
-		struct m_tag	*hu_snap;	/* MBUF_TRACE_TAG_SNAP */
+		struct mbuf_trace_snap *hu_snap; /* owned by the trace */
 	} h_u;
+};
+
+/* A snapshot: the packet's first sn_len bytes follow. */
+struct mbuf_trace_snap {
+	uint32_t	 sn_len;
 };
 #define	MBUF_TRACE_HF_COPY	0x01	/* hu_copy is valid */
 #define	MBUF_TRACE_HF_SNAP	0x02	/* hu_snap is valid (may be NULL) */
 
-/* The payload of the one MBUF_TRACE_TAG_TRACE tag of a traced mbuf. */
+/*
+ * The payload of the one MBUF_TRACE_TAG_TRACE tag of a traced mbuf.  It is
+ * self-contained (snapshots hang off its hops), so that a finished trace
+ * is unlinked from its mbuf whole and emitted later by a task.
+ */
 struct mbuf_trace {
 	uint64_t	 t_id;
 	uint64_t	 t_parent;	/* 0: none */
+	uint64_t	 t_qticks;	/* cpu_ticks() when queued */
 	uint32_t	 t_lost;	/* hops that did not fit */
 	uint32_t	 t_allocfail;	/* allocations that failed */
 	uint16_t	 t_cap;		/* t_hops[] entries */
@@ -109,14 +121,16 @@ struct mbuf_trace {
 	uint8_t		 t_state;	/* MBT_TS_* (not on the wire) */
 	struct mbuf_trace_hop t_hops[];
 };
+/* Kernel-only t_flags bit: a whole-chain tag deletion ended the trace. */
+#define	MBT_RF_CUT		0x8000
 
 struct mbuf;
 struct ifnet;
 struct vnet;
 
 extern int	mbuf_trace_on;		/* kern.mbuf_trace.enable */
-extern int	mbuf_trace_armed;	/* a trace may exist */
-extern volatile u_int mbuf_trace_live;	/* trace tags that exist now */
+extern int	mbuf_trace_armed;	/* tracing on, or a trace exists */
+extern int	mbuf_trace_live;	/* hint: some trace tag exists */
 extern int	mbuf_trace_anywhere;	/* kern.mbuf_trace.start_anywhere */
 
 void	mbuf_trace_hop(struct mbuf_trace_point *, struct mbuf *);
@@ -134,6 +148,8 @@ void	mbuf_trace_copy(struct mbuf_trace_point *, struct mbuf *,
 	    struct mbuf *);
 void	mbuf_trace_hop_node(struct mbuf_trace_point *, struct mbuf *,
 	    const char *, const char *);
+void	mbuf_trace_move(struct mbuf_trace_point *, struct mbuf *,
+	    struct mbuf *);
 void	mbuf_trace_free(struct mbuf *);
 void	mbuf_trace_tag_delete_chain(struct mbuf *);
 struct mbuf_trace *mbuf_trace_get(struct mbuf *);
@@ -146,12 +162,15 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
  * in cache, and one more if it carries another subsystem's tag (pf's, say)
  * rather than a walk of its tags while no trace exists; a flag bit
  * in m_flags was not taken because every spare bit is M_PROTOn, which
- * protocols reuse and m_clrprotoflags() clears.
+ * protocols reuse and m_clrprotoflags() clears.  The macros below apply
+ * it to a local copy of their argument, which they evaluate once (this
+ * header is included by sys/mbuf.h before struct mbuf is complete, so it
+ * cannot be an inline function).
  */
-#define	MBUF_TRACE_CANDIDATE(m)						\
+#define	_MBUF_TRACE_CANDIDATE(m)					\
 	((m) != NULL && ((m)->m_flags & M_PKTHDR) != 0 &&		\
 	 (((m)->m_pkthdr.tags.slh_first != NULL && mbuf_trace_live != 0) || \
-	 mbuf_trace_anywhere))
+	 mbuf_trace_anywhere != 0))
 
 #define	_MBUF_TRACE_TP(ss, kind, attr, msg, lt)				\
 	static struct mbuf_trace_point _mbt_tp = {			\
@@ -168,8 +187,10 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 	DATA_SET(mbuf_trace_set, _mbt_tp)
 
 #define	_MBUF_TRACE(m, ss, kind, attr, msg, lt, call) do {		\
+	struct mbuf *_mbt_m = (m);					\
+									\
 	if (__predict_false(mbuf_trace_on != 0) &&			\
-	    MBUF_TRACE_CANDIDATE(m)) {					\
+	    _MBUF_TRACE_CANDIDATE(_mbt_m)) {				\
 		_MBUF_TRACE_TP(ss, kind, attr, msg, lt);		\
 		call;							\
 	}								\
@@ -184,43 +205,43 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
  */
 #define	MBUF_TRACE_POINT(m, ss)						\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, 0, NULL, 0,		\
-	    mbuf_trace_hop(&_mbt_tp, (m)))
+	    mbuf_trace_hop(&_mbt_tp, _mbt_m))
 /* The hop belongs to vnet v (e.g. the far side of an epair). */
 #define	MBUF_TRACE_VNET(m, ss, v)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_VNET,	\
-	    NULL, 0, mbuf_trace_hop_vnet(&_mbt_tp, (m), (v)))
+	    NULL, 0, mbuf_trace_hop_vnet(&_mbt_tp, _mbt_m, (v)))
 /* Interface and MBT_DIR_IN/OUT/NONE. */
 #define	MBUF_TRACE_IF(m, ss, ifp, dir)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_IFACE,	\
-	    NULL, 0, mbuf_trace_hop_if(&_mbt_tp, (m), (ifp), (dir)))
+	    NULL, 0, mbuf_trace_hop_if(&_mbt_tp, _mbt_m, (ifp), (dir)))
 /* Firewall ruleset/anchor name ("" main), rule number, MBT_ACT_*. */
 #define	MBUF_TRACE_RULE(m, ss, ruleset, rule, action)			\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_RULE,	\
-	    NULL, 0, mbuf_trace_hop_rule(&_mbt_tp, (m), (ruleset),	\
+	    NULL, 0, mbuf_trace_hop_rule(&_mbt_tp, _mbt_m, (ruleset),	\
 	    (rule), (action)))
 /* A message: a string constant, stored once in the descriptor. */
 #define	MBUF_TRACE_MSG(m, ss, msg)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_MSG,	\
-	    "" msg, 0, mbuf_trace_hop(&_mbt_tp, (m)))
+	    "" msg, 0, mbuf_trace_hop(&_mbt_tp, _mbt_m))
 /* The packet dies here; reason is a string constant. */
 #define	MBUF_TRACE_DROP(m, ss, reason)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_DROP,	\
-	    "" reason, 0, mbuf_trace_hop(&_mbt_tp, (m)))
+	    "" reason, 0, mbuf_trace_hop(&_mbt_tp, _mbt_m))
 /* A netgraph node and hook by name (copied, truncated). */
 #define	MBUF_TRACE_NODE(m, ss, node, hook)				\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_NODE,	\
-	    NULL, 0, mbuf_trace_hop_node(&_mbt_tp, (m), (node), (hook)))
+	    NULL, 0, mbuf_trace_hop_node(&_mbt_tp, _mbt_m, (node), (hook)))
 /* Copies the first kern.mbuf_trace.snaplen bytes; lt is their DLT. */
 #define	MBUF_TRACE_SNAP(m, ss, lt)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_SNAP,	\
-	    NULL, (lt), mbuf_trace_hop_snap(&_mbt_tp, (m)))
+	    NULL, (lt), mbuf_trace_hop_snap(&_mbt_tp, _mbt_m))
 /* Nesting: hops between ENTER and LEAVE are one level deeper. */
 #define	MBUF_TRACE_ENTER(m, ss)						\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_ENTER, 0, NULL, 0,		\
-	    mbuf_trace_hop(&_mbt_tp, (m)))
+	    mbuf_trace_hop(&_mbt_tp, _mbt_m))
 #define	MBUF_TRACE_LEAVE(m, ss)						\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_LEAVE, 0, NULL, 0,		\
-	    mbuf_trace_hop(&_mbt_tp, (m)))
+	    mbuf_trace_hop(&_mbt_tp, _mbt_m))
 /* A start point: an untraced mbuf that passes the selection is traced. */
 #define	MBUF_TRACE_START(m, ss, ifp, dir) do {				\
 	if (__predict_false(mbuf_trace_on != 0)) {			\
@@ -232,40 +253,60 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 /* Emits the record now (listener permitting) and starts a new segment. */
 #define	MBUF_TRACE_EMIT(m, ss)						\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, 0, NULL, 0,		\
-	    mbuf_trace_emit(&_mbt_tp, (m)))
+	    mbuf_trace_emit(&_mbt_tp, _mbt_m))
 /* n is a copy of m (m_dup, m_copypacket): n gets a child trace. */
 #define	MBUF_TRACE_COPY(m, n) do {					\
-	if (__predict_false(mbuf_trace_armed != 0) && (n) != NULL &&	\
-	    MBUF_TRACE_CANDIDATE(m)) {					\
+	struct mbuf *_mbt_m = (m), *_mbt_n = (n);			\
+									\
+	if (__predict_false(mbuf_trace_armed != 0) && _mbt_n != NULL &&	\
+	    _MBUF_TRACE_CANDIDATE(_mbt_m)) {				\
 		_MBUF_TRACE_TP(MBT_SS_MBUF, MBT_HK_POINT, MBUF_TRACE_A_COPY, \
 		    NULL, 0);						\
-		mbuf_trace_copy(&_mbt_tp, (m), (n));			\
+		mbuf_trace_copy(&_mbt_tp, _mbt_m, _mbt_n);		\
 	}								\
 } while (0)
-/* In m_free(): emits the record of a traced packet header mbuf. */
+/* The packet of m goes on as n (m_defrag()): the trace moves to n. */
+#define	MBUF_TRACE_MOVE(m, n) do {					\
+	struct mbuf *_mbt_m = (m), *_mbt_n = (n);			\
+									\
+	if (__predict_false(mbuf_trace_armed != 0) &&			\
+	    _MBUF_TRACE_CANDIDATE(_mbt_m)) {				\
+		_MBUF_TRACE_TP(MBT_SS_MBUF, MBT_HK_POINT, MBUF_TRACE_A_MSG, \
+		    "moved to a new chain", 0);				\
+		mbuf_trace_move(&_mbt_tp, _mbt_m, _mbt_n);		\
+	}								\
+} while (0)
+/*
+ * In m_free() and wherever a packet stops being one (socket data): the
+ * trace tag of a traced packet header mbuf is unlinked and queued for
+ * emission.  Cheap: no allocation, no encoding here.
+ */
 #define	MBUF_TRACE_FREE(m) do {						\
-	if (__predict_false(mbuf_trace_live != 0) &&			\
-	    ((m)->m_flags & M_PKTHDR) != 0 &&				\
-	    (m)->m_pkthdr.tags.slh_first != NULL)			\
-		mbuf_trace_free(m);					\
+	struct mbuf *_mbt_m = (m);					\
+									\
+	if (__predict_false(mbuf_trace_armed != 0) &&			\
+	    (_mbt_m->m_flags & M_PKTHDR) != 0 &&			\
+	    _mbt_m->m_pkthdr.tags.slh_first != NULL)			\
+		mbuf_trace_free(_mbt_m);				\
 } while (0)
 
 #else /* !MBUF_TRACE */
 
-#define	MBUF_TRACE_POINT(m, ss)
-#define	MBUF_TRACE_VNET(m, ss, v)
-#define	MBUF_TRACE_IF(m, ss, ifp, dir)
-#define	MBUF_TRACE_RULE(m, ss, ruleset, rule, action)
-#define	MBUF_TRACE_MSG(m, ss, msg)
-#define	MBUF_TRACE_DROP(m, ss, reason)
-#define	MBUF_TRACE_SNAP(m, ss, lt)
-#define	MBUF_TRACE_NODE(m, ss, node, hook)
-#define	MBUF_TRACE_ENTER(m, ss)
-#define	MBUF_TRACE_LEAVE(m, ss)
-#define	MBUF_TRACE_START(m, ss, ifp, dir)
-#define	MBUF_TRACE_EMIT(m, ss)
-#define	MBUF_TRACE_COPY(m, n)
-#define	MBUF_TRACE_FREE(m)
+#define	MBUF_TRACE_POINT(m, ss)				do { } while (0)
+#define	MBUF_TRACE_VNET(m, ss, v)			do { } while (0)
+#define	MBUF_TRACE_IF(m, ss, ifp, dir)			do { } while (0)
+#define	MBUF_TRACE_RULE(m, ss, ruleset, rule, action)	do { } while (0)
+#define	MBUF_TRACE_MSG(m, ss, msg)			do { } while (0)
+#define	MBUF_TRACE_DROP(m, ss, reason)			do { } while (0)
+#define	MBUF_TRACE_SNAP(m, ss, lt)			do { } while (0)
+#define	MBUF_TRACE_NODE(m, ss, node, hook)		do { } while (0)
+#define	MBUF_TRACE_ENTER(m, ss)				do { } while (0)
+#define	MBUF_TRACE_LEAVE(m, ss)				do { } while (0)
+#define	MBUF_TRACE_START(m, ss, ifp, dir)		do { } while (0)
+#define	MBUF_TRACE_EMIT(m, ss)				do { } while (0)
+#define	MBUF_TRACE_COPY(m, n)				do { } while (0)
+#define	MBUF_TRACE_MOVE(m, n)				do { } while (0)
+#define	MBUF_TRACE_FREE(m)				do { } while (0)
 
 #endif /* MBUF_TRACE */
 

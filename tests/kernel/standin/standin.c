@@ -141,6 +141,7 @@ long
 standin_live_allocs(void)
 {
 
+	standin_run_tasks();
 	return (live_allocs);
 }
 
@@ -179,6 +180,111 @@ counter_u64_fetch(counter_u64_t c)
 {
 
 	return (*c);
+}
+
+/* mutex(9) */
+void
+mtx_init(struct mtx *m, const char *name, const char *type __unused,
+    int opts __unused)
+{
+	pthread_mutex_t *l = calloc(1, sizeof(*l));
+
+	pthread_mutex_init(l, NULL);
+	m->mtx_impl = l;
+	m->mtx_name = name;
+}
+
+void
+mtx_sysinit(void *arg)
+{
+	struct mtx_args *ma = arg;
+
+	mtx_init(ma->ma_mtx, ma->ma_desc, NULL, ma->ma_opts);
+}
+
+void
+mtx_lock(struct mtx *m)
+{
+
+	pthread_mutex_lock(m->mtx_impl);
+}
+
+void
+mtx_unlock(struct mtx *m)
+{
+
+	pthread_mutex_unlock(m->mtx_impl);
+}
+
+u_int mp_maxid = MAXCPU - 1;
+int standin_panicked;
+int dumping;
+
+/*
+ * taskqueue(9): enqueued tasks wait until the test drains them
+ * (standin_run_tasks()), as they would wait for the taskqueue thread.
+ */
+struct taskqueue {
+	struct task	*tq_first;
+};
+static struct taskqueue *standin_tq;
+
+struct taskqueue *
+taskqueue_create(const char *name __unused, int flags __unused,
+    taskqueue_enqueue_fn fn __unused, void *ctx __unused)
+{
+
+	standin_tq = calloc(1, sizeof(*standin_tq));
+	return (standin_tq);
+}
+
+void
+taskqueue_thread_enqueue(void *ctx __unused)
+{
+}
+
+int
+taskqueue_start_threads(struct taskqueue **tqp __unused, int n __unused,
+    int pri __unused, const char *name __unused, ...)
+{
+
+	return (0);
+}
+
+int
+taskqueue_enqueue(struct taskqueue *tq, struct task *t)
+{
+
+	if (t->ta_pending++ == 0) {
+		t->ta_next = tq->tq_first;
+		tq->tq_first = t;
+	}
+	return (0);
+}
+
+size_t
+standin_run_tasks(void)
+{
+	struct task *t;
+	size_t n;
+	int pending;
+
+	n = 0;
+	while (standin_tq != NULL && (t = standin_tq->tq_first) != NULL) {
+		standin_tq->tq_first = t->ta_next;
+		pending = t->ta_pending;
+		t->ta_pending = 0;
+		t->ta_func(t->ta_context, pending);
+		n++;
+	}
+	return (n);
+}
+
+size_t
+standin_tasks_pending(void)
+{
+
+	return (standin_tq != NULL && standin_tq->tq_first != NULL);
 }
 
 /* rmlock(9) */
@@ -737,6 +843,7 @@ size_t
 standin_ncaptured(void)
 {
 
+	standin_run_tasks();
 	return (ncap);
 }
 
@@ -744,6 +851,7 @@ const uint8_t *
 standin_captured(size_t i, size_t *lenp)
 {
 
+	standin_run_tasks();
 	*lenp = caplen[i];
 	return (cap[i]);
 }
@@ -752,6 +860,7 @@ void
 standin_clear_captured(void)
 {
 
+	standin_run_tasks();
 	while (ncap > 0)
 		(free)(cap[--ncap]);
 }
@@ -1044,6 +1153,17 @@ sysctl_handle_counter_u64(SYSCTL_HANDLER_ARGS)
 	if (error == 0)
 		**(counter_u64_t *)arg1 = 0;
 	return (error);
+}
+
+int
+sysctl_handle_64(SYSCTL_HANDLER_ARGS)
+{
+	uint64_t v;
+
+	(void)oidp;
+	(void)arg2;
+	v = *(uint64_t *)arg1;
+	return (SYSCTL_OUT(req, &v, sizeof(v)));
 }
 
 /* kld_unload_try and linker sets of a pretend module. */

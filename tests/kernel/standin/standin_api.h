@@ -62,6 +62,13 @@ long	 standin_live_allocs(void);
 /* kld_unload_try for a module with n tracepoints (-1: no set at all). */
 int	 standin_kld_unload_try(int n);
 
+/*
+ * The emission taskqueue: runs what is queued (the kernel's taskqueue
+ * thread would); standin_ncaptured() and standin_captured() run it first.
+ */
+size_t	 standin_run_tasks(void);
+size_t	 standin_tasks_pending(void);
+
 /* The BPF tap: listener on/off and what bpf_mtap2_if() delivered. */
 void	 standin_set_listener(int);
 size_t	 standin_ncaptured(void);

@@ -83,9 +83,71 @@ atomic_fetchadd_long(volatile u_long *p, u_long v)
 	return (__atomic_fetch_add(p, v, __ATOMIC_SEQ_CST));
 }
 
-/* sys/pcpu.h */
+static inline void
+atomic_store_int(volatile int *p, int v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+static inline uint64_t
+atomic_fetchadd_64(volatile uint64_t *p, uint64_t v)
+{
+	return (__atomic_fetch_add(p, v, __ATOMIC_SEQ_CST));
+}
+#define	atomic_thread_fence_seq_cst()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+/* sys/pcpu.h, sys/smp.h, machine/param.h */
 extern int standin_curcpu;
 #define	curcpu			standin_curcpu
+#define	MAXCPU			4
+#define	CACHE_LINE_SIZE		64
+#define	__aligned(x)		__attribute__((__aligned__(x)))
+extern u_int mp_maxid;
+#define	CPU_FOREACH(i)		for ((i) = 0; (i) <= mp_maxid; (i)++)
+#define	roundup2(x, y)	(((x) + ((y) - 1)) & (~((__typeof(x))(y) - 1)))
+
+/* sys/systm.h: panic state, kern_shutdown.c */
+extern int standin_panicked;
+#define	KERNEL_PANICKED()	(standin_panicked != 0)
+extern int dumping;
+
+/* sys/priority.h */
+#define	PWAIT			108
+
+/* sys/mutex.h */
+struct mtx { void *mtx_impl; const char *mtx_name; };
+#define	MTX_DEF			0
+void	mtx_init(struct mtx *, const char *, const char *, int);
+void	mtx_lock(struct mtx *);
+void	mtx_unlock(struct mtx *);
+struct mtx_args { struct mtx *ma_mtx; const char *ma_desc; int ma_opts; };
+void	mtx_sysinit(void *);
+#define	MTX_SYSINIT(name, mtx, desc, opts)				\
+	static struct mtx_args name##_args = { (mtx), (desc), (opts) };	\
+	SYSINIT(name##_mtx_sysinit, SI_SUB_LOCK, SI_ORDER_MIDDLE,	\
+	    mtx_sysinit, &name##_args)
+
+/* sys/taskqueue.h: tasks run when the test drains the queue. */
+typedef void task_fn_t(void *, int);
+struct task {
+	struct task	*ta_next;
+	int		 ta_pending;
+	task_fn_t	*ta_func;
+	void		*ta_context;
+};
+#define	TASK_INIT(t, pri, fn, ctx) do {					\
+	(t)->ta_next = NULL;						\
+	(t)->ta_pending = 0;						\
+	(t)->ta_func = (fn);						\
+	(t)->ta_context = (ctx);					\
+} while (0)
+struct taskqueue;
+typedef void (*taskqueue_enqueue_fn)(void *);
+struct taskqueue *taskqueue_create(const char *, int, taskqueue_enqueue_fn,
+	    void *);
+void	taskqueue_thread_enqueue(void *);
+int	taskqueue_start_threads(struct taskqueue **, int, int, const char *,
+	    ...);
+int	taskqueue_enqueue(struct taskqueue *, struct task *);
 
 /* sys/linker_set.h: same mechanism (ELF __start_/__stop_ symbols). */
 #define	__MAKE_SET(set, sym)						\
@@ -219,6 +281,11 @@ m_tag_prepend(struct mbuf *m, struct m_tag *t)
 {
 	SLIST_INSERT_HEAD(&m->m_pkthdr.tags, t, m_tag_link);
 }
+static inline void
+m_tag_unlink(struct mbuf *m, struct m_tag *t)
+{
+	SLIST_REMOVE(&m->m_pkthdr.tags, t, m_tag, m_tag_link);
+}
 u_int		 m_length(struct mbuf *, struct mbuf **);
 void		 m_copydata(const struct mbuf *, int, int, caddr_t);
 struct mbuf	*m_free(struct mbuf *);
@@ -277,6 +344,7 @@ struct sysctl_oid {
 int	sysctl_handle_int(SYSCTL_HANDLER_ARGS);
 int	sysctl_handle_string(SYSCTL_HANDLER_ARGS);
 int	sysctl_handle_counter_u64(SYSCTL_HANDLER_ARGS);
+int	sysctl_handle_64(SYSCTL_HANDLER_ARGS);
 #define	SYSCTL_DECL(name)	extern struct sysctl_oid sysctl_##name
 #define	SYSCTL_OID(parent, nbr, name, kind, a1, a2, handler, fmt, descr) \
 	struct sysctl_oid sysctl_##parent##_##name = { &sysctl_##parent, \

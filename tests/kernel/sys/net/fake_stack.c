@@ -128,6 +128,25 @@ fake_dup_to(struct mbuf *m, int *line)
 	return (n);
 }
 
+/*
+ * m_defrag() as patched: the packet is copied into a new chain, which
+ * takes the trace before the old chain is freed.
+ */
+struct mbuf *
+fake_defrag(struct mbuf *m, int *line)
+{
+	struct mbuf *n;
+	char buf[2048];
+	int len;
+
+	len = m->m_pkthdr.len;
+	m_copydata(m, 0, len, buf);
+	n = standin_packet(buf, len, 0);
+	MBUF_TRACE_MOVE(m, n); L(line);
+	m_freem(m);
+	return (n);
+}
+
 /* epair_clear_mbuf(): what an epair crossing does to the tags. */
 void
 fake_epair_cross(struct mbuf *m, struct vnet *to)
