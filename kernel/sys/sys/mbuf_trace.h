@@ -187,12 +187,13 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 	DATA_SET(mbuf_trace_set, _mbt_tp)
 
 #define	_MBUF_TRACE(m, ss, kind, attr, msg, lt, call) do {		\
-	struct mbuf *_mbt_m = (m);					\
+	if (__predict_false(mbuf_trace_on != 0)) {			\
+		struct mbuf *_mbt_m = (m);				\
 									\
-	if (__predict_false(mbuf_trace_on != 0) &&			\
-	    _MBUF_TRACE_CANDIDATE(_mbt_m)) {				\
-		_MBUF_TRACE_TP(ss, kind, attr, msg, lt);		\
-		call;							\
+		if (_MBUF_TRACE_CANDIDATE(_mbt_m)) {			\
+			_MBUF_TRACE_TP(ss, kind, attr, msg, lt);	\
+			call;						\
+		}							\
 	}								\
 } while (0)
 
@@ -256,24 +257,26 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 	    mbuf_trace_emit(&_mbt_tp, _mbt_m))
 /* n is a copy of m (m_dup, m_copypacket): n gets a child trace. */
 #define	MBUF_TRACE_COPY(m, n) do {					\
-	struct mbuf *_mbt_m = (m), *_mbt_n = (n);			\
+	if (__predict_false(mbuf_trace_armed != 0)) {			\
+		struct mbuf *_mbt_m = (m), *_mbt_n = (n);		\
 									\
-	if (__predict_false(mbuf_trace_armed != 0) && _mbt_n != NULL &&	\
-	    _MBUF_TRACE_CANDIDATE(_mbt_m)) {				\
-		_MBUF_TRACE_TP(MBT_SS_MBUF, MBT_HK_POINT, MBUF_TRACE_A_COPY, \
-		    NULL, 0);						\
-		mbuf_trace_copy(&_mbt_tp, _mbt_m, _mbt_n);		\
+		if (_mbt_n != NULL && _MBUF_TRACE_CANDIDATE(_mbt_m)) {	\
+			_MBUF_TRACE_TP(MBT_SS_MBUF, MBT_HK_POINT,	\
+			    MBUF_TRACE_A_COPY, NULL, 0);		\
+			mbuf_trace_copy(&_mbt_tp, _mbt_m, _mbt_n);	\
+		}							\
 	}								\
 } while (0)
 /* The packet of m goes on as n (m_defrag()): the trace moves to n. */
 #define	MBUF_TRACE_MOVE(m, n) do {					\
-	struct mbuf *_mbt_m = (m), *_mbt_n = (n);			\
+	if (__predict_false(mbuf_trace_armed != 0)) {			\
+		struct mbuf *_mbt_m = (m), *_mbt_n = (n);		\
 									\
-	if (__predict_false(mbuf_trace_armed != 0) &&			\
-	    _MBUF_TRACE_CANDIDATE(_mbt_m)) {				\
-		_MBUF_TRACE_TP(MBT_SS_MBUF, MBT_HK_POINT, MBUF_TRACE_A_MSG, \
-		    "moved to a new chain", 0);				\
-		mbuf_trace_move(&_mbt_tp, _mbt_m, _mbt_n);		\
+		if (_mbt_n != NULL && _MBUF_TRACE_CANDIDATE(_mbt_m)) {	\
+			_MBUF_TRACE_TP(MBT_SS_MBUF, MBT_HK_POINT,	\
+			    MBUF_TRACE_A_MSG, "moved to a new chain", 0); \
+			mbuf_trace_move(&_mbt_tp, _mbt_m, _mbt_n);	\
+		}							\
 	}								\
 } while (0)
 /*

@@ -169,7 +169,8 @@ enum mbt_subsys { MBT_SUBSYS_LIST(MBT_SUBSYS_ENUM_) };
 	X(PIPE,		17,	"pipe")						\
 	X(FWD,		18,	"fwd")						\
 	X(NONAT,	19,	"no-nat")					\
-	X(DEFER,	20,	"defer")
+	X(DEFER,	20,	"defer")					\
+	X(AFTO,		21,	"af-to")
 
 #define	MBT_ACTION_ENUM_(n, v, s)	MBT_ACT_##n = v,
 enum mbt_action { MBT_ACTION_LIST(MBT_ACTION_ENUM_) };
