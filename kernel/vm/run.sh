@@ -178,7 +178,8 @@ makepy()
 	(cd "$WSRC" && MAKEOBJDIRPREFIX=$OBJP sigdfl python3 tools/build/make.py \
 	    --cross-bindir="$LLVM" --host-bindir="$LLVM" \
 	    --host-compiler-type=clang \
-	    TARGET=amd64 TARGET_ARCH=amd64 -j"$JOBS" "$@")
+	    TARGET=amd64 TARGET_ARCH=amd64 SRCCONF="$VMDIR/src.conf" \
+	    -j"$JOBS" "$@")
 }
 
 # Runs "$@" with its output in OBJ/logs/$1.log; on failure shows the end.
@@ -204,6 +205,7 @@ for p in "clang-19:$LLVM/clang" "lld-19:$LLVM/ld.lld" "llvm-19:$LLVM/llvm-ar" \
     "qemu-system-x86:/usr/bin/qemu-system-x86_64" "patch:/usr/bin/patch" \
     "libarchive-dev:/usr/include/archive.h" "libbz2-dev:/usr/include/bzlib.h" \
     "zlib1g-dev:/usr/include/zlib.h" "python3:/usr/bin/python3" \
+    "flex:/usr/bin/lex" "m4:/usr/bin/m4" "bison:/usr/bin/bison" \
     "cmake:/usr/bin/cmake" "ninja-build:/usr/bin/ninja"; do
 	[ -e "${p#*:}" ] || need+=("${p%%:*}")
 done
@@ -344,7 +346,7 @@ if [ "$REBUILD_WORLD" = 1 ] || ! world_complete; then
 	stage_begin world
 	dirs=
 	for e in "${PROGS[@]}"; do dirs="$dirs ${e%%:*}"; done
-	logged world makepy buildworld SRCCONF="$VMDIR/src.conf" \
+	logged world makepy buildworld \
 	    SUBDIR_OVERRIDE="${dirs# }" _generic_libs="$GENERIC_LIBS" \
 	    -DNO_SHARED -DNO_PIC
 	world_complete || die "world incomplete after buildworld (see $LOGS/world.log)"

@@ -49,7 +49,7 @@
 #define	MBT_SNAPLEN_MAX		2048
 /* Bytes of a packet the selection filter sees (flat copy, see below). */
 #define	MBT_FILTER_BYTES	256
-#define	ETHER_HDR_LEN_MBT	14	/* the made-up header of mbt_run_filter() */
+#define	ETHER_HDR_LEN_MBT	14	/* mbt_run_filter()'s made-up header */
 /* Largest record handed to the tap; kern.mbuf_trace.max_record. */
 #define	MBT_RECORD_MAX		(256 * 1024)
 
@@ -662,8 +662,10 @@ mbt_select(struct mbuf *m, struct ifnet *ifp, uint8_t subsys)
 	bool ok;
 	int i;
 
-	/* Nothing narrows the selection: skip the lock (a racy read only
-	 * delays a new setting by a packet). */
+	/*
+	 * Nothing narrows the selection: skip the lock (a racy read only
+	 * delays a new setting by a packet).
+	 */
 	if (mbt_nifaces == 0 && mbt_filter == NULL)
 		return (true);
 	ok = true;
@@ -1083,7 +1085,7 @@ static void
 mbt_task_fn(void *arg __unused, int pending __unused)
 {
 	struct m_tag *heads[MAXCPU], *mt;
-	uint64_t best;
+	uint64_t best, qt;
 	u_int i, bi;
 
 	while (mbt_take(heads) != 0) {
@@ -1094,11 +1096,11 @@ mbt_task_fn(void *arg __unused, int pending __unused)
 			CPU_FOREACH(i) {
 				if (heads[i] == NULL)
 					continue;
-				if (mt == NULL || MBT_TAG_TRACE(heads[i])->t_qticks <
-				    best) {
+				qt = MBT_TAG_TRACE(heads[i])->t_qticks;
+				if (mt == NULL || qt < best) {
 					mt = heads[i];
 					bi = i;
-					best = MBT_TAG_TRACE(mt)->t_qticks;
+					best = qt;
 				}
 			}
 			if (mt == NULL)

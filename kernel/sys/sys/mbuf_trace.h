@@ -5,9 +5,9 @@
  * path as an mbuftrace record (sys/mbuf_trace_wire.h) through a BPF tap.
  *
  * Every macro below compiles to an empty statement unless the kernel is
- * built with "options MBUF_TRACE".  With it, a tracepoint costs one predictable branch
- * on a global while tracing is off, and one more load (the mbuf's tag list
- * head) for an untraced mbuf while it is on.
+ * built with "options MBUF_TRACE".  With it, a tracepoint costs one
+ * predictable branch on a global while tracing is off, and one more load
+ * (the mbuf's tag list head) for an untraced mbuf while it is on.
  */
 
 #ifndef _SYS_MBUF_TRACE_H_
@@ -38,8 +38,10 @@
 
 /* Size of the names copied into a hop: IFNAMSIZ, and pf/ipfw ruleset. */
 #define	MBUF_TRACE_NAMELEN	16
-/* Netgraph node and hook names: the first 11 bytes of each (NG_NODESIZ
- * is 32) keep the hop at 48 bytes; "ngeth0", "ether" fit. */
+/*
+ * Netgraph node and hook names: the first 11 bytes of each (NG_NODESIZ
+ * is 32) keep the hop at 48 bytes; "ngeth0", "ether" fit.
+ */
 #define	MBUF_TRACE_NGLEN	12
 
 /*
