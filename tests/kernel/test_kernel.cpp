@@ -854,3 +854,85 @@ TEST_CASE_METHOD(Fixture, "a module can unload once tracing is off and every tra
     REQUIRE(standin_sysctl_int("kern.mbuf_trace.enable", 1) == 0);
     CHECK(standin_kld_unload_try(3) == EBUSY);
 }
+
+TEST_CASE_METHOD(Fixture, "each vnet has its own tap, which carries only paths wholly inside it", "[kernel][vnet]")
+{
+    if (std::string(MBT_EXPECT_TAP) != "mbuf_trace0") {
+        WARN("main/16's bpf_attach() tap is one, global: no per-vnet taps");
+        return;
+    }
+    struct vnet* vnet0 = standin_vnet0();
+    struct vnet* jail = standin_vnet_create();
+    // Every vnet has an mbuf_trace0, so the host's cannot be moved into a
+    // jail (if_vmove_loan() refuses a name the jail already has).
+    CHECK(std::string(standin_vnet_tap_name(jail)) == "mbuf_trace0");
+    CHECK(std::string(standin_tap_name()) == "mbuf_trace0");
+    standin_vnet_listener(jail, 1);
+    auto f = frame(true);
+    size_t host0 = standin_vnet_ncaptured(vnet0), jail0 = standin_vnet_ncaptured(jail);
+
+    // Wholly inside the jail: the host's tap and the jail's see it.
+    standin_vnet_set(jail);
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0b, m, nullptr);
+    fake_point(m, nullptr);
+    m_freem(m);
+    standin_vnet_set(vnet0);
+    CHECK(standin_vnet_ncaptured(vnet0) == host0 + 1);
+    CHECK(standin_vnet_ncaptured(jail) == jail0 + 1);
+
+    // From the host into the jail: the host's tap only.
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    fake_epair_cross(m, jail);
+    fake_point(m, nullptr);
+    m_freem(m);
+    standin_vnet_set(vnet0);
+    CHECK(standin_vnet_ncaptured(vnet0) == host0 + 2);
+    CHECK(standin_vnet_ncaptured(jail) == jail0 + 1);
+
+    // Only the jail listens: the host starts no trace, the jail does.
+    standin_set_listener(0);
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    CHECK(standin_ntags(m) == 0);
+    m_freem(m);
+    standin_vnet_set(jail);
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0b, m, nullptr);
+    CHECK(standin_ntags(m) == 1);
+    m_freem(m);
+    standin_vnet_set(vnet0);
+    CHECK(standin_vnet_ncaptured(jail) == jail0 + 2);
+    CHECK(standin_vnet_ncaptured(vnet0) == host0 + 2);
+    standin_vnet_listener(jail, 0);
+    standin_set_listener(1);
+    CHECK(standin_live_allocs() == allocs0);
+}
+
+TEST_CASE_METHOD(Fixture, "the mbuf_trace_alloc fail point fails the facility's allocations", "[kernel][alloc]")
+{
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 32) == 0);
+    auto f = frame(true);
+    long long ft = stat("fail_tag"), fs = stat("fail_snap");
+    standin_fail_point_nth(1);  // the trace tag
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    CHECK(standin_ntags(m) == 0);
+    CHECK(stat("fail_tag") == ft + 1);
+    m_freem(m);
+    standin_fail_point_nth(2);  // the snapshot
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    fake_snap(m, nullptr);
+    CHECK(standin_packet_equals(m, f.data(), int(f.size())));
+    m_freem(m);
+    standin_fail_point_nth(0);
+    CHECK(stat("fail_snap") == fs + 1);
+    auto recs = decoded();
+    REQUIRE(recs.size() == 1);
+    CHECK((recs[0].rec.flags.v & MBT_RF_ALLOC_FAIL) != 0);
+    CHECK_FALSE(recs[0].rec.hops[1].has_snap);
+    CHECK(standin_live_allocs() == allocs0);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 128) == 0);
+}

@@ -16,6 +16,7 @@
 #include <sys/counter.h>
 #include <sys/epoch.h>
 #include <sys/eventhandler.h>
+#include <sys/fail.h>
 #include <sys/kernel.h>
 #include <sys/linker.h>
 #include <sys/linker_set.h>
@@ -112,7 +113,9 @@ static size_t mbt_ebuf_cap;
 #ifdef MBUF_TRACE_BPF_ATTACH
 static struct bpf_if *mbt_bpf;
 #else
-static if_t mbt_ifp;
+/* Each vnet's tap; see mbt_tap_attach(). */
+VNET_DEFINE_STATIC(if_t, mbt_ifp);
+#define	V_mbt_ifp	VNET(mbt_ifp)
 #endif
 
 static counter_u64_t mbt_st_traces;
@@ -240,6 +243,18 @@ mbuf_trace_get(struct mbuf *m)
 	return (mt == NULL ? NULL : MBT_TAG_TRACE(mt));
 }
 
+/*
+ * debug.fail_point.mbuf_trace_alloc fails the facility's M_NOWAIT
+ * allocations (trace tag, growth, snapshot), e.g. "5%return".
+ */
+static bool
+mbt_alloc_fails(void)
+{
+
+	KFAIL_POINT_CODE(DEBUG_FP, mbuf_trace_alloc, return (true));
+	return (false);
+}
+
 /* Nothing may be queued or encoded while the kernel panics or dumps. */
 static __inline bool
 mbt_quiet(void)
@@ -248,14 +263,44 @@ mbt_quiet(void)
 	return (KERNEL_PANICKED() || dumping);
 }
 
+#ifndef MBUF_TRACE_BPF_ATTACH
+/* The host's tap: vnet0's, which carries every record. */
+static __inline if_t
+mbt_host_tap(void)
+{
+
+#ifdef VIMAGE
+	return (VNET_VNET(vnet0, mbt_ifp));
+#else
+	return (V_mbt_ifp);
+#endif
+}
+#endif
+
+/*
+ * Someone would see a trace started here: the host's tap has a listener,
+ * or the current vnet's own tap has.
+ */
 static bool
 mbt_listening(void)
 {
-
 #ifdef MBUF_TRACE_BPF_ATTACH
+
 	return (mbt_bpf != NULL && bpf_peers_present(mbt_bpf));
 #else
-	return (mbt_ifp != NULL && bpf_peers_present_if(mbt_ifp));
+	if_t ifp;
+
+	ifp = mbt_host_tap();
+	if (ifp != NULL && bpf_peers_present_if(ifp))
+		return (true);
+#ifdef VIMAGE
+	if (curvnet != NULL && curvnet != vnet0) {
+		ifp = V_mbt_ifp;
+		if (ifp != NULL && bpf_peers_present_if(ifp))
+			return (true);
+	}
+#endif
+	return (false);
 #endif
 }
 
@@ -345,8 +390,8 @@ mbt_new(struct mbuf *m, uint64_t id, uint64_t parent)
 	/* Most paths fit in the first tag; longer ones grow it. */
 	cap = MIN(mbt_max_hops, MBT_HOPS_FIRST);
 	len = sizeof(*t) + cap * sizeof(struct mbuf_trace_hop);
-	mt = m_tag_alloc(MTAG_MBUF_TRACE, MBUF_TRACE_TAG_TRACE, len,
-	    M_NOWAIT);
+	mt = mbt_alloc_fails() ? NULL : m_tag_alloc(MTAG_MBUF_TRACE,
+	    MBUF_TRACE_TAG_TRACE, len, M_NOWAIT);
 	if (mt == NULL) {
 		counter_u64_add(mbt_st_fail_tag, 1);
 		return (NULL);
@@ -395,8 +440,9 @@ mbt_grow(struct mbuf *m, struct mbuf_trace **tp)
 	cap = MIN(t->t_cap * 2, mbt_max_hops);
 	if (cap <= t->t_cap)
 		return (false);
-	mt = m_tag_alloc(MTAG_MBUF_TRACE, MBUF_TRACE_TAG_TRACE,
-	    sizeof(*t) + cap * sizeof(struct mbuf_trace_hop), M_NOWAIT);
+	mt = mbt_alloc_fails() ? NULL : m_tag_alloc(MTAG_MBUF_TRACE,
+	    MBUF_TRACE_TAG_TRACE, sizeof(*t) + cap *
+	    sizeof(struct mbuf_trace_hop), M_NOWAIT);
 	if (mt == NULL) {
 		t->t_allocfail++;
 		t->t_flags |= MBT_RF_ALLOC_FAIL;
@@ -574,7 +620,8 @@ mbuf_trace_hop_snap(struct mbuf_trace_point *tp, struct mbuf *m)
 	len = imin(m->m_pkthdr.len, mbt_snaplen);
 	if (len <= 0)
 		return;
-	sn = malloc(sizeof(*sn) + len, M_MBUFTRACE, M_NOWAIT);
+	sn = mbt_alloc_fails() ? NULL : malloc(sizeof(*sn) + len,
+	    M_MBUFTRACE, M_NOWAIT);
 	if (sn == NULL) {
 		t->t_allocfail++;
 		t->t_flags |= MBT_RF_ALLOC_FAIL;
@@ -966,6 +1013,88 @@ mbt_encode(struct mbuf_trace *t, struct mbt_record_view *rv,
 	return (need);
 }
 
+#if defined(VIMAGE) && !defined(MBUF_TRACE_BPF_ATTACH)
+/*
+ * The vnet every hop of t is in, or MBUF_TRACE_VNET_NONE if the path
+ * crosses vnets: only such a record may go to that vnet's own tap.
+ */
+static uint32_t
+mbt_sole_vnet(const struct mbuf_trace *t)
+{
+	uint32_t v;
+	int i;
+
+	if (t->t_nhops == 0)
+		return (MBUF_TRACE_VNET_NONE);
+	v = t->t_hops[0].h_vnet;
+	for (i = 1; i < t->t_nhops; i++)
+		if (t->t_hops[i].h_vnet != v)
+			return (MBUF_TRACE_VNET_NONE);
+	return (v);
+}
+#endif
+
+/*
+ * Hands the record to the taps that may see it: the host's (vnet0) gets
+ * every record; a jail's vnet gets only those whose every hop is in it.
+ * "want" only asks whether any of them listens.
+ */
+static bool
+mbt_tap(struct mbuf_trace *t, void *rec, size_t len, struct mbuf *tail,
+    bool want)
+{
+#ifdef MBUF_TRACE_BPF_ATTACH
+	struct epoch_tracker et;
+
+	if (!mbt_listening())
+		return (false);
+	if (!want) {
+		NET_EPOCH_ENTER(et);
+		bpf_mtap2(mbt_bpf, rec, len, tail);
+		NET_EPOCH_EXIT(et);
+	}
+	return (true);
+#else
+	struct epoch_tracker et;
+	if_t ifp;
+	bool any;
+#ifdef VIMAGE
+	VNET_ITERATOR_DECL(vnet_iter);
+	uint32_t sole;
+#endif
+
+	any = false;
+	NET_EPOCH_ENTER(et);
+	ifp = mbt_host_tap();
+	if (ifp != NULL && bpf_peers_present_if(ifp)) {
+		any = true;
+		if (!want)
+			bpf_mtap2_if(ifp, rec, len, tail);
+	}
+#ifdef VIMAGE
+	sole = mbt_sole_vnet(t);
+	if (sole != MBUF_TRACE_VNET_NONE && sole != 0) {
+		/* The list lock keeps the vnet and its tap from going. */
+		VNET_LIST_RLOCK_NOSLEEP();
+		VNET_FOREACH(vnet_iter) {
+			if (VNET_VNET(vnet_iter, mbt_vnet_id) != sole)
+				continue;
+			ifp = VNET_VNET(vnet_iter, mbt_ifp);
+			if (ifp != NULL && bpf_peers_present_if(ifp)) {
+				any = true;
+				if (!want)
+					bpf_mtap2_if(ifp, rec, len, tail);
+			}
+			break;
+		}
+		VNET_LIST_RUNLOCK_NOSLEEP();
+	}
+#endif
+	NET_EPOCH_EXIT(et);
+	return (any);
+#endif
+}
+
 /*
  * Encodes one finished trace and taps it.  The first snapshot also
  * follows the record as its packet bytes (SPEC 2), so that a capture
@@ -974,7 +1103,6 @@ mbt_encode(struct mbuf_trace *t, struct mbt_record_view *rv,
 static void
 mbt_emit(struct mbuf_trace *t)
 {
-	struct epoch_tracker et;
 	struct mbt_record_view rv;
 	struct mbt_emit_ctx ec;
 	struct mbuf tail;
@@ -985,7 +1113,7 @@ mbt_emit(struct mbuf_trace *t)
 
 	if (t->t_nhops == 0 && t->t_lost == 0)
 		return;
-	if (!mbt_listening()) {
+	if (!mbt_tap(t, NULL, 0, NULL, true)) {
 		counter_u64_add(mbt_st_nolistener, 1);
 		return;
 	}
@@ -1025,14 +1153,10 @@ mbt_emit(struct mbuf_trace *t)
 		tail.m_data = (caddr_t)(sn + 1);
 		tail.m_len = sn->sn_len;
 	}
-	NET_EPOCH_ENTER(et);
-#ifdef MBUF_TRACE_BPF_ATTACH
-	bpf_mtap2(mbt_bpf, (char *)mbt_ebuf + scratch, len, &tail);
-#else
-	bpf_mtap2_if(mbt_ifp, (char *)mbt_ebuf + scratch, len, &tail);
-#endif
-	NET_EPOCH_EXIT(et);
-	counter_u64_add(mbt_st_emitted, 1);
+	if (mbt_tap(t, (char *)mbt_ebuf + scratch, len, &tail, false))
+		counter_u64_add(mbt_st_emitted, 1);
+	else
+		counter_u64_add(mbt_st_nolistener, 1);
 }
 
 /*
@@ -1119,8 +1243,12 @@ mbt_task_fn(void *arg __unused, int pending __unused)
 }
 
 /*
- * The tap.  On 15.x a pseudo-interface, mbuf_trace0, that only BPF uses;
- * main has bpf_attach() for taps without an ifnet.
+ * The taps.  main/16 has bpf_attach() for taps without an ifnet: one,
+ * global.  On 15.x each vnet has its own pseudo-interface mbuf_trace0
+ * that only BPF uses: vnet0's carries every record, a jail's only the
+ * records whose every hop is in that jail's vnet (mbt_tap()).  As every
+ * vnet has an mbuf_trace0, moving the host's into a jail ("ifconfig
+ * mbuf_trace0 vnet J") fails with EEXIST.
  */
 #ifdef MBUF_TRACE_BPF_ATTACH
 static bool
@@ -1167,7 +1295,7 @@ mbt_output(if_t ifp __unused, struct mbuf *m,
 }
 
 static void
-mbt_tap_init(void)
+mbt_tap_attach(void *arg __unused)
 {
 	if_t ifp;
 
@@ -1177,15 +1305,35 @@ mbt_tap_init(void)
 	if_setmtu(ifp, 65535);
 	if_setioctlfn(ifp, mbt_ioctl);
 	if_setoutputfn(ifp, mbt_output);
-#ifdef VIMAGE
-	CURVNET_SET_QUIET(vnet0);
-#endif
 	if_attach(ifp);
 	bpfattach(ifp, DLT_USER0, 0);
+	V_mbt_ifp = ifp;
+}
+VNET_SYSINIT(mbt_tap_attach, SI_SUB_PSEUDO, SI_ORDER_ANY, mbt_tap_attach,
+    NULL);
+
 #ifdef VIMAGE
-	CURVNET_RESTORE();
+/* The vnet goes: the task does not find it in the list any more. */
+static void
+mbt_tap_detach(void *arg __unused)
+{
+	if_t ifp;
+
+	ifp = V_mbt_ifp;
+	if (ifp == NULL)
+		return;
+	V_mbt_ifp = NULL;
+	bpfdetach(ifp);
+	if_detach(ifp);
+	if_free(ifp);
+}
+VNET_SYSUNINIT(mbt_tap_detach, SI_SUB_PSEUDO, SI_ORDER_ANY, mbt_tap_detach,
+    NULL);
 #endif
-	mbt_ifp = ifp;
+
+static void
+mbt_tap_init(void)
+{
 }
 #endif
 

@@ -38,6 +38,9 @@ int standin_curcpu;
 int standin_in_epoch;
 __thread struct vnet *standin_curvnet;
 struct vnet *vnet0;
+#define	STANDIN_MAXVNETS	64
+struct vnet *standin_vnets[STANDIN_MAXVNETS];
+int standin_nvnets;
 
 /* cpu_ticks(): the TSC, as on amd64. */
 static uint64_t
@@ -217,6 +220,23 @@ mtx_unlock(struct mtx *m)
 }
 
 u_int mp_maxid = MAXCPU - 1;
+
+/* fail(9): the nth hit of a fail point from now fires (0: none). */
+static long fp_nth;
+
+void
+standin_fail_point_nth(long nth)
+{
+
+	fp_nth = nth;
+}
+
+int
+standin_fail_point(const char *name __unused)
+{
+
+	return (fp_nth > 0 && --fp_nth == 0);
+}
 int standin_panicked;
 int dumping;
 
@@ -633,6 +653,8 @@ struct ifnet {
 	int		 if_mtu;
 	u_int		 if_dlt;
 	int		 if_bpf_attached;
+	int		 if_listener;	/* a BPF descriptor is attached */
+	size_t		 if_ncap;	/* records tapped here */
 	if_ioctl_fn_t	 if_ioctl;
 	if_output_fn_t	 if_output;
 };
@@ -740,6 +762,9 @@ standin_set_cpu(int cpu)
 	standin_curcpu = cpu;
 }
 
+static void abort_unless_jail_tap(struct ifnet *);
+
+/* The first tap attached is vnet0's (the host's); others are jails'. */
 static struct ifnet *tap_ifp;
 static int listener;
 #define	MAXCAP	4096
@@ -752,14 +777,36 @@ bpfattach(struct ifnet *ifp, u_int dlt, u_int hdrlen __unused)
 
 	ifp->if_dlt = dlt;
 	ifp->if_bpf_attached = 1;
-	tap_ifp = ifp;
+	if (tap_ifp == NULL)
+		tap_ifp = ifp;
+	else
+		abort_unless_jail_tap(ifp);
+}
+
+void
+bpfdetach(struct ifnet *ifp)
+{
+
+	ifp->if_bpf_attached = 0;
+}
+
+void
+if_detach(if_t ifp __unused)
+{
+}
+
+void
+if_free(if_t ifp __unused)
+{
 }
 
 bool
 bpf_peers_present_if(struct ifnet *ifp)
 {
 
-	return (ifp->if_bpf_attached && listener);
+	if (ifp == tap_ifp)
+		return (ifp->if_bpf_attached && listener);
+	return (ifp->if_bpf_attached && ifp->if_listener);
 }
 
 static void
@@ -784,8 +831,65 @@ void
 bpf_mtap2_if(struct ifnet *ifp, void *data, u_int dlen, struct mbuf *m)
 {
 
-	if (bpf_peers_present_if(ifp))
+	if (!bpf_peers_present_if(ifp))
+		return;
+	ifp->if_ncap++;
+	/* The tests read what the host's tap delivered. */
+	if (ifp == tap_ifp)
 		capture(data, dlen, m);
+}
+
+/* A jail's own tap: the vnet's "mbuf_trace0" (ifnet by vnet). */
+static struct ifnet *vnet_taps[64];
+static struct vnet *vnet_tap_vnet[64];
+static int nvnet_taps;
+
+static void
+abort_unless_jail_tap(struct ifnet *ifp)
+{
+
+	if (nvnet_taps == 64)
+		abort();
+	vnet_taps[nvnet_taps] = ifp;
+	vnet_tap_vnet[nvnet_taps++] = curvnet;
+}
+
+static struct ifnet *
+vnet_tap(struct vnet *v)
+{
+	int i;
+
+	for (i = 0; i < nvnet_taps; i++)
+		if (vnet_tap_vnet[i] == v)
+			return (vnet_taps[i]);
+	return (NULL);
+}
+
+void
+standin_vnet_listener(struct vnet *v, int on)
+{
+	struct ifnet *ifp = vnet_tap(v);
+
+	if (ifp != NULL)
+		ifp->if_listener = on;
+}
+
+size_t
+standin_vnet_ncaptured(struct vnet *v)
+{
+	struct ifnet *ifp;
+
+	standin_run_tasks();
+	ifp = v == vnet0 ? tap_ifp : vnet_tap(v);
+	return (ifp != NULL ? ifp->if_ncap : 0);
+}
+
+const char *
+standin_vnet_tap_name(struct vnet *v)
+{
+	struct ifnet *ifp = vnet_tap(v);
+
+	return (ifp != NULL ? ifp->if_xname : "");
 }
 
 #ifdef MBUF_TRACE_BPF_ATTACH
@@ -957,6 +1061,9 @@ standin_vnet_create(void)
 	memcpy(v->vnet_data_mem, __start_set_vnet, size);
 	v->vnet_data_base = (uintptr_t)v->vnet_data_mem -
 	    (uintptr_t)__start_set_vnet;
+	if (standin_nvnets == STANDIN_MAXVNETS)
+		abort();
+	standin_vnets[standin_nvnets++] = v;
 	curvnet = v;
 	run_sysinits(SET_BEGIN(standin_vnet_sysinit_set),
 	    SET_LIMIT(standin_vnet_sysinit_set));

@@ -59,6 +59,14 @@ void	 standin_fail_nowait(long nth);
 long	 standin_nowait_count(void);
 long	 standin_live_allocs(void);
 
+/* Fire the nth fail point hit from now (debug.fail_point.*; 0: none). */
+void	 standin_fail_point_nth(long nth);
+
+/* A jail's own tap (its vnet's mbuf_trace0): listener, records, name. */
+void	 standin_vnet_listener(struct vnet *, int);
+size_t	 standin_vnet_ncaptured(struct vnet *);
+const char *standin_vnet_tap_name(struct vnet *);
+
 /* kld_unload_try for a module with n tracepoints (-1: no set at all). */
 int	 standin_kld_unload_try(int n);
 

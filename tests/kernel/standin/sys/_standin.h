@@ -110,6 +110,15 @@ extern int standin_panicked;
 #define	KERNEL_PANICKED()	(standin_panicked != 0)
 extern int dumping;
 
+/* sys/fail.h: a fail point fires when the test armed it (standin_api.h). */
+int	standin_fail_point(const char *);
+#define	DEBUG_FP	_debug_fail_point
+#define	KFAIL_POINT_CODE(parent, name, code...) do {			\
+	if (standin_fail_point(#name)) {				\
+		code;							\
+	}								\
+} while (0)
+
 /* sys/priority.h */
 #define	PWAIT			108
 
@@ -166,6 +175,7 @@ int	taskqueue_enqueue(struct taskqueue *, struct task *);
 enum sysinit_sub_id {
 	SI_SUB_LOCK = 0x1b00000,
 	SI_SUB_INIT_IF = 0x3000000,
+	SI_SUB_PSEUDO = 0x7000000,
 	SI_SUB_PROTO_FIREWALL = 0x8806000,
 };
 enum sysinit_elem_order { SI_ORDER_FIRST = 0, SI_ORDER_MIDDLE = 0x1000000,
@@ -406,6 +416,9 @@ int	bpf_validate(const struct bpf_insn *, int);
 u_int	bpf_filter(const struct bpf_insn *, u_char *, u_int, u_int);
 void	bpf_mtap2_if(struct ifnet *, void *, u_int, struct mbuf *);
 void	bpfattach(struct ifnet *, u_int, u_int);
+void	bpfdetach(struct ifnet *);
+void	if_detach(if_t);
+void	if_free(if_t);
 bool	bpf_peers_present_if(struct ifnet *);
 
 #ifdef MBUF_TRACE_BPF_ATTACH
@@ -449,6 +462,20 @@ extern struct vnet *vnet0;
 	static struct sysinit ident##_vnet_init = { sub, ord,		\
 	    (sysinit_nfunc_t)(fn), (arg) };				\
 	DATA_SET(standin_vnet_sysinit_set, ident##_vnet_init)
+/* The stand-in never destroys a vnet: uninits are kept, not run. */
+#define	VNET_SYSUNINIT(ident, sub, ord, fn, arg)			\
+	static struct sysinit ident##_vnet_uninit = { sub, ord,	\
+	    (sysinit_nfunc_t)(fn), (arg) };				\
+	DATA_SET(standin_vnet_sysuninit_set, ident##_vnet_uninit)
+#define	VNET_ITERATOR_DECL(arg)	struct vnet *arg
+extern struct vnet *standin_vnets[];
+extern int standin_nvnets;
+#define	VNET_FOREACH(arg)						\
+	for (int _vi = 0; _vi < standin_nvnets &&			\
+	    ((arg) = standin_vnets[_vi], 1); _vi++)
+#define	VNET_LIST_RLOCK_NOSLEEP()	((void)0)
+#define	VNET_LIST_RUNLOCK_NOSLEEP()	((void)0)
+#define	NET_EPOCH_WAIT()		((void)0)
 
 #ifdef __cplusplus
 }
