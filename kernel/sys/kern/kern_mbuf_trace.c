@@ -131,6 +131,7 @@ static counter_u64_t mbt_st_encode_err;
 static counter_u64_t mbt_st_cut;
 static counter_u64_t mbt_st_fail_grow;
 static counter_u64_t mbt_st_too_big;
+static counter_u64_t mbt_st_fail_emit;
 static counter_u64_t mbt_st_queued;
 static counter_u64_t mbt_st_discarded;
 /* Traces started minus traces released (see mbuf_trace_live). */
@@ -829,25 +830,52 @@ mbt_finish(struct mbuf *m, struct m_tag *mt, uint16_t flags)
 
 /*
  * An explicit emission point (e.g. icmp_reflect(), where a request becomes
- * its reply): the segment so far is queued as a record, and the packet
- * goes on with a new segment of the same trace.
+ * its reply): the segment so far is copied into a tag of its exact size
+ * and queued as a record; the packet keeps its (grown) tag for the next
+ * segment of the same trace.  The snapshots go with the queued copy.
  */
 void
 mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
 {
-	struct mbuf_trace *t, *n;
+	struct mbuf_trace *t, *c;
+	struct mbuf_trace_hop *h;
 	struct m_tag *mt;
+	size_t len;
+	int i;
 
 	t = mbt_trace(tp, m);
 	if (t == NULL)
 		return;
 	(void)mbt_append(m, &t, tp);
-	mt = MBT_TRACE_TAG(t);
-	mbt_finish(m, mt, 0);
-	/* t is queued: read nothing more from it than what was copied. */
-	n = mbt_new(m, t->t_id, t->t_parent);
-	if (n != NULL)
-		n->t_depth = 0;
+	len = sizeof(*t) + t->t_nhops * sizeof(struct mbuf_trace_hop);
+	mt = mbt_alloc_fails() ? NULL : m_tag_alloc(MTAG_MBUF_TRACE,
+	    MBUF_TRACE_TAG_TRACE, len, M_NOWAIT);
+	if (mt == NULL) {
+		/* The segment is lost; the next one says so. */
+		counter_u64_add(mbt_st_fail_emit, 1);
+		for (i = 0; i < t->t_nhops; i++) {
+			h = &t->t_hops[i];
+			if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
+			    h->h_u.hu_snap != NULL)
+				free(h->h_u.hu_snap, M_MBUFTRACE);
+		}
+		t->t_lost += t->t_nhops;
+		t->t_nhops = 0;
+		t->t_allocfail++;
+		t->t_flags |= MBT_RF_HOPS_LOST | MBT_RF_ALLOC_FAIL;
+		return;
+	}
+	c = MBT_TAG_TRACE(mt);
+	memcpy(c, t, len);
+	c->t_cap = c->t_nhops;
+	c->t_state = 0;
+	mt->m_tag_free = mbt_tag_free;
+	counter_u64_add(mbt_live, 1);
+	mbt_enqueue(mt);
+	t->t_nhops = 0;
+	t->t_lost = 0;
+	t->t_allocfail = 0;
+	t->t_flags &= ~(MBT_RF_HOPS_LOST | MBT_RF_ALLOC_FAIL);
 }
 
 /* In m_free(), m_demote_pkthdr() and the like: the packet is gone. */
@@ -955,12 +983,26 @@ mbt_fill(void *arg, unsigned idx, struct mbt_hop_view *hv)
 	}
 }
 
+/* Makes the task's buffer hold at least n bytes (M_WAITOK: no lock held). */
+static void
+mbt_ebuf_reserve(size_t n)
+{
+
+	if (mbt_ebuf_cap >= n)
+		return;
+	n = roundup2(n, 1024);
+	free(mbt_ebuf, M_MBUFTRACE);
+	mbt_ebuf = malloc(n, M_MBUFTRACE, M_WAITOK);
+	mbt_ebuf_cap = n;
+}
+
 /*
- * Encodes t into mbt_ebuf: a sizing pass, then the buffer made exactly
- * as large (M_WAITOK: this is the task's thread, holding nothing).  A
- * record over kern.mbuf_trace.max_record goes without its snapshots, and
- * if it is still too large it is counted, not tapped.  Returns the length
- * or 0.
+ * Encodes t into mbt_ebuf after the string scratch: into the buffer as it
+ * is (kept for the whole batch), and if the encoder says it needs more,
+ * again into a buffer of exactly that size.  A record over
+ * kern.mbuf_trace.max_record goes without its snapshots (flagged), and if
+ * it is still too large it is counted, not tapped.  Returns the length or
+ * 0.
  */
 static size_t
 mbt_encode(struct mbuf_trace *t, struct mbt_record_view *rv,
@@ -973,44 +1015,32 @@ mbt_encode(struct mbuf_trace *t, struct mbt_record_view *rv,
 
 	nstrs = t->t_nhops * MBT_HOP_MAX_STRINGS;
 	scratch = roundup2(nstrs * sizeof(*strs), sizeof(uint64_t));
+	mbt_ebuf_reserve(scratch + 1024);
 	for (;;) {
-		if (mbt_ebuf_cap < scratch) {
-			free(mbt_ebuf, M_MBUFTRACE);
-			mbt_ebuf = malloc(scratch, M_MBUFTRACE, M_WAITOK);
-			mbt_ebuf_cap = scratch;
-		}
 		strs = mbt_ebuf;
 		error = mbt_encode_trace(rv, mbt_fill, ec, t->t_nhops, strs,
-		    nstrs, NULL, 0, &need);
+		    nstrs, (char *)mbt_ebuf + scratch, mbt_ebuf_cap - scratch,
+		    &need);
 		if (error != MBT_ENC_OK && error != MBT_ENC_ENOSPC) {
 			counter_u64_add(mbt_st_encode_err, 1);
 			return (0);
 		}
-		if (need + (*tailp != NULL ? (*tailp)->sn_len : 0) <=
-		    (size_t)mbt_max_record)
-			break;
-		if (ec->ec_nosnap) {
-			counter_u64_add(mbt_st_too_big, 1);
-			return (0);
+		if (need + (*tailp != NULL ? (*tailp)->sn_len : 0) >
+		    (size_t)mbt_max_record) {
+			if (ec->ec_nosnap) {
+				counter_u64_add(mbt_st_too_big, 1);
+				return (0);
+			}
+			ec->ec_nosnap = true;
+			*tailp = NULL;
+			rv->rv_linktype = MBT_LINKTYPE_NONE;
+			rv->rv_flags |= MBT_RF_ALLOC_FAIL;
+			continue;
 		}
-		ec->ec_nosnap = true;
-		*tailp = NULL;
-		rv->rv_linktype = MBT_LINKTYPE_NONE;
-		rv->rv_flags |= MBT_RF_ALLOC_FAIL;
+		if (error == MBT_ENC_OK)
+			return (need);
+		mbt_ebuf_reserve(scratch + need);
 	}
-	if (mbt_ebuf_cap < scratch + need) {
-		free(mbt_ebuf, M_MBUFTRACE);
-		mbt_ebuf = malloc(scratch + need, M_MBUFTRACE, M_WAITOK);
-		mbt_ebuf_cap = scratch + need;
-	}
-	strs = mbt_ebuf;
-	error = mbt_encode_trace(rv, mbt_fill, ec, t->t_nhops, strs, nstrs,
-	    (char *)mbt_ebuf + scratch, need, &need);
-	if (error != MBT_ENC_OK) {
-		counter_u64_add(mbt_st_encode_err, 1);
-		return (0);
-	}
-	return (need);
 }
 
 #if defined(VIMAGE) && !defined(MBUF_TRACE_BPF_ATTACH)
@@ -1380,6 +1410,7 @@ mbt_init(void *arg __unused)
 	mbt_st_cut = counter_u64_alloc(M_WAITOK);
 	mbt_st_fail_grow = counter_u64_alloc(M_WAITOK);
 	mbt_st_too_big = counter_u64_alloc(M_WAITOK);
+	mbt_st_fail_emit = counter_u64_alloc(M_WAITOK);
 	mbt_st_queued = counter_u64_alloc(M_WAITOK);
 	mbt_st_discarded = counter_u64_alloc(M_WAITOK);
 	mbt_live = counter_u64_alloc(M_WAITOK);
@@ -1691,6 +1722,9 @@ SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_snap, CTLFLAG_RD,
     &mbt_st_fail_snap, "Snapshots not taken: allocation failed");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, queued, CTLFLAG_RD,
     &mbt_st_queued, "Finished traces queued for emission");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_emit, CTLFLAG_RD,
+    &mbt_st_fail_emit,
+    "Segments lost at an explicit emission point: allocation failed");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, too_big, CTLFLAG_RD,
     &mbt_st_too_big, "Records over max_record even without snapshots");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, discarded, CTLFLAG_RD,
