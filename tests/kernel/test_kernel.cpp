@@ -936,3 +936,43 @@ TEST_CASE_METHOD(Fixture, "the mbuf_trace_alloc fail point fails the facility's 
     CHECK(standin_live_allocs() == allocs0);
     REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 128) == 0);
 }
+
+TEST_CASE_METHOD(Fixture, "every queued trace is emitted or counted: the stats add up", "[kernel][emit]")
+{
+    const char* out[] = {"emitted", "unheard", "empty", "too_big", "encode_errors"};
+    auto outcomes = [&] {
+        long long n = 0;
+        for (const char* c : out)
+            n += stat(c);
+        return n;
+    };
+    long long q0 = stat("queued"), o0 = outcomes(), t0 = stat("traces");
+    auto f = frame(true);
+    // A plain path; a path cut in two by an emission point with nothing
+    // after it; a copy; one whose listener goes before the task runs.
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    m_freem(m);
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    fake_emit(m, nullptr);
+    m_freem(m);
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    struct mbuf* d = fake_dup_to(m, nullptr);
+    m_freem(d);
+    m_freem(m);
+    m = standin_packet(f.data(), int(f.size()), 0);
+    fake_ether_input(epair0a, m, nullptr);
+    m_freem(m);
+    standin_set_listener(0);
+    standin_run_tasks();
+    standin_set_listener(1);
+    CHECK(stat("traces") == t0 + 5);        // 4 packets and the copy
+    CHECK(stat("queued") == q0 + 6);        // and the emitted segment
+    CHECK(stat("empty") >= 1);
+    CHECK(stat("unheard") >= 1);
+    CHECK(outcomes() - o0 == stat("queued") - q0);
+    CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 0);
+    CHECK(standin_live_allocs() == allocs0);
+}

@@ -132,6 +132,8 @@ static counter_u64_t mbt_st_cut;
 static counter_u64_t mbt_st_fail_grow;
 static counter_u64_t mbt_st_too_big;
 static counter_u64_t mbt_st_fail_emit;
+static counter_u64_t mbt_st_unheard;
+static counter_u64_t mbt_st_empty;
 static counter_u64_t mbt_st_queued;
 static counter_u64_t mbt_st_discarded;
 /* Traces started minus traces released (see mbuf_trace_live). */
@@ -1141,10 +1143,13 @@ mbt_emit(struct mbuf_trace *t)
 	size_t len, scratch;
 	int i;
 
-	if (t->t_nhops == 0 && t->t_lost == 0)
+	if (t->t_nhops == 0 && t->t_lost == 0) {
+		/* Nothing since an explicit emission point. */
+		counter_u64_add(mbt_st_empty, 1);
 		return;
+	}
 	if (!mbt_tap(t, NULL, 0, NULL, true)) {
-		counter_u64_add(mbt_st_nolistener, 1);
+		counter_u64_add(mbt_st_unheard, 1);
 		return;
 	}
 	memset(&rv, 0, sizeof(rv));
@@ -1186,7 +1191,7 @@ mbt_emit(struct mbuf_trace *t)
 	if (mbt_tap(t, (char *)mbt_ebuf + scratch, len, &tail, false))
 		counter_u64_add(mbt_st_emitted, 1);
 	else
-		counter_u64_add(mbt_st_nolistener, 1);
+		counter_u64_add(mbt_st_unheard, 1);
 }
 
 /*
@@ -1411,6 +1416,8 @@ mbt_init(void *arg __unused)
 	mbt_st_fail_grow = counter_u64_alloc(M_WAITOK);
 	mbt_st_too_big = counter_u64_alloc(M_WAITOK);
 	mbt_st_fail_emit = counter_u64_alloc(M_WAITOK);
+	mbt_st_unheard = counter_u64_alloc(M_WAITOK);
+	mbt_st_empty = counter_u64_alloc(M_WAITOK);
 	mbt_st_queued = counter_u64_alloc(M_WAITOK);
 	mbt_st_discarded = counter_u64_alloc(M_WAITOK);
 	mbt_live = counter_u64_alloc(M_WAITOK);
@@ -1721,7 +1728,8 @@ SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_copy, CTLFLAG_RD,
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_snap, CTLFLAG_RD,
     &mbt_st_fail_snap, "Snapshots not taken: allocation failed");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, queued, CTLFLAG_RD,
-    &mbt_st_queued, "Finished traces queued for emission");
+    &mbt_st_queued, "Finished traces queued for emission: each is emitted "
+    "or counted in unheard, empty, too_big or encode_errors");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, fail_emit, CTLFLAG_RD,
     &mbt_st_fail_emit,
     "Segments lost at an explicit emission point: allocation failed");
@@ -1732,8 +1740,11 @@ SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, discarded, CTLFLAG_RD,
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, emitted, CTLFLAG_RD,
     &mbt_st_emitted, "Records handed to the tap");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, no_listener,
-    CTLFLAG_RD, &mbt_st_nolistener,
-    "Traces not started, or records not encoded: no listener");
+    CTLFLAG_RD, &mbt_st_nolistener, "Traces not started: no listener");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, unheard, CTLFLAG_RD,
+    &mbt_st_unheard, "Queued traces not encoded: no listener any more");
+SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, empty, CTLFLAG_RD,
+    &mbt_st_empty, "Queued traces without hops (after an emission point)");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, rejected, CTLFLAG_RD,
     &mbt_st_rejected, "Packets a start point did not select");
 SYSCTL_COUNTER_U64(_kern_mbuf_trace_stats, OID_AUTO, encode_errors,
