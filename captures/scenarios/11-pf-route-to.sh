@@ -7,13 +7,12 @@
 # pf_route(): a small echo request (one if_output()); a 4000-byte one over
 # the 9000-byte link, which pf_route() fragments for epair1a's 1500 bytes
 # (if_output() per fragment); and the same with DF, which pf_route()
-# answers with icmp_error(NEEDFRAG) and frees.  m's echo replies come
-# back in on epair1a and match the state in the rule's direction (in), so
-# pf_route() may take them too (pf_route() decides by direction only):
-# each ping is bounded by -t 3 whatever happens to its reply.  Before the
-# fix in kernel/patches/0010-pf.patch, pf_route() recorded its hop on a
-# packet that if_output() or m_freem() already owned (use after free;
-# KASAN).
+# answers with icmp_error(NEEDFRAG) and frees.  m's echo replies are
+# forwarded by r as usual: on their way out of epair0b they match the
+# state, whose route-to only acts in the rule's direction (in).  Each ping
+# is bounded by -t 3.  Before the fix in kernel/patches/0010-pf.patch,
+# pf_route() recorded its hop on a packet that if_output() or m_freem()
+# already owned (use after free; KASAN).
 . /scenarios/lib.sh
 
 ifconfig epair0 create

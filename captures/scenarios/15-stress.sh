@@ -385,9 +385,12 @@ if sysctl -n kern.mbuf_trace.stats.segments >/dev/null 2>&1; then
 fi
 
 # --- memory ------------------------------------------------------------------
+sysctl kern.mbuf_trace.filter="" kern.mbuf_trace.ifaces=""
 MEM1_TRACE=$(malloc_use mbuf_trace)
 MEM1_TAG=$(malloc_use mbuf_tag)
 vmstat -m | grep -E 'mbuf_trace|mbuf_tag'
+[ "$MEM0_TRACE" != none ] ||
+    check_fail "vmstat -m shows no malloc type mbuf_trace"
 [ "$MEM1_TRACE" = "$MEM0_TRACE" ] &&
     check_ok "malloc type mbuf_trace back to baseline ($MEM0_TRACE)" ||
     check_fail "malloc type mbuf_trace: baseline $MEM0_TRACE, now $MEM1_TRACE (InUse MemUse)"
