@@ -199,6 +199,10 @@ TEST_CASE_METHOD(Fixture, "hops are recorded in order and the freed record decod
     };
     mbt::HopIn h = hop("fake_ether_input", l_start, MBT_SS_ETHER, MBT_HK_POINT, 0);
     h.iface = mbt::HopIn::Iface{uint32_t(standin_if_index(epair0a)), MBT_DIR_IN, "epair0a"};
+    // The start point shows the packet: the whole frame (under snaplen),
+    // Ethernet, also as the bytes that follow the record.
+    h.snap = mbt::HopIn::Snap{MBT_LINKTYPE_ETHERNET, f};
+    want.linktype = MBT_LINKTYPE_ETHERNET;
     want.hops.push_back(h);
     want.hops.push_back(hop("fake_enter", l_enter, MBT_SS_PFIL, MBT_HK_ENTER, 0));
     h = hop("fake_rule", l_rule, MBT_SS_PF, MBT_HK_POINT, 1);
@@ -212,7 +216,9 @@ TEST_CASE_METHOD(Fixture, "hops are recorded in order and the freed record decod
     h = hop("fake_if_output", l_out, MBT_SS_IF, MBT_HK_POINT, 0);
     h.iface = mbt::HopIn::Iface{uint32_t(standin_if_index(epair0b)), MBT_DIR_OUT, "epair0b"};
     want.hops.push_back(h);
-    CHECK(mbt::encode(want) == raw[0]);
+    std::vector<uint8_t> enc = mbt::encode(want);
+    enc.insert(enc.end(), f.begin(), f.end());
+    CHECK(enc == raw[0]);
     CHECK(mbt::path_summary(r).find("fake_ether_input") == 0);
     CHECK(standin_live_allocs() == allocs0);
 }
@@ -377,7 +383,8 @@ TEST_CASE_METHOD(Fixture, "a driver peeling stale tags keeps the trace; a whole-
     REQUIRE(recs.size() == 1);
     CHECK((recs[0].rec.flags.v & MBT_RF_FREED) == 0);
     REQUIRE(recs[0].rec.hops.size() == 2);
-    CHECK_FALSE(recs[0].rec.hops[0].has_snap);
+    REQUIRE(recs[0].rec.hops[0].has_snap);  // the start point's
+    CHECK(recs[0].rec.hops[0].snap_linktype.v == MBT_LINKTYPE_ETHERNET);
     REQUIRE(recs[0].rec.hops[1].has_snap);
     CHECK(recs[0].rec.hops[1].snap.len == f.size());  // shorter than snaplen
     CHECK(standin_live_allocs() == allocs0);
@@ -487,7 +494,7 @@ TEST_CASE_METHOD(Fixture, "a long path grows the trace tag up to max_hops, keepi
     // grows the tag and the path goes on.
     standin_clear_captured();
     long long grow0 = stat("fail_grow");
-    standin_fail_nowait(2);
+    standin_fail_nowait(3);  // tag, start snapshot, first growth
     ti = path(39);
     standin_fail_nowait(0);
     CHECK(stat("fail_grow") == grow0 + 1);
@@ -525,11 +532,12 @@ TEST_CASE_METHOD(Fixture, "allocation failure at every site leaves the packet wh
     long sites = 0;
     run(0, &sites);
     // The emission task allocates M_WAITOK (it holds no lock), so the
-    // packet path has three M_NOWAIT sites: trace tag, snapshot, copy.
-    REQUIRE(sites == 3);
+    // packet path has four M_NOWAIT sites: trace tag, the start point's
+    // snapshot, a snapshot point's, the copy's tag.
+    REQUIRE(sites == 4);
     REQUIRE(standin_ncaptured() == 2);
     standin_clear_captured();
-    const char* counters[] = {"fail_tag", "fail_snap", "fail_copy"};
+    const char* counters[] = {"fail_tag", "fail_snap", "fail_snap", "fail_copy"};
     for (long nth = 1; nth <= sites; nth++) {
         INFO("failing allocation " << nth);
         long long before = stat(counters[nth - 1]);
@@ -921,7 +929,7 @@ TEST_CASE_METHOD(Fixture, "the mbuf_trace_alloc fail point fails the facility's 
     CHECK(standin_ntags(m) == 0);
     CHECK(stat("fail_tag") == ft + 1);
     m_freem(m);
-    standin_fail_point_nth(2);  // the snapshot
+    standin_fail_point_nth(3);  // the snapshot (after tag, start snapshot)
     m = standin_packet(f.data(), int(f.size()), 0);
     fake_ether_input(epair0a, m, nullptr);
     fake_snap(m, nullptr);

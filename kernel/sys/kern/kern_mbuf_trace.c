@@ -325,6 +325,8 @@ mbt_release(struct m_tag *mt)
 		    h->h_u.hu_snap != NULL)
 			free(h->h_u.hu_snap, M_MBUFTRACE);
 	}
+	if (t->t_snap != NULL)
+		free(t->t_snap, M_MBUFTRACE);
 	counter_u64_add(mbt_live, -1);
 	m_tag_free_default(mt);
 }
@@ -414,6 +416,9 @@ mbt_new(struct mbuf *m, uint64_t id, uint64_t parent)
 	t->t_flags = parent != 0 ? MBT_RF_COPY : 0;
 	t->t_depth = 0;
 	t->t_state = 0;
+	t->t_snap = NULL;
+	t->t_snap_hop = 0;
+	t->t_snap_lt = MBT_LINKTYPE_NONE;
 	mt->m_tag_free = mbt_tag_free;
 	/*
 	 * Count it, then make sure the hint says a trace exists.  The fence
@@ -607,33 +612,39 @@ mbuf_trace_hop_rule(struct mbuf_trace_point *tp, struct mbuf *m,
  * finished trace tag is self-contained when it is queued.  m_copydata()
  * handles unmapped (M_EXTPG) mbufs.
  */
-void
-mbuf_trace_hop_snap(struct mbuf_trace_point *tp, struct mbuf *m)
+static struct mbuf_trace_snap *
+mbt_snap(struct mbuf_trace *t, struct mbuf *m)
 {
-	struct mbuf_trace *t;
-	struct mbuf_trace_hop *h;
 	struct mbuf_trace_snap *sn;
 	int len;
 
-	t = mbt_trace(tp, m);
-	if (t == NULL || (h = mbt_append(m, &t, tp)) == NULL)
-		return;
-	h->h_flags |= MBUF_TRACE_HF_SNAP;
-	h->h_u.hu_snap = NULL;
 	len = imin(m->m_pkthdr.len, mbt_snaplen);
 	if (len <= 0)
-		return;
+		return (NULL);
 	sn = mbt_alloc_fails() ? NULL : malloc(sizeof(*sn) + len,
 	    M_MBUFTRACE, M_NOWAIT);
 	if (sn == NULL) {
 		t->t_allocfail++;
 		t->t_flags |= MBT_RF_ALLOC_FAIL;
 		counter_u64_add(mbt_st_fail_snap, 1);
-		return;
+		return (NULL);
 	}
 	sn->sn_len = len;
 	m_copydata(m, 0, len, (caddr_t)(sn + 1));
-	h->h_u.hu_snap = sn;
+	return (sn);
+}
+
+void
+mbuf_trace_hop_snap(struct mbuf_trace_point *tp, struct mbuf *m)
+{
+	struct mbuf_trace *t;
+	struct mbuf_trace_hop *h;
+
+	t = mbt_trace(tp, m);
+	if (t == NULL || (h = mbt_append(m, &t, tp)) == NULL)
+		return;
+	h->h_flags |= MBUF_TRACE_HF_SNAP;
+	h->h_u.hu_snap = mbt_snap(t, m);
 }
 
 /* Start points of these subsystems see a link (Ethernet) header. */
@@ -653,6 +664,26 @@ mbt_has_link_header(uint8_t subsys)
 	default:
 		return (false);
 	}
+}
+
+/* The link type of what a start point of subsys sees first. */
+static uint16_t
+mbt_start_linktype(struct mbuf *m, uint8_t subsys)
+{
+	u_char v;
+
+	if (mbt_has_link_header(subsys))
+		return (MBT_LINKTYPE_ETHERNET);
+	if (subsys == MBT_SS_IP)
+		return (MBT_LINKTYPE_IPV4);
+	if (subsys == MBT_SS_IP6)
+		return (MBT_LINKTYPE_IPV6);
+	v = 0;
+	if (m->m_pkthdr.len > 0)
+		m_copydata(m, 0, 1, (caddr_t)&v);
+	v >>= 4;
+	return (v == 4 ? MBT_LINKTYPE_IPV4 : v == 6 ? MBT_LINKTYPE_IPV6 :
+	    MBT_LINKTYPE_NONE);
 }
 
 /*
@@ -756,8 +787,17 @@ mbuf_trace_start(struct mbuf_trace_point *tp, struct mbuf *m,
 		if ((t = mbt_new(m, 0, 0)) == NULL)
 			return;
 	}
-	if ((h = mbt_append(m, &t, tp)) != NULL)
-		mbt_set_if(h, ifp, dir);
+	if ((h = mbt_append(m, &t, tp)) == NULL)
+		return;
+	mbt_set_if(h, ifp, dir);
+	/*
+	 * The segment's first start point shows the packet: a new trace, or
+	 * the reply that goes on after an emission point (icmp_reflect()).
+	 */
+	if (t->t_snap == NULL && (t->t_snap = mbt_snap(t, m)) != NULL) {
+		t->t_snap_hop = h - t->t_hops;
+		t->t_snap_lt = mbt_start_linktype(m, tp->tp_subsys);
+	}
 }
 
 void
@@ -861,6 +901,9 @@ mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
 			    h->h_u.hu_snap != NULL)
 				free(h->h_u.hu_snap, M_MBUFTRACE);
 		}
+		if (t->t_snap != NULL)
+			free(t->t_snap, M_MBUFTRACE);
+		t->t_snap = NULL;
 		t->t_lost += t->t_nhops;
 		t->t_nhops = 0;
 		t->t_allocfail++;
@@ -871,6 +914,7 @@ mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
 	memcpy(c, t, len);
 	c->t_cap = c->t_nhops;
 	c->t_state = 0;
+	t->t_snap = NULL;
 	mt->m_tag_free = mbt_tag_free;
 	counter_u64_add(mbt_live, 1);
 	mbt_enqueue(mt);
@@ -982,6 +1026,12 @@ mbt_fill(void *arg, unsigned idx, struct mbt_hop_view *hv)
 		hv->hv_snap_linktype = tp->tp_linktype;
 		hv->hv_snap = h->h_u.hu_snap + 1;
 		hv->hv_snaplen = h->h_u.hu_snap->sn_len;
+	} else if (ec->ec_t->t_snap != NULL && idx == ec->ec_t->t_snap_hop &&
+	    !ec->ec_nosnap) {
+		hv->hv_has |= MBT_HV_SNAP;
+		hv->hv_snap_linktype = ec->ec_t->t_snap_lt;
+		hv->hv_snap = ec->ec_t->t_snap + 1;
+		hv->hv_snaplen = ec->ec_t->t_snap->sn_len;
 	}
 }
 
@@ -1166,6 +1216,11 @@ mbt_emit(struct mbuf_trace *t)
 	sn = NULL;
 	for (i = 0; i < t->t_nhops; i++) {
 		h = &t->t_hops[i];
+		if (t->t_snap != NULL && i == t->t_snap_hop) {
+			sn = t->t_snap;
+			rv.rv_linktype = t->t_snap_lt;
+			break;
+		}
 		if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
 		    h->h_u.hu_snap != NULL) {
 			sn = h->h_u.hu_snap;

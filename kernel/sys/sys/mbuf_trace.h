@@ -121,6 +121,10 @@ struct mbuf_trace {
 	uint16_t	 t_flags;	/* MBT_RF_* */
 	uint8_t		 t_depth;
 	uint8_t		 t_state;	/* MBT_TS_* (not on the wire) */
+	/* The packet as the segment's first start point saw it. */
+	struct mbuf_trace_snap *t_snap;
+	uint16_t	 t_snap_hop;	/* the hop it belongs to */
+	uint16_t	 t_snap_lt;	/* MBT_LINKTYPE_* */
 	struct mbuf_trace_hop t_hops[];
 };
 /* Kernel-only t_flags bit: a whole-chain tag deletion ended the trace. */

@@ -187,6 +187,10 @@ enum mbt_action { MBT_ACTION_LIST(MBT_ACTION_ENUM_) };
 
 /* Legacy prototype layouts (SPEC 7), read-only. */
 #define	MBT_LINKTYPE_USER0		147
+/* Link types of the snapshot a start point takes (pcap LINKTYPE_*). */
+#define	MBT_LINKTYPE_ETHERNET		1
+#define	MBT_LINKTYPE_IPV4		228
+#define	MBT_LINKTYPE_IPV6		229
 #define	MBT_LEGACY_ITEM_ETHER		0
 #define	MBT_LEGACY_ITEM_STRING		1
 
