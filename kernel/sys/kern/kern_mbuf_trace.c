@@ -13,6 +13,7 @@
 
 #include <sys/param.h>
 #include <sys/systm.h>
+#include <sys/conf.h>
 #include <sys/counter.h>
 #include <sys/epoch.h>
 #include <sys/eventhandler.h>
@@ -1240,7 +1241,7 @@ mbt_emit(struct mbuf_trace *t)
 	/* bpf_mtap2() wants a chain after the record: maybe empty. */
 	memset(&tail, 0, sizeof(tail));
 	if (sn != NULL) {
-		tail.m_data = (caddr_t)(sn + 1);
+		tail.m_data = __DECONST(caddr_t, sn + 1);
 		tail.m_len = sn->sn_len;
 	}
 	if (mbt_tap(t, (char *)mbt_ebuf + scratch, len, &tail, false))

@@ -41,6 +41,9 @@ extern "C" {
 /* sys/cdefs.h */
 #define	__predict_false(x)	__builtin_expect(!!(x), 0)
 #define	__predict_true(x)	__builtin_expect(!!(x), 1)
+#ifndef __DECONST	/* sys/cdefs.h */
+#define	__DECONST(type, var)	((type)(uintptr_t)(const void *)(var))
+#endif
 #ifndef __DEVOLATILE	/* sys/cdefs.h */
 #define	__DEVOLATILE(type, var)	((type)(uintptr_t)(volatile void *)(var))
 #endif
