@@ -17,12 +17,12 @@
 
 ifconfig epair0 create
 ifconfig epair1 create
-ifconfig epair0a mtu 9000 10.0.0.1/24 up
+ifconfig epair0a 10.0.0.1/24 mtu 9000 up
 route add 10.1.0.0/24 10.0.0.2
 jail -c name=r vnet persist
 ifconfig epair0b vnet r
 ifconfig epair1a vnet r
-jexec r ifconfig epair0b mtu 9000 10.0.0.2/24 up
+jexec r ifconfig epair0b 10.0.0.2/24 mtu 9000 up
 jexec r ifconfig epair1a 10.1.0.1/24 up
 jexec r sysctl net.inet.ip.forwarding=1
 vnet_jail m epair1b 10.1.0.2/24

@@ -24,11 +24,11 @@ jail -c name=r vnet persist
 ifconfig epair0b vnet r
 ifconfig epair1a vnet r
 jexec r ifconfig epair0b 10.0.0.2/24 up
-jexec r ifconfig epair1a mtu 9000 10.1.0.1/24 up
+jexec r ifconfig epair1a 10.1.0.1/24 mtu 9000 up
 jexec r sysctl net.inet.ip.forwarding=1
 jail -c name=m vnet persist
 ifconfig epair1b vnet m
-jexec m ifconfig epair1b mtu 9000 10.1.0.2/24 up
+jexec m ifconfig epair1b 10.1.0.2/24 mtu 9000 up
 jexec m ifconfig lo0 127.0.0.1/8 up
 jexec m route add default 10.1.0.1
 cat >/tmp/pf-r.conf <<'PF'
