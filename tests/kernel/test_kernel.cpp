@@ -984,3 +984,29 @@ TEST_CASE_METHOD(Fixture, "every queued trace is emitted or counted: the stats a
     CHECK(standin_sysctl_get("kern.mbuf_trace.live") == 0);
     CHECK(standin_live_allocs() == allocs0);
 }
+
+TEST_CASE_METHOD(Fixture, "a loaded module's tracepoints are listed and switched until it unloads", "[kernel][kld]")
+{
+    std::string before = tracepoints();
+    CHECK(before.find("fake_mod.c") == std::string::npos);
+    void* mod = standin_kld_load(2);
+    std::string all = tracepoints();
+    // Numbered after the kernel's, with their file relative to sys/.
+    size_t at = all.find("sys/net/fake_mod.c:100 fake_mod_input");
+    REQUIRE(at != std::string::npos);
+    size_t bol = all.rfind('\n', at) + 1;
+    int id = std::stoi(all.substr(bol));
+    CHECK(all.substr(bol, all.find(' ', bol) - bol) == std::to_string(id));
+    CHECK(all.find("sys/net/fake_mod.c:101 fake_mod_input") != std::string::npos);
+    CHECK(all.substr(bol).rfind(std::to_string(id) + " 1 point", 0) == 0);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.tp_disable", id) == 0);
+    all = tracepoints();
+    bol = all.rfind('\n', all.find("fake_mod.c:100")) + 1;
+    CHECK(all.substr(bol).rfind(std::to_string(id) + " 0 point", 0) == 0);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.tp_enable", id) == 0);
+    // Unloaded: gone from the list, its id no longer switches anything.
+    standin_kld_unload(mod);
+    CHECK(tracepoints() == before);
+    CHECK(standin_sysctl_int("kern.mbuf_trace.tp_enable", id) == ENOENT);
+    CHECK(standin_live_allocs() == allocs0);
+}

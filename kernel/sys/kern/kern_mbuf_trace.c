@@ -31,6 +31,7 @@
 #include <sys/smp.h>
 #include <sys/socket.h>
 #include <sys/sockio.h>
+#include <sys/sx.h>
 #include <sys/sysctl.h>
 #include <sys/taskqueue.h>
 
@@ -84,6 +85,22 @@ static char mbt_ifaces[MBT_MAX_IFACES][MBUF_TRACE_NAMELEN];
 static int mbt_nifaces;
 static struct bpf_insn *mbt_filter;
 static int mbt_filter_len;
+
+/*
+ * Tracepoints of loaded modules, numbered after the kernel's when they
+ * load (kld_load, or at boot for preloaded ones) and dropped when they
+ * unload, so that kern.mbuf_trace.tracepoints lists and switches them.
+ * Lock order: the linker's kld_sx, then this.
+ */
+struct mbt_kld {
+	LIST_ENTRY(mbt_kld)	 k_link;
+	struct mbuf_trace_point	**k_start;
+	struct mbuf_trace_point	**k_stop;
+};
+static LIST_HEAD(, mbt_kld) mbt_klds = LIST_HEAD_INITIALIZER(mbt_klds);
+static struct sx mbt_kld_lock;
+SX_SYSINIT(mbt_kld, &mbt_kld_lock, "mbuf_trace modules");
+static uint16_t mbt_next_tpid;
 
 /*
  * Tracing state: mbuf_trace_on and mbuf_trace_armed change only under
@@ -1452,6 +1469,61 @@ mbt_kld_unload_try(void *arg __unused, struct linker_file *lf, int *error)
 }
 
 static void
+mbt_kld_add(linker_file_t lf)
+{
+	struct mbuf_trace_point **start, **stop, **tpp;
+	struct mbt_kld *k;
+
+	if (lf == linker_kernel_file ||
+	    linker_file_lookup_set(lf, "mbuf_trace_set", &start, &stop,
+	    NULL) != 0 || start >= stop)
+		return;
+	k = malloc(sizeof(*k), M_MBUFTRACE, M_WAITOK | M_ZERO);
+	k->k_start = start;
+	k->k_stop = stop;
+	sx_xlock(&mbt_kld_lock);
+	for (tpp = start; tpp < stop; tpp++) {
+		(*tpp)->tp_id = ++mbt_next_tpid;
+		(*tpp)->tp_relfile = mbt_relfile((*tpp)->tp_file);
+	}
+	LIST_INSERT_HEAD(&mbt_klds, k, k_link);
+	sx_xunlock(&mbt_kld_lock);
+}
+
+static void
+mbt_kld_load(void *arg __unused, linker_file_t lf)
+{
+
+	mbt_kld_add(lf);
+}
+
+static int
+mbt_kld_preloaded(linker_file_t lf, void *arg __unused)
+{
+
+	mbt_kld_add(lf);
+	return (0);
+}
+
+/* Called while the file is still mapped: its set lies in [addr, +size). */
+static void
+mbt_kld_unload(void *arg __unused, const char *name __unused, caddr_t addr,
+    size_t size)
+{
+	struct mbt_kld *k, *next;
+
+	sx_xlock(&mbt_kld_lock);
+	LIST_FOREACH_SAFE(k, &mbt_klds, k_link, next) {
+		if ((caddr_t)k->k_start >= addr &&
+		    (caddr_t)k->k_start < addr + size) {
+			LIST_REMOVE(k, k_link);
+			free(k, M_MBUFTRACE);
+		}
+	}
+	sx_xunlock(&mbt_kld_lock);
+}
+
+static void
 mbt_init(void *arg __unused)
 {
 	struct mbuf_trace_point **tpp, *tp;
@@ -1494,9 +1566,15 @@ mbt_init(void *arg __unused)
 		tp->tp_id = ++id;
 		tp->tp_relfile = mbt_relfile(tp->tp_file);
 	}
+	mbt_next_tpid = id;
 	mbt_tap_init();
 	EVENTHANDLER_REGISTER(kld_unload_try, mbt_kld_unload_try, NULL,
 	    EVENTHANDLER_PRI_ANY);
+	EVENTHANDLER_REGISTER(kld_load, mbt_kld_load, NULL,
+	    EVENTHANDLER_PRI_ANY);
+	EVENTHANDLER_REGISTER(kld_unload, mbt_kld_unload, NULL,
+	    EVENTHANDLER_PRI_ANY);
+	(void)linker_file_foreach(mbt_kld_preloaded, NULL);
 }
 SYSINIT(mbuf_trace, SI_SUB_PROTO_FIREWALL, SI_ORDER_ANY, mbt_init, NULL);
 
@@ -1716,26 +1794,41 @@ mbt_kind_name(const struct mbuf_trace_point *tp)
 }
 
 static int
+mbt_tp_line(struct sysctl_req *req, const struct mbuf_trace_point *tp)
+{
+	char line[256];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%u %d %s %u %s:%u %s%s%s\n",
+	    tp->tp_id, tp->tp_enabled, mbt_kind_name(tp), tp->tp_subsys,
+	    tp->tp_relfile, tp->tp_line, tp->tp_func,
+	    tp->tp_msg != NULL ? " " : "",
+	    tp->tp_msg != NULL ? tp->tp_msg : "");
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	return (SYSCTL_OUT(req, line, n));
+}
+
+static int
 mbt_sysctl_tracepoints(SYSCTL_HANDLER_ARGS)
 {
-	struct mbuf_trace_point **tpp, *tp;
-	char line[256];
-	int error, n;
+	struct mbuf_trace_point **tpp;
+	struct mbt_kld *k;
+	int error;
 
 	error = 0;
 	SET_FOREACH(tpp, mbuf_trace_set) {
-		tp = *tpp;
-		n = snprintf(line, sizeof(line), "%u %d %s %u %s:%u %s%s%s\n",
-		    tp->tp_id, tp->tp_enabled, mbt_kind_name(tp),
-		    tp->tp_subsys, tp->tp_relfile, tp->tp_line, tp->tp_func,
-		    tp->tp_msg != NULL ? " " : "",
-		    tp->tp_msg != NULL ? tp->tp_msg : "");
-		if (n >= (int)sizeof(line))
-			n = sizeof(line) - 1;
-		error = SYSCTL_OUT(req, line, n);
-		if (error != 0)
+		if ((error = mbt_tp_line(req, *tpp)) != 0)
 			return (error);
 	}
+	sx_slock(&mbt_kld_lock);
+	LIST_FOREACH(k, &mbt_klds, k_link) {
+		for (tpp = k->k_start; tpp < k->k_stop && error == 0; tpp++)
+			error = mbt_tp_line(req, *tpp);
+	}
+	sx_sunlock(&mbt_kld_lock);
+	if (error != 0)
+		return (error);
 	return (SYSCTL_OUT(req, "", 1));
 }
 SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, tracepoints,
@@ -1743,11 +1836,15 @@ SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, tracepoints,
     mbt_sysctl_tracepoints, "A",
     "Tracepoints: id enabled kind subsys file:line function [message]");
 
-/* Writing an id switches that tracepoint; 0 switches all of them. */
+/*
+ * Writing an id switches that tracepoint; 0 switches all of them, the
+ * loaded modules' included.
+ */
 static int
 mbt_sysctl_tp_switch(SYSCTL_HANDLER_ARGS)
 {
 	struct mbuf_trace_point **tpp, *tp;
+	struct mbt_kld *k;
 	int error, id, found;
 
 	id = -1;
@@ -1762,6 +1859,17 @@ mbt_sysctl_tp_switch(SYSCTL_HANDLER_ARGS)
 			found = 1;
 		}
 	}
+	sx_slock(&mbt_kld_lock);
+	LIST_FOREACH(k, &mbt_klds, k_link) {
+		for (tpp = k->k_start; tpp < k->k_stop; tpp++) {
+			tp = *tpp;
+			if (id == 0 || tp->tp_id == id) {
+				tp->tp_enabled = arg2;
+				found = 1;
+			}
+		}
+	}
+	sx_sunlock(&mbt_kld_lock);
 	return (found || id == 0 ? 0 : ENOENT);
 }
 SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, tp_enable,

@@ -18,6 +18,7 @@
 #include <sys/linker_set.h>
 #include <sys/malloc.h>
 #include <sys/mbuf.h>
+#include <sys/mbuf_trace.h>
 #include <sys/rmlock.h>
 #include <sys/sysctl.h>
 #include <net/bpf.h>
@@ -1273,26 +1274,138 @@ sysctl_handle_64(SYSCTL_HANDLER_ARGS)
 	return (SYSCTL_OUT(req, &v, sizeof(v)));
 }
 
-/* kld_unload_try and linker sets of a pretend module. */
+/* sx(9) */
+void
+sx_init(struct sx *sx, const char *name)
+{
+	pthread_rwlock_t *l = calloc(1, sizeof(*l));
+
+	pthread_rwlock_init(l, NULL);
+	sx->sx_impl = l;
+	sx->sx_name = name;
+}
+
+void
+sx_sysinit(void *arg)
+{
+	struct sx_args *sa = arg;
+
+	sx_init(sa->sa_sx, sa->sa_desc);
+}
+
+void
+sx_xlock(struct sx *sx)
+{
+
+	pthread_rwlock_wrlock(sx->sx_impl);
+}
+
+void
+sx_xunlock(struct sx *sx)
+{
+
+	pthread_rwlock_unlock(sx->sx_impl);
+}
+
+void
+sx_slock(struct sx *sx)
+{
+
+	pthread_rwlock_rdlock(sx->sx_impl);
+}
+
+void
+sx_sunlock(struct sx *sx)
+{
+
+	pthread_rwlock_unlock(sx->sx_impl);
+}
+
+/* kld_load, kld_unload, kld_unload_try and pretend modules. */
+typedef void (*kld_load_fn)(void *, struct linker_file *);
+typedef void (*kld_unload_fn)(void *, const char *, caddr_t, size_t);
 static kld_unload_try_fn unload_try_fn;
 static void *unload_try_arg;
+static kld_load_fn load_fn;
+static kld_unload_fn unload_fn;
 
 void *
 standin_eventhandler_register(const char *name, void *func, void *arg,
     int pri __unused)
 {
 
-	if (strcmp(name, "kld_unload_try") != 0)
+	if (strcmp(name, "kld_unload_try") == 0) {
+		unload_try_fn = (kld_unload_try_fn)func;
+		unload_try_arg = arg;
+	} else if (strcmp(name, "kld_load") == 0)
+		load_fn = (kld_load_fn)func;
+	else if (strcmp(name, "kld_unload") == 0)
+		unload_fn = (kld_unload_fn)func;
+	else
 		abort();
-	unload_try_fn = (kld_unload_try_fn)func;
-	unload_try_arg = arg;
 	return (func);
 }
 
 struct linker_file {
 	void	**lf_set_start;
 	void	**lf_set_stop;
+	char	*lf_mem;	/* the module's "mapping" */
+	size_t	 lf_size;
 };
+static struct linker_file standin_kernel_lf;
+linker_file_t linker_kernel_file = &standin_kernel_lf;
+
+int
+linker_file_foreach(linker_predicate_t *pred, void *ctx)
+{
+
+	/* Only the kernel is loaded at boot. */
+	return (pred(linker_kernel_file, ctx));
+}
+
+/*
+ * A pretend module with n tracepoints: its descriptors and the set that
+ * points at them live in its own "mapping", as a loaded .ko's do.
+ */
+void *
+standin_kld_load(int n)
+{
+	struct linker_file *lf;
+	struct mbuf_trace_point *tps;
+	void **set;
+	int i;
+
+	lf = calloc(1, sizeof(*lf));
+	lf->lf_size = n * (sizeof(*tps) + sizeof(void *));
+	lf->lf_mem = calloc(1, lf->lf_size);
+	set = (void **)lf->lf_mem;
+	tps = (struct mbuf_trace_point *)(set + n);
+	for (i = 0; i < n; i++) {
+		tps[i].tp_file = "/usr/src/sys/net/fake_mod.c";
+		tps[i].tp_func = "fake_mod_input";
+		tps[i].tp_line = 100 + i;
+		tps[i].tp_subsys = MBT_SS_TEST;
+		tps[i].tp_kind = MBT_HK_POINT;
+		tps[i].tp_enabled = 1;
+		set[i] = &tps[i];
+	}
+	lf->lf_set_start = set;
+	lf->lf_set_stop = set + n;
+	if (load_fn != NULL)
+		load_fn(NULL, lf);
+	return (lf);
+}
+
+void
+standin_kld_unload(void *handle)
+{
+	struct linker_file *lf = handle;
+
+	if (unload_fn != NULL)
+		unload_fn(NULL, "fake_mod.ko", lf->lf_mem, lf->lf_size);
+	(free)(lf->lf_mem);
+	(free)(lf);
+}
 
 int
 linker_file_lookup_set(linker_file_t lf, const char *name, void *startp,

@@ -67,6 +67,10 @@ void	 standin_vnet_listener(struct vnet *, int);
 size_t	 standin_vnet_ncaptured(struct vnet *);
 const char *standin_vnet_tap_name(struct vnet *);
 
+/* Load and unload a pretend module with n tracepoints (kld_load/unload). */
+void	*standin_kld_load(int n);
+void	 standin_kld_unload(void *);
+
 /* kld_unload_try for a module with n tracepoints (-1: no set at all). */
 int	 standin_kld_unload_try(int n);
 

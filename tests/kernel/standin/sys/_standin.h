@@ -27,6 +27,12 @@
 #define	MIN(a,b) (((a)<(b))?(a):(b))
 #define	MAX(a,b) (((a)>(b))?(a):(b))
 #endif
+#ifndef LIST_FOREACH_SAFE	/* FreeBSD's queue.h has it, glibc's not */
+#define	LIST_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = LIST_FIRST((head));				\
+	    (var) && ((tvar) = LIST_NEXT((var), field), 1);		\
+	    (var) = (tvar))
+#endif
 #ifndef SLIST_FOREACH_SAFE	/* FreeBSD's queue.h has it, glibc's not */
 #define	SLIST_FOREACH_SAFE(var, head, field, tvar)			\
 	for ((var) = SLIST_FIRST((head));				\
@@ -112,6 +118,20 @@ extern u_int mp_maxid;
 extern int standin_panicked;
 #define	KERNEL_PANICKED()	(standin_panicked != 0)
 extern int dumping;
+
+/* sys/sx.h */
+struct sx { void *sx_impl; const char *sx_name; };
+void	sx_init(struct sx *, const char *);
+void	sx_xlock(struct sx *);
+void	sx_xunlock(struct sx *);
+void	sx_slock(struct sx *);
+void	sx_sunlock(struct sx *);
+struct sx_args { struct sx *sa_sx; const char *sa_desc; };
+void	sx_sysinit(void *);
+#define	SX_SYSINIT(name, sxa, desc)					\
+	static struct sx_args name##_args = { (sxa), (desc) };		\
+	SYSINIT(name##_sx_sysinit, SI_SUB_LOCK, SI_ORDER_MIDDLE,	\
+	    sx_sysinit, &name##_args)
 
 /* sys/fail.h: a fail point fires when the test armed it (standin_api.h). */
 int	standin_fail_point(const char *);
@@ -217,6 +237,9 @@ void	*standin_eventhandler_register(const char *, void *, void *, int);
 	standin_eventhandler_register(#name, (void *)(func), (arg), (pri))
 int	linker_file_lookup_set(linker_file_t, const char *, void *, void *,
 	    int *);
+extern linker_file_t linker_kernel_file;
+typedef int linker_predicate_t(linker_file_t, void *);
+int	linker_file_foreach(linker_predicate_t *, void *);
 
 /* sys/counter.h */
 typedef uint64_t *counter_u64_t;
