@@ -72,7 +72,8 @@ MBT_REPRO, and kernel/vm/patches/*.patch applied with patch -p1),
 toolchain (make.py kernel-toolchain, once), kernel (buildkernel, with
 -DNO_KERNELCLEAN after the first build), world (buildworld with
 SUBDIR_OVERRIDE of the programs below, -DNO_SHARED -DNO_PIC and
-kernel/vm/src.conf; only when OBJ/world is incomplete), image (makefs
+kernel/vm/src.conf, after "make toolchain" for the tools, includes and
+static libraries; only when a program is missing), image (makefs
 -t ffs), then one boot per scenario.
 
 The comparison ignores what changes from run to run: capture start time,
@@ -179,6 +180,10 @@ makepy()
 	    --cross-bindir="$LLVM" --host-bindir="$LLVM" \
 	    --host-compiler-type=clang \
 	    TARGET=amd64 TARGET_ARCH=amd64 SRCCONF="$VMDIR/src.conf" \
+	    XNM="$LLVM/llvm-nm" XOBJCOPY="$LLVM/llvm-objcopy" \
+	    XAR="$LLVM/llvm-ar" XRANLIB="$LLVM/llvm-ranlib" \
+	    XSIZE="$LLVM/llvm-size" XSTRINGS="$LLVM/llvm-strings" \
+	    XSTRIPBIN="$LLVM/llvm-strip" \
 	    -j"$JOBS" "$@")
 }
 
@@ -303,7 +308,9 @@ fi
 stage_begin "kernel $KCONF"
 kflags=()
 [ -f "$STAMPS/kernel-$KCONF" ] && kflags+=(-DNO_KERNELCLEAN)
-logged "kernel-$KCONF" makepy buildkernel KERNCONF="$KCONF" "${kflags[@]}"
+# NO_MODULES: everything the scenarios need is in the kernel itself.
+logged "kernel-$KCONF" makepy buildkernel KERNCONF="$KCONF" NO_MODULES=yes \
+    "${kflags[@]}"
 touch "$STAMPS/kernel-$KCONF"
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL"
 stage_end "$(du -h "$KERNEL" | cut -f1)"
@@ -342,16 +349,28 @@ world_complete()
 		[ -x "$TARGET_OBJ/$d/$prog" ] || return 1
 	done
 }
+# Another build of the world in the same --obj (e.g. started by hand with
+# "flock OBJ/world.lock ...") is waited for.
+exec 9>"$OBJ/world.lock"
+flock 9
 if [ "$REBUILD_WORLD" = 1 ] || ! world_complete; then
 	stage_begin world
 	dirs=
 	for e in "${PROGS[@]}"; do dirs="$dirs ${e%%:*}"; done
-	logged world makepy buildworld \
-	    SUBDIR_OVERRIDE="${dirs# }" _generic_libs="$GENERIC_LIBS" \
-	    -DNO_SHARED -DNO_PIC
-	world_complete || die "world incomplete after buildworld (see $LOGS/world.log)"
+	# Two steps: buildworld with SUBDIR_OVERRIDE skips the bootstrap tools
+	# (and a WITHOUT_CLEAN build removes their headers first), so
+	# "toolchain" builds the tools, includes and libraries, then a
+	# WORLDFAST buildworld only the programs.
+	# (No -DNO_SHARED here: with it the tree walk of "includes" trips
+	# over the pam <-> tacplus cycle of src.libnames.mk.)
+	logged world-libs makepy toolchain _generic_libs="$GENERIC_LIBS" \
+	    -DNO_PIC
+	logged world-progs makepy buildworld -DWORLDFAST -DNO_LIBS \
+	    SUBDIR_OVERRIDE="${dirs# }" -DNO_SHARED -DNO_PIC
+	world_complete || die "world incomplete after buildworld (see $LOGS/world-progs.log)"
 	stage_end
 fi
+exec 9>&-
 fi	# SKIP_BUILD
 
 [ -f "$KERNEL" ] || die "no kernel $KERNEL (run without --skip-build)"
@@ -434,6 +453,13 @@ stage_end "$(du -h "$IMG" | cut -f1)"
 ACCEL=tcg
 if [ -w /dev/kvm ]; then ACCEL=kvm; fi
 
+# The kernel environment of a PVH boot is the command line (the envvar
+# lines of the kernel configuration are not used when one is given):
+# serial console on COM1, root on the virtio disk.
+KENV="hint.uart.0.at=isa hint.uart.0.port=0x3F8 hint.uart.0.flags=0x10"
+KENV+=" hint.uart.0.irq=4 boot_serial=YES kern.shutdown.poweroff_delay=0"
+KENV+=" vfs.root.mountfrom=ufs:/dev/vtbd0 vfs.root.mountfrom.options=rw"
+
 boot()
 {
 	# $1: label, $2: ':'-separated scenario list
@@ -447,7 +473,7 @@ boot()
 	    -display none -monitor none -no-reboot \
 	    -serial "file:$log" \
 	    -kernel "$KERNEL" \
-	    -append "vfs.root.mountfrom=ufs:/dev/vtbd0 vfs.root.mountfrom.options=rw mbt.scenarios=$2" \
+	    -append "$KENV mbt.scenarios=$2" \
 	    -drive "file=$IMG,if=virtio,format=raw,snapshot=on" \
 	    -nic none </dev/null >"$LOGS/qemu-$1.log" 2>&1
 	local rc=$?
