@@ -242,6 +242,11 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 #define	MBUF_TRACE_SNAP(m, ss, lt)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_SNAP,	\
 	    NULL, (lt), mbuf_trace_hop_snap(&_mbt_tp, _mbt_m))
+/* The same, with a message saying why (e.g. "after NAT"). */
+#define	MBUF_TRACE_SNAP_MSG(m, ss, lt, msg)				\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT,			\
+	    MBUF_TRACE_A_SNAP | MBUF_TRACE_A_MSG, "" msg, (lt),		\
+	    mbuf_trace_hop_snap(&_mbt_tp, _mbt_m))
 /* Nesting: hops between ENTER and LEAVE are one level deeper. */
 #define	MBUF_TRACE_ENTER(m, ss)						\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_ENTER, 0, NULL, 0,		\
@@ -308,6 +313,7 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 #define	MBUF_TRACE_MSG(m, ss, msg)			do { } while (0)
 #define	MBUF_TRACE_DROP(m, ss, reason)			do { } while (0)
 #define	MBUF_TRACE_SNAP(m, ss, lt)			do { } while (0)
+#define	MBUF_TRACE_SNAP_MSG(m, ss, lt, msg)		do { } while (0)
 #define	MBUF_TRACE_NODE(m, ss, node, hook)		do { } while (0)
 #define	MBUF_TRACE_ENTER(m, ss)				do { } while (0)
 #define	MBUF_TRACE_LEAVE(m, ss)				do { } while (0)
