@@ -1010,3 +1010,43 @@ TEST_CASE_METHOD(Fixture, "a loaded module's tracepoints are listed and switched
     CHECK(standin_sysctl_int("kern.mbuf_trace.tp_enable", id) == ENOENT);
     CHECK(standin_live_allocs() == allocs0);
 }
+
+TEST_CASE_METHOD(Fixture, "kern.mbuf_trace.vnets names the vnet jails a reader can see", "[kernel][vnet]")
+{
+    auto vnets = [] {
+        size_t len = 0;
+        REQUIRE(standin_sysctl("kern.mbuf_trace.vnets", nullptr, &len, nullptr, 0) == 0);
+        std::string s(len, '\0');
+        REQUIRE(standin_sysctl("kern.mbuf_trace.vnets", &s[0], &len, nullptr, 0) == 0);
+        s.resize(strlen(s.c_str()));
+        return s;
+    };
+    auto id_of = [](struct vnet* v) {
+        standin_vnet_set(v);
+        long long id = standin_sysctl_get("kern.mbuf_trace.vnet_id");
+        standin_vnet_set(standin_vnet0());
+        return std::to_string(id);
+    };
+    struct vnet* vr = standin_vnet_create();
+    struct vnet* vm = standin_vnet_create();
+    void* r = standin_jail_create("r", vr, nullptr);
+    void* m = standin_jail_create("m", vm, r);      // a child of r
+    void* plain = standin_jail_create("nonet", nullptr, nullptr);
+    std::string all = vnets();
+    CHECK(all.find(id_of(vr) + " r\n") != std::string::npos);
+    CHECK(all.find(id_of(vm) + " m\n") != std::string::npos);
+    CHECK(all.find("nonet") == std::string::npos);  // no vnet of its own
+    // Inside r: itself and its child, never the host's other jails.
+    void* other = standin_jail_create("other", standin_vnet_create(), nullptr);
+    standin_jail_attach(r);
+    std::string inr = vnets();
+    standin_jail_attach(nullptr);
+    CHECK(inr.find(" r\n") != std::string::npos);
+    CHECK(inr.find(" m\n") != std::string::npos);
+    CHECK(inr.find("other") == std::string::npos);
+    standin_jail_remove(m);
+    CHECK(vnets().find(" m\n") == std::string::npos);
+    standin_jail_remove(r);
+    standin_jail_remove(plain);
+    standin_jail_remove(other);
+}

@@ -18,6 +18,7 @@
 #include <sys/epoch.h>
 #include <sys/eventhandler.h>
 #include <sys/fail.h>
+#include <sys/jail.h>
 #include <sys/kernel.h>
 #include <sys/linker.h>
 #include <sys/linker_set.h>
@@ -27,6 +28,7 @@
 #include <sys/mutex.h>
 #include <sys/pcpu.h>
 #include <sys/priority.h>
+#include <sys/proc.h>
 #include <sys/rmlock.h>
 #include <sys/smp.h>
 #include <sys/socket.h>
@@ -192,6 +194,41 @@ SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, live,
 SYSCTL_UINT(_kern_mbuf_trace, OID_AUTO, vnet_id,
     CTLFLAG_VNET | CTLFLAG_RD, &VNET_NAME(mbt_vnet_id), 0,
     "Id of this vnet in trace records");
+
+#ifdef VIMAGE
+/*
+ * "1 r\n2 m\n": the vnet id of each vnet jail the reader can see (its own
+ * and its descendants), with the jail's name, so that a capture can say
+ * "vnet 1 (r)".
+ */
+static int
+mbt_sysctl_vnets(SYSCTL_HANDLER_ARGS)
+{
+	struct prison *pr, *mypr;
+	char line[MAXHOSTNAMELEN + 16];
+	int error, n;
+
+	mypr = req->td->td_ucred->cr_prison;
+	error = 0;
+	sx_slock(&allprison_lock);
+	TAILQ_FOREACH(pr, &allprison, pr_list) {
+		if ((pr->pr_flags & PR_VNET) == 0 || !prison_isalive(pr) ||
+		    (pr != mypr && !prison_ischild(mypr, pr)))
+			continue;
+		n = snprintf(line, sizeof(line), "%u %s\n",
+		    VNET_VNET(pr->pr_vnet, mbt_vnet_id), pr->pr_name);
+		if ((error = SYSCTL_OUT(req, line, n)) != 0)
+			break;
+	}
+	sx_sunlock(&allprison_lock);
+	if (error != 0)
+		return (error);
+	return (SYSCTL_OUT(req, "", 1));
+}
+SYSCTL_PROC(_kern_mbuf_trace, OID_AUTO, vnets,
+    CTLTYPE_STRING | CTLFLAG_RD | CTLFLAG_MPSAFE, NULL, 0, mbt_sysctl_vnets,
+    "A", "Vnet jails: vnet id and jail name, one per line");
+#endif
 
 uint32_t
 mbuf_trace_vnet_id(struct vnet *vnet)

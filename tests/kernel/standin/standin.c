@@ -186,6 +186,8 @@ counter_u64_fetch(counter_u64_t c)
 	return (*c);
 }
 
+static struct thread standin_thread;
+
 /* mutex(9) */
 void
 mtx_init(struct mtx *m, const char *name, const char *type __unused,
@@ -1164,6 +1166,7 @@ standin_sysctl(const char *name, void *old, size_t *oldlenp,
 		if (newp != NULL && (o->oid_kind & CTLFLAG_WR) == 0)
 			return (EPERM);
 		memset(&req, 0, sizeof(req));
+		req.td = &standin_thread;
 		req.oldptr = old;
 		req.oldlen = oldlenp != NULL ? *oldlenp : 0;
 		req.newptr = newp;
@@ -1319,6 +1322,60 @@ sx_sunlock(struct sx *sx)
 {
 
 	pthread_rwlock_unlock(sx->sx_impl);
+}
+
+/* Jails: prison0 (the host) and vnet jails; the sysctl caller's cred. */
+static struct prison prison0 = { .pr_name = "0" };
+struct prisonlist allprison = TAILQ_HEAD_INITIALIZER(allprison);
+struct sx allprison_lock;
+static struct ucred standin_cred = { &prison0 };
+static struct thread standin_thread = { &standin_cred };
+
+bool
+prison_ischild(struct prison *pr1, struct prison *pr2)
+{
+
+	for (pr2 = pr2->pr_parent; pr2 != NULL; pr2 = pr2->pr_parent)
+		if (pr1 == pr2)
+			return (true);
+	return (false);
+}
+
+bool
+prison_isalive(const struct prison *pr)
+{
+
+	return (!pr->pr_dead);
+}
+
+void *
+standin_jail_create(const char *name, struct vnet *v, void *parent)
+{
+	struct prison *pr;
+
+	if (allprison_lock.sx_impl == NULL)
+		sx_init(&allprison_lock, "allprison");
+	pr = calloc(1, sizeof(*pr));
+	strlcpy(pr->pr_name, name, sizeof(pr->pr_name));
+	pr->pr_parent = parent != NULL ? parent : &prison0;
+	pr->pr_flags = v != NULL ? PR_VNET : 0;
+	pr->pr_vnet = v;
+	TAILQ_INSERT_TAIL(&allprison, pr, pr_list);
+	return (pr);
+}
+
+void
+standin_jail_remove(void *pr)
+{
+
+	((struct prison *)pr)->pr_dead = 1;
+}
+
+void
+standin_jail_attach(void *pr)
+{
+
+	standin_cred.cr_prison = pr != NULL ? pr : &prison0;
 }
 
 /* kld_load, kld_unload, kld_unload_try and pretend modules. */

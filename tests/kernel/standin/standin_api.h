@@ -67,6 +67,13 @@ void	 standin_vnet_listener(struct vnet *, int);
 size_t	 standin_vnet_ncaptured(struct vnet *);
 const char *standin_vnet_tap_name(struct vnet *);
 
+/* A jail named name with vnet v (NULL: no vnet of its own) under parent
+ * (NULL: the host); removing marks it dying; attach makes the sysctl
+ * caller a process of that jail (NULL: the host). */
+void	*standin_jail_create(const char *name, struct vnet *v, void *parent);
+void	 standin_jail_remove(void *);
+void	 standin_jail_attach(void *);
+
 /* Load and unload a pretend module with n tracepoints (kld_load/unload). */
 void	*standin_kld_load(int n);
 void	 standin_kld_unload(void *);

@@ -133,6 +133,26 @@ void	sx_sysinit(void *);
 	SYSINIT(name##_sx_sysinit, SI_SUB_LOCK, SI_ORDER_MIDDLE,	\
 	    sx_sysinit, &name##_args)
 
+/* sys/jail.h, sys/proc.h, sys/ucred.h: just what names a vnet jail. */
+#define	MAXHOSTNAMELEN	256
+#define	PR_VNET		0x00000010
+struct vnet;
+struct prison {
+	TAILQ_ENTRY(prison) pr_list;
+	struct prison	*pr_parent;
+	int		 pr_flags;
+	int		 pr_dead;
+	struct vnet	*pr_vnet;
+	char		 pr_name[MAXHOSTNAMELEN];
+};
+TAILQ_HEAD(prisonlist, prison);
+extern struct prisonlist allprison;
+extern struct sx allprison_lock;
+bool	prison_ischild(struct prison *, struct prison *);
+bool	prison_isalive(const struct prison *);
+struct ucred { struct prison *cr_prison; };
+struct thread { struct ucred *td_ucred; };
+
 /* sys/fail.h: a fail point fires when the test armed it (standin_api.h). */
 int	standin_fail_point(const char *);
 #define	DEBUG_FP	_debug_fail_point
@@ -339,7 +359,9 @@ struct route;
 #define	SIOCDELMULTI	0x80206932UL
 
 /* sys/sysctl.h */
+struct thread;
 struct sysctl_req {
+	struct thread	*td;
 	void		*oldptr;
 	size_t		 oldlen;
 	size_t		 oldidx;
