@@ -226,6 +226,12 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_RULE,	\
 	    NULL, 0, mbuf_trace_hop_rule(&_mbt_tp, _mbt_m, (ruleset),	\
 	    (rule), (action)))
+/* The same with a message, e.g. that a state, not a rule, matched. */
+#define	MBUF_TRACE_RULE_MSG(m, ss, ruleset, rule, action, msg)		\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT,			\
+	    MBUF_TRACE_A_RULE | MBUF_TRACE_A_MSG, "" msg, 0,		\
+	    mbuf_trace_hop_rule(&_mbt_tp, _mbt_m, (ruleset), (rule),	\
+	    (action)))
 /* A message: a string constant, stored once in the descriptor. */
 #define	MBUF_TRACE_MSG(m, ss, msg)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_MSG,	\
@@ -310,6 +316,8 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 #define	MBUF_TRACE_VNET(m, ss, v)			do { } while (0)
 #define	MBUF_TRACE_IF(m, ss, ifp, dir)			do { } while (0)
 #define	MBUF_TRACE_RULE(m, ss, ruleset, rule, action)	do { } while (0)
+#define	MBUF_TRACE_RULE_MSG(m, ss, ruleset, rule, action, msg) \
+							do { } while (0)
 #define	MBUF_TRACE_MSG(m, ss, msg)			do { } while (0)
 #define	MBUF_TRACE_DROP(m, ss, reason)			do { } while (0)
 #define	MBUF_TRACE_SNAP(m, ss, lt)			do { } while (0)
