@@ -365,8 +365,11 @@ if [ "$REBUILD_WORLD" = 1 ] || ! world_complete; then
 	# over the pam <-> tacplus cycle of src.libnames.mk.)
 	logged world-libs makepy toolchain _generic_libs="$GENERIC_LIBS" \
 	    -DNO_PIC
+	# MK_CASPER=no: the casper services are shared libraries only, and a
+	# static program cannot use them (WITHOUT_CASPER is not a knob any
+	# more; the command line overrides the option).
 	logged world-progs makepy buildworld -DWORLDFAST -DNO_LIBS \
-	    SUBDIR_OVERRIDE="${dirs# }" -DNO_SHARED -DNO_PIC
+	    SUBDIR_OVERRIDE="${dirs# }" -DNO_SHARED -DNO_PIC MK_CASPER=no
 	world_complete || die "world incomplete after buildworld (see $LOGS/world-progs.log)"
 	stage_end
 fi
