@@ -94,8 +94,15 @@ bytes", "N packet bytes": a kernel that records them where the captures'
 kernel did not); --loose counts those two kinds as passes.
 
 A scenario fails if its capture is missing or differs, if it did not
-finish, or if its console shows a panic, a KASAN report, a WITNESS
+finish, if it prints "=== RESULT NAME FAIL ..." (the safety scenarios'
+own checks), or if its console shows a panic, a KASAN report, a WITNESS
 warning (lock order reversal, "sleeping with", witness) or a "panic:".
+A scenario without captures/expected/NAME.show.txt is "new" (its
+NAME.show.txt in --out is the candidate), one that prints "=== mbuftrace-vm
+skip NAME: reason" is "skipped"; neither counts as passed or failed.
+A scenario script with the line "# mbuftrace-vm: qemu-nics=em-pair" gets
+two e1000 NICs (em0, em1) on one qemu hub; captures/scenarios/src/NAME.c
+is compiled (static, against the world) into the image as /usr/bin/NAME.
 The last line is "vm: N scenarios, P passed, F failed"; the exit status
 is 0 only if nothing failed.  Skipped scenarios are not failures.
 EOF
@@ -350,6 +357,7 @@ PROGS=(
 	usr.bin/tail:tail usr.bin/tr:tr usr.bin/true:true usr.bin/false:false
 	usr.sbin/jail:jail usr.sbin/jexec:jexec usr.sbin/ngctl:ngctl
 	usr.sbin/tcpdump/tcpdump:tcpdump
+	sbin/pfilctl:pfilctl usr.sbin/jls:jls usr.bin/touch:touch
 )
 # Libraries they need beyond the build's startup and prebuild sets
 # (Makefile.inc1's _generic_libs, which would otherwise be all of lib/).
@@ -378,8 +386,11 @@ if [ "$REBUILD_WORLD" = 1 ] || ! world_complete; then
 	# WORLDFAST buildworld only the programs.
 	# (No -DNO_SHARED here: with it the tree walk of "includes" trips
 	# over the pam <-> tacplus cycle of src.libnames.mk.)
-	logged world-libs makepy toolchain _generic_libs="$GENERIC_LIBS" \
-	    -DNO_PIC
+	if [ "$REBUILD_WORLD" = 1 ] || [ ! -f "$STAMPS/world-libs" ]; then
+		logged world-libs makepy toolchain _generic_libs="$GENERIC_LIBS" \
+		    -DNO_PIC
+		touch "$STAMPS/world-libs"
+	fi
 	# MK_CASPER=no: the casper services are shared libraries only, and a
 	# static program cannot use them (WITHOUT_CASPER is not a knob any
 	# more; the command line overrides the option).
@@ -416,6 +427,19 @@ done
 if [ -n "$FBSD_TOOL" ]; then
 	install -m 555 "$FBSD_TOOL" "$WORLD/usr/bin/mbuftrace"
 fi
+# Helper programs of the scenarios (captures/scenarios/src/NAME.c ->
+# /usr/bin/NAME), static, against the world's headers and libraries.
+for c in "$RSRC"/captures/scenarios/src/*.c; do
+	[ -f "$c" ] || continue
+	n=$(basename "$c" .c)
+	if ! "$LLVM/clang" --target=x86_64-unknown-freebsd15.1 \
+	    --sysroot="$TARGET_OBJ/tmp" -fuse-ld=lld -static -O2 -Wall \
+	    -o "$WORLD/usr/bin/$n" "$c" >"$LOGS/helper-$n.log" 2>&1; then
+		cat "$LOGS/helper-$n.log" >&2
+		die "cannot build the scenario helper $c"
+	fi
+	echo "   helper /usr/bin/$n"
+done
 chmod 1777 "$WORLD/tmp" "$WORLD/var/tmp"
 cp "$SRC"/lib/libc/net/protocols "$WORLD/etc/protocols"
 [ -f "$SRC"/lib/libc/net/services ] && cp "$SRC"/lib/libc/net/services "$WORLD/etc/services"
@@ -483,6 +507,22 @@ KENV="hint.uart.0.at=isa hint.uart.0.port=0x3F8 hint.uart.0.flags=0x10"
 KENV+=" hint.uart.0.irq=4 boot_serial=YES kern.shutdown.poweroff_delay=0"
 KENV+=" vfs.root.mountfrom=ufs:/dev/vtbd0 vfs.root.mountfrom.options=rw"
 
+# NICs: none, unless a scenario asks for them in a line of its script
+# "# mbuftrace-vm: qemu-nics=em-pair": two e1000 (em0, em1) on one qemu
+# hub, a wire inside qemu without host network.
+nics_for()
+{
+	local f
+	NICS=(-nic none)
+	for f in "$@"; do
+		if grep -q '^# mbuftrace-vm: qemu-nics=em-pair' \
+		    "$RSRC/captures/scenarios/$f.sh" 2>/dev/null; then
+			NICS=(-netdev "hubport,id=h0,hubid=0" -device "e1000,netdev=h0"
+			    -netdev "hubport,id=h1,hubid=0" -device "e1000,netdev=h1")
+		fi
+	done
+}
+
 boot()
 {
 	# $1: label, $2: ':'-separated scenario list
@@ -498,7 +538,7 @@ boot()
 	    -kernel "$KERNEL" \
 	    -append "$KENV mbt.scenarios=$2" \
 	    -drive "file=$IMG,if=virtio,format=raw,snapshot=on" \
-	    -nic none </dev/null >"$LOGS/qemu-$1.log" 2>&1
+	    "${NICS[@]}" </dev/null >"$LOGS/qemu-$1.log" 2>&1
 	local rc=$?
 	set -e
 	BOOT_SECS=$(( $(date +%s) - t0 ))
@@ -508,6 +548,7 @@ boot()
 
 stage_begin "boot+scenarios ($ACCEL)"
 if [ "$ONE_BOOT" = 1 ]; then
+	nics_for "${SCENARIOS[@]}"
 	boot all "$(IFS=:; echo "${SCENARIOS[*]}")"
 	for s in "${SCENARIOS[@]}"; do
 		SLOG[$s]=$OUT/console-all.log; BSECS[$s]=$BOOT_SECS; BRC[$s]=$BOOT_RC
@@ -521,6 +562,7 @@ else
 			BSECS[$s]=0; BRC[$s]=0
 			continue
 		fi
+		nics_for "$s"
 		boot "$s" "$s"
 		BSECS[$s]=$BOOT_SECS; BRC[$s]=$BOOT_RC
 	done
@@ -605,7 +647,8 @@ for s in "${SCENARIOS[@]}"; do
 		elif ! "$TOOL" show --color=never "$OUT/$s.pcapng" >"$OUT/$s.show.txt" 2>"$OUT/$s.show.err"; then
 			why="show failed: $(head -c 200 "$OUT/$s.show.err")"
 		elif [ ! -f "$RSRC/captures/expected/$exp.show.txt" ]; then
-			why="no captures/expected/$exp.show.txt"
+			res=new
+			why="no captures/expected/$exp.show.txt yet (capture in $s.show.txt)"
 		elif ! diff -u <(norm <"$RSRC/captures/expected/$exp.show.txt") \
 		    <(norm <"$OUT/$s.show.txt") >"$OUT/$s.diff"; then
 			e=$RSRC/captures/expected/$exp.show.txt
@@ -631,12 +674,22 @@ for s in "${SCENARIOS[@]}"; do
 			res=FAIL; why="scenario did not finish"
 		fi
 	fi
+	# The safety scenarios' own verdict (=== RESULT NAME PASS|FAIL ...).
+	verdict=$(tr -d '\r' <"$log" 2>/dev/null | sed -n "s/^=== RESULT $s //p" | tail -1)
+	case $verdict in
+	PASS*) why="$why; RESULT PASS" ;;
+	?*) res=FAIL; why="RESULT $verdict; $why" ;;
+	esac
 	if [ -n "$probs" ]; then
 		res=FAIL
 		why="kernel problem: $(echo "$probs" | head -1 | cut -c1-100)${why:+; $why}"
 		echo "$probs" >"$OUT/$s.kernel-problems.txt"
 	fi
-	case $res in pass|pass~) NP=$((NP + 1)) ;; skipped) NS=$((NS + 1)) ;; *) NF=$((NF + 1)) ;; esac
+	case $res in
+	pass|pass~) NP=$((NP + 1)) ;;
+	skipped|new) NS=$((NS + 1)) ;;
+	*) NF=$((NF + 1)) ;;
+	esac
 	RESULTS+=("$(printf '%-26s %-8s %5ss  %s' "$s" "$res" "${BSECS[$s]}" "$why")")
 done
 
@@ -648,7 +701,7 @@ done
 	echo
 	printf '%-26s %-8s %6s  %s\n' scenario result boot reason
 	printf '%s\n' "${RESULTS[@]}"
-	[ "$NS" -gt 0 ] && echo "($NS skipped)"
+	[ "$NS" -gt 0 ] && echo "($NS skipped or new: not counted as passed or failed)"
 	echo "vm: ${#SCENARIOS[@]} scenarios, $NP passed, $NF failed"
 } | tee "$OUT/summary.txt"
 [ "$NF" -eq 0 ]
