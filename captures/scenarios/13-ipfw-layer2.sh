@@ -92,6 +92,13 @@ else
 fi
 sysctl kern.mbuf_trace.enable=0 kern.mbuf_trace.start_anywhere=0
 jail -r e
+# iflib keeps transmitted mbufs in the TX ring until it reclaims the
+# descriptors, which needs more traffic: those traced packets still exist.
+# Taking the NICs down frees the rings.
+sysctl kern.mbuf_trace.live
+ifconfig em0 down
+ifconfig em1 down || sleep 2
+ifconfig em1 down
 wait_live_zero 60 || check_fail "em phase: kern.mbuf_trace.live not 0"
 stats_save S1
 listener_stop /tmp/listener.err

@@ -27,7 +27,12 @@ if [ ! -x /usr/bin/sendfile_send ]; then
 fi
 sysctl kern.ipc.mb_use_ext_pgs=1
 sysctl kern.ipc.mb_use_ext_pgs
-printf 'GET /mbuftrace/sendfile HTTP/1.0\r\nHost: r\r\n\r\n' >/tmp/sf.data
+# A fixed request head longer than a snapshot's payload bytes, then
+# random data (in which "GET " at a segment start is a 1 in 2^32 event).
+printf '%s\r\n' 'GET /mbuftrace/sendfile HTTP/1.0' 'Host: r' \
+    'User-Agent: sendfile_send (captures/scenarios/src/sendfile_send.c)' \
+    'X-Note: only the first segment of this file starts with GET' '' \
+    >/tmp/sf.data
 dd if=/dev/random bs=64k count=32 >>/tmp/sf.data 2>/dev/null
 ls -l /tmp/sf.data
 tx=$(sha256 -q /tmp/sf.data)

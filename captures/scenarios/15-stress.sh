@@ -57,6 +57,8 @@ sysctl kern.mbuf_trace.max_hops=32 kern.mbuf_trace.snaplen=128 \
 wait_live_zero 10
 MEM0_TRACE=$(malloc_use mbuf_trace)
 MEM0_TAG=$(malloc_use mbuf_tag)
+# vmstat -m lists a type only once it has been used.
+[ "$MEM0_TAG" != none ] || MEM0_TAG="0 0"
 vmstat -m | grep -E 'mbuf_trace|mbuf_tag'
 HAVE_FP=0
 if sysctl debug.fail_point.mbuf_trace_alloc >/dev/null 2>&1; then
@@ -388,6 +390,7 @@ fi
 sysctl kern.mbuf_trace.filter="" kern.mbuf_trace.ifaces=""
 MEM1_TRACE=$(malloc_use mbuf_trace)
 MEM1_TAG=$(malloc_use mbuf_tag)
+[ "$MEM1_TAG" != none ] || MEM1_TAG="0 0"
 vmstat -m | grep -E 'mbuf_trace|mbuf_tag'
 [ "$MEM0_TRACE" != none ] ||
     check_fail "vmstat -m shows no malloc type mbuf_trace"
