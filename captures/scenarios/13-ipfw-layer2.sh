@@ -85,7 +85,7 @@ cat /tmp/ping-em.out
 ping -c 3 -i 0.2 -t 3 10.3.0.3 >/tmp/ping-em-deny.out
 deny_replies=$(awk '/packets received/ { print $4 }' /tmp/ping-em-deny.out)
 cat /tmp/ping-em-deny.out
-if bulk_tcp em e 10.3.0.2 5001 1 60; then
+if bulk_tcp em e 10.3.0.2 5001 4 90; then
 	check_ok "1 MB over em0/em1: digests equal"
 else
 	check_fail "1 MB over em0/em1: digests differ"

@@ -197,26 +197,27 @@ listener_stop()
 	    tail -1)
 }
 
-# $1 megabytes: $1 copies of /tmp/bulk.1m (made by bulk_tcp) on stdout.
-# Run it in a subshell (a pipeline): it turns tracing of the shell off.
+# $1 chunks of 256 KB: $1 copies of /tmp/bulk.256k (made by bulk_tcp) on
+# stdout.  Run it in a subshell (a pipeline): it turns tracing of the
+# shell off.
 bulk_gen()
 {
 	{ set +x; } 2>/dev/null
 	_bg_i=0
 	while [ "$_bg_i" -lt "$1" ]; do
-		cat /tmp/bulk.1m
+		cat /tmp/bulk.256k
 		_bg_i=$((_bg_i + 1))
 	done
 }
 
-# bulk_tcp TAG JAIL ADDR PORT MB SECS: nc in the current vnet sends MB
-# megabytes to "nc -l ADDR PORT" in jail JAIL; the sender may take SECS
-# seconds.  Prints both SHA-256 digests and the time (BULK_SECS); 0 if
-# the digests are equal.
+# bulk_tcp TAG JAIL ADDR PORT N SECS: nc in the current vnet sends N
+# chunks of 256 KB (random, the same each time) to "nc -l ADDR PORT" in
+# jail JAIL; the sender may take SECS seconds.  Prints both SHA-256
+# digests and the time (BULK_SECS); 0 if the digests are equal.
 bulk_tcp()
 {
-	[ -s /tmp/bulk.1m ] ||
-	    dd if=/dev/random of=/tmp/bulk.1m bs=64k count=16 2>/dev/null
+	[ -s /tmp/bulk.256k ] ||
+	    dd if=/dev/random of=/tmp/bulk.256k bs=64k count=4 2>/dev/null
 	rm -f "/tmp/$1.rx"
 	jexec "$2" nc -l "$3" "$4" | sha256 >"/tmp/$1.rx" &
 	_bt_rx=$!
@@ -234,7 +235,7 @@ bulk_tcp()
 	BULK_SECS=$(($(date +%s) - _bt_t0))
 	_bt_rxs=$(cat "/tmp/$1.rx" 2>/dev/null)
 	{ set +x; } 2>/dev/null
-	echo "=== bulk $1: $5 MB in ${BULK_SECS}s, sha256 sent $_bt_tx received ${_bt_rxs:-none}"
+	echo "=== bulk $1: $(($5 * 256)) KB in ${BULK_SECS}s, sha256 sent $_bt_tx received ${_bt_rxs:-none}"
 	set -x
 	[ -n "$_bt_rxs" ] && [ "$_bt_tx" = "$_bt_rxs" ]
 }
