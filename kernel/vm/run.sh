@@ -55,6 +55,7 @@ compares them with captures/expected/NAME.show.txt.
   --rebuild-world   rebuild the world even if OBJ/world is complete
   --skip-build      use the kernel and world already in OBJ (no sync, no
                     patching, no build)
+  --no-boot         stop after the builds (no image, no boot)
   --tool PATH       Linux mbuftrace tool for convert/show (default:
                     REPO/build/tool/mbuftrace, built with cmake if missing)
   --freebsd-tool P  a static FreeBSD amd64 mbuftrace binary to put in the
@@ -122,6 +123,7 @@ MEM=4096
 ONE_BOOT=0
 REBUILD_WORLD=0
 SKIP_BUILD=0
+NO_BOOT=0
 TOOL=
 FBSD_TOOL=
 SOURCE_REV=307fbceb2
@@ -143,6 +145,7 @@ while [ $# -gt 0 ]; do
 	--one-boot) ONE_BOOT=1; shift ;;
 	--rebuild-world) REBUILD_WORLD=1; shift ;;
 	--skip-build) SKIP_BUILD=1; shift ;;
+	--no-boot) NO_BOOT=1; shift ;;
 	--tool) TOOL=$2; shift 2 ;;
 	--freebsd-tool) FBSD_TOOL=$2; shift 2 ;;
 	--source-rev) SOURCE_REV=$2; shift 2 ;;
@@ -299,7 +302,8 @@ if [ "$SKIP_BUILD" = 0 ]; then
 # idempotent; untouched files keep their times, so builds stay incremental.
 stage_begin sync
 rsync -a --delete --exclude=/.git "$SRC"/ "$WSRC"/
-cp -Rp "$RSRC"/kernel/sys/. "$WSRC"/sys/
+cp -R "$RSRC"/kernel/sys/. "$WSRC"/sys/
+(cd "$RSRC"/kernel && find sys -type f) >"$OBJ/sync.files"
 patches=("$RSRC"/kernel/patches/0*.patch)
 if [ "$KCONF" = MBT_REPRO ]; then
 	patches+=("$RSRC"/kernel/patches/repro/*.patch)
@@ -312,8 +316,35 @@ for p in "${patches[@]}"; do
 		die "patch ${p#"$RSRC"/} does not apply ($RREV); try --repo-rev HEAD"
 	fi
 	echo "   applied ${p#"$REPO"/}"
+	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p" >>"$OBJ/sync.files"
 done
 cp "$VMDIR"/conf/MBT_* "$WSRC"/sys/amd64/conf/
+# Keep builds incremental: a file this sync rewrote (copied from
+# kernel/sys, patched) gets back the time it had after the last sync if
+# its content is the same as then (OBJ/sync-cache); otherwise it is new to
+# the build and gets the time of now.  A file the last sync rewrote and
+# this one did not (rsync restored it from --src) gets the time of now.
+sort -u "$OBJ/sync.files" -o "$OBJ/sync.files"
+if [ -f "$OBJ/sync.set" ]; then
+	comm -23 "$OBJ/sync.set" "$OBJ/sync.files" | while IFS= read -r f; do
+		[ -f "$WSRC/$f" ] && touch "$WSRC/$f"
+		rm -f "$OBJ/sync-cache/$f"
+	done
+fi
+nsame=0; nnew=0
+while IFS= read -r f; do
+	[ -f "$WSRC/$f" ] || continue
+	c=$OBJ/sync-cache/$f
+	if [ -f "$c" ] && cmp -s "$WSRC/$f" "$c"; then
+		touch -r "$c" "$WSRC/$f"; nsame=$((nsame + 1))
+	else
+		touch "$WSRC/$f"
+		mkdir -p "$(dirname "$c")"
+		cp -p "$WSRC/$f" "$c"; nnew=$((nnew + 1))
+	fi
+done <"$OBJ/sync.files"
+mv "$OBJ/sync.files" "$OBJ/sync.set"
+echo "   $nnew files changed since the last sync, $nsame unchanged"
 stage_end
 
 # ---------------------------------------------------------------------------
@@ -401,6 +432,10 @@ if [ "$REBUILD_WORLD" = 1 ] || ! world_complete; then
 fi
 exec 9>&-
 fi	# SKIP_BUILD
+if [ "$NO_BOOT" = 1 ]; then
+	printf '  %s\n' "${TIMES[@]}"
+	exit 0
+fi
 
 [ "$COMPARE_ONLY" = 1 ] || [ -f "$KERNEL" ] ||
     die "no kernel $KERNEL (run without --skip-build)"
@@ -488,7 +523,7 @@ sync
 halt -p
 EOF
 chmod 555 "$WORLD/etc/rc"
-size_kb=$(( $(du -sk "$WORLD" | cut -f1) * 3 / 2 + 16384 ))
+size_kb=$(( $(du -sk "$WORLD" | cut -f1) * 2 + 65536 ))
 rm -f "$IMG"
 # UFS1: Debian's makefs (NetBSD's) puts a UFS2 superblock at 8 KB, where
 # FreeBSD refuses it ("fs_sblockloc (0x2000) != SBLOCK_UFS2 (0x10000)").
