@@ -146,23 +146,23 @@ stats_delta()
 	eval "echo \$(( \${${2}_$3:-0} - \${${1}_$3:-0} ))"
 }
 
-# "InUse MemUse" of malloc type $1, exact (vmstat -m's text humanizes
-# them: its JSON does not).
+# vmstat -m in JSON, saved in $1: its text humanizes the counts, its
+# JSON does not.
+malloc_save()
+{
+	vmstat --libxo json -m >"$1" 2>/dev/null
+}
+
+# "InUse MemUse" of malloc type $1 in the JSON saved in $2; "0 0" when
+# vmstat does not list it (it lists a type once it has been used).
 malloc_use()
 {
-	vmstat --libxo json -m 2>/dev/null | tr '{}' '\n\n' |
+	tr '{}' '\n\n' <"$2" |
 	    awk -v t="\"type\":\"$1\"" 'index($0, t) {
 		u = $0; sub(/.*"in-use":/, "", u); sub(/[^0-9].*/, "", u)
 		m = $0; sub(/.*"memory-use":/, "", m); sub(/[^0-9].*/, "", m)
 		print u, m; f = 1 }
-	    END { if (!f) print "none" }' >/tmp/malloc_use.$$
-	if [ "$(cat /tmp/malloc_use.$$)" = none ]; then
-		vmstat -m | awk -v t="$1" '$1 == t { print $2, $3; f = 1 }
-		    END { if (!f) print "none" }'
-	else
-		cat /tmp/malloc_use.$$
-	fi
-	rm -f /tmp/malloc_use.$$
+	    END { if (!f) print "0 0" }'
 }
 
 # A listener on mbuf_trace0 writing nowhere, its stderr in $1; waits (at
