@@ -300,6 +300,7 @@ void Driver::pcapng_file()
                 x.it.carried = true;
                 x.data = rec.bytes.data();
                 x.len = rec.bytes.size();
+                x.recs = &r.section_records();  // kept if damaged
                 push();
             }
             continue;
