@@ -1,8 +1,10 @@
 // mbuftrace dissector: turns trace records into the "Packet Path" tree.
 //
-// Carriers: the pcapng EPB custom option (2989/19373, PEN MBT_PEN), the
-// pcapng Custom Block with capture metadata, and the BPF tap payload on a
-// LINKTYPE_USERn (v1 or the two legacy prototype layouts).  All decoding is
+// Carriers: the pcapng EPB custom option (2989/19373, PEN MBT_PEN; one
+// record per EPB, SPEC 5.2: more get an expert error), the metadata record
+// in frame 1 (an EPB without bytes), the pcapng Custom Block with capture
+// metadata (older files), and the BPF tap payload on a LINKTYPE_USERn (v1
+// or the two legacy prototype layouts).  All decoding is
 // done by the shared codec (mbtcodec); this file only builds trees, fields
 // and expert info from its results and byte offsets.
 //
