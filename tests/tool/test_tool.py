@@ -660,6 +660,8 @@ def tap_records(path):
 
 def blocks_of(path):
     """Block types of a little-endian pcapng, and whether it ends cleanly."""
+    if not os.path.exists(path):
+        return [], False
     b = open(path, "rb").read()
     types, i = [], 0
     while i + 12 <= len(b):
