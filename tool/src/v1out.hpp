@@ -60,7 +60,6 @@ public:
         if (n > pcapng::Writer::kMaxOptionRecord) {
             // Too big for an option: a Custom Block after the IDB.
             iface(kNoPacketLinktype);
-            flush_meta(last_ts_);
             w_.custom_block(MBT_PEN, rec, n, true);
             have_meta_ = true;
             return;
@@ -68,9 +67,9 @@ public:
         if (!started_) {
             shb_meta_.assign(rec, rec + n);
             start();
-        } else
-            flush_meta(last_ts_);
-        pending_meta_.assign(rec, rec + n);
+        }
+        // Frames wait for a packet's time stamp (or the end).
+        pending_meta_.emplace_back(rec, rec + n);
         have_meta_ = true;
     }
     bool have_meta() const { return have_meta_; }
@@ -117,8 +116,8 @@ private:
         if (pending_meta_.empty())
             return;
         const uint32_t id = iface(kNoPacketLinktype);
-        w_.packet(id, ts, nullptr, 0, 0, pending_meta_.data(),
-                  pending_meta_.size(), std::nullopt);
+        for (const auto& m : pending_meta_)
+            w_.packet(id, ts, nullptr, 0, 0, m.data(), m.size(), std::nullopt);
         pending_meta_.clear();
     }
 
@@ -128,7 +127,8 @@ private:
     std::map<uint16_t, uint32_t> ifs_;
     bool started_ = false;
     bool have_meta_ = false;
-    std::vector<uint8_t> shb_meta_, pending_meta_;
+    std::vector<uint8_t> shb_meta_;
+    std::vector<std::vector<uint8_t>> pending_meta_;
     uint64_t last_ts_ = 0;
     uint64_t packets_ = 0;
 };
