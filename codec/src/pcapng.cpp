@@ -329,10 +329,12 @@ Reader::Kind Reader::next()
 Writer::Writer(const std::string& path, bool big_endian, Mode mode)
     : path_(path), be_(big_endian), mode_(mode)
 {
-    // A device, a FIFO or /dev/stdout is written in place: renaming a
-    // file over it would replace it (mbuftrace show -o /dev/null).
+    // A device, a FIFO or a symbolic link (/dev/stdout) is written in
+    // place: renaming a file over it would replace it (show -o /dev/null
+    // replaced the system's /dev/null).  lstat: the path itself counts.
     struct stat st;
-    const bool special = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+    const bool special =
+        ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
     if (special)
         mode_ = Mode::Stream;
     if (mode_ == Mode::Atomic)

@@ -67,8 +67,11 @@ OutFile::OutFile(const std::string& path) : path_(path)
         f_ = stdout;
         return;
     }
+    // Not a regular file (a device, a FIFO, a symbolic link such as
+    // /dev/stdout): written in place, never renamed over.
     struct stat st;
-    const bool special = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+    const bool special =
+        ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
     if (!special)
         tmp_ = path + ".tmp." + std::to_string(::getpid());
     f_ = std::fopen(special ? path.c_str() : tmp_.c_str(), "wb");
