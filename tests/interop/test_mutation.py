@@ -192,6 +192,8 @@ def tshark_checks(sb, files, work, batch):
                     check(False, "hang: tshark %s on %s" % (argv[0], f))
                     continue
                 bad = [t for t in BAD_TEXT if t in r.stderr or t in r.stdout]
+                if argv[0] == "-V" and b"Packet Path" not in r.stdout:
+                    bad.append(b"the plugin did not load")
                 check(r.returncode == 0 and not bad,
                       "tshark %s on %s (%s): exit %d %r %r" %
                       (argv[0], os.path.basename(f),
