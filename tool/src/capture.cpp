@@ -47,6 +47,20 @@ void catch_stop_signals(void (*h)(int))
         sigaction(sig, &sa, nullptr);
 }
 
+// Bytes the FILE has read ahead (0 when not known): while there are some,
+// the next record needs no read and no poll.
+size_t read_ahead(std::FILE* f)
+{
+#if defined(__GLIBC__)
+    return size_t(f->_IO_read_end - f->_IO_read_ptr);
+#elif defined(__FreeBSD__)
+    return f->_r > 0 ? size_t(f->_r) : 0;
+#else
+    (void)f;
+    return 0;
+#endif
+}
+
 uint64_t now_ns(clockid_t c = CLOCK_REALTIME)
 {
     struct timespec ts;
@@ -381,7 +395,7 @@ int cmd_capture(const Args& a)
         const bool dirty = conv.out().writer().size() != flushed_size;
         if (dirty && mono - last_flush >= 1000000000u)
             flush();
-        else if (dirty && fd >= 0) {
+        else if (dirty && fd >= 0 && read_ahead(pcap_file(p)) == 0) {
             // Nothing more to read right now: flush before blocking.
             struct pollfd pf {fd, POLLIN, 0};
             if (::poll(&pf, 1, 0) == 0)
