@@ -419,11 +419,14 @@ int cmd_capture(const Args& a)
                 flush();  // timeout: the tap is quiet
             continue;
         }
-        if (rc == PCAP_ERROR_BREAK || g_stop)
+        if (rc == PCAP_ERROR_BREAK)
             break;
-        if (rc < 0)
+        if (rc < 0) {
+            if (g_stop)  // the signal interrupted a read: an orderly end
+                break;
             throw ToolError((replay.empty() ? iface : replay) + ": " +
                             pcap_geterr(p));
+        }
         got++;
         tap.payload(uint64_t(h->ts.tv_sec) * 1000000000u +
                         uint64_t(h->ts.tv_usec),
