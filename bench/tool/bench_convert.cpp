@@ -84,7 +84,9 @@ uint64_t plain_copy(const std::string& in, const std::string& out)
             w.packet(p.interface_id, p.ts, p.data.data(), p.caplen, p.origlen,
                      rec ? rec->bytes.data() : nullptr,
                      rec ? rec->bytes.size() : 0, p.packet_id);
-            n++;
+            // Frame 1 of a v1 file is the metadata (SPEC 5.2), not a record.
+            if (!(rec && rec->bytes.size() > 6 && rec->bytes[6] == MBT_KIND_META))
+                n++;
         } else if (k == pcapng::Reader::Kind::Custom) {
             const auto& c = r.custom();
             w.custom_block(c.pen, c.data.data(), c.data.size(), c.copyable);

@@ -2,6 +2,7 @@
 // every length is checked against the block it lives in.
 #include "mbuftrace/pcapng.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,6 +33,7 @@ constexpr uint32_t MAX_BLOCK = 256u << 20;
 constexpr uint16_t OPT_ENDOFOPT = 0;
 constexpr uint16_t OPT_CUSTOM_STR = 2988;
 constexpr uint16_t OPT_CUSTOM_STR_NOCOPY = 19372;
+constexpr uint16_t OPT_COMMENT = 1;
 constexpr uint16_t IF_NAME = 2;
 constexpr uint16_t IF_TSRESOL = 9;
 constexpr uint16_t ISB_IFRECV = 4;
@@ -52,6 +54,12 @@ FileError::FileError(std::string f, uint64_t b, uint64_t o,
     : std::runtime_error(f + ": block " + std::to_string(b) + " at offset " +
                          std::to_string(o) + ": " + what),
       file(std::move(f)), block(b), offset(o)
+{
+}
+
+FileError::FileError(Output, std::string f, const std::string& what)
+    : std::runtime_error(f + ": " + what), file(std::move(f)), block(0),
+      offset(0)
 {
 }
 
@@ -125,9 +133,19 @@ void Reader::parse_options(const uint8_t* p, size_t n, uint64_t off,
     out.resize(k);
 }
 
+// The last block is cut short: what came before it stands (SPEC 5.2).
+Reader::Kind Reader::cut(uint64_t off, const std::string& what)
+{
+    truncated_.emplace(path_, blockno_, off, what);
+    return Kind::End;
+}
+
 Reader::Kind Reader::next()
 {
     uint8_t hdr[12];
+    at_section_ = false;
+    if (truncated_)
+        return Kind::End;
     block_off_ = pos_;
     if (have_shb_)
         blockno_++;
@@ -137,9 +155,13 @@ Reader::Kind Reader::next()
             fail(0, "empty file: not a pcapng file");
         return Kind::End;
     }
-    if (got < 8)
+    if (got < 8) {
+        if (have_shb_ && std::feof(f_))
+            return cut(pos_, "truncated block header (" + std::to_string(got) +
+                                 " of 8 bytes): the file ends there");
         fail(pos_, "truncated block header (" + std::to_string(got) +
                        " of 8 bytes)");
+    }
     uint32_t type = uint32_t(hdr[0]) | uint32_t(hdr[1]) << 8 |
                     uint32_t(hdr[2]) << 16 | uint32_t(hdr[3]) << 24;
     if (type == BT_SHB) {
@@ -164,10 +186,14 @@ Reader::Kind Reader::next()
     const uint32_t total = r32(hdr + 4);
     if (total < 12 || total % 4 != 0 || total > MAX_BLOCK)
         fail(pos_ + 4, "bad block length " + std::to_string(total));
-    if (total > size_ - pos_)
-        fail(pos_ + 4, "block length " + std::to_string(total) +
-                           " runs past the end of the file (" +
-                           std::to_string(size_ - pos_) + " bytes left)");
+    if (total > size_ - pos_) {
+        const std::string what = "block length " + std::to_string(total) +
+                                 " runs past the end of the file (" +
+                                 std::to_string(size_ - pos_) + " bytes left)";
+        if (have_shb_ && type != BT_SHB)
+            return cut(pos_ + 4, what + ": the file ends in this block");
+        fail(pos_ + 4, what);
+    }
     const size_t already = type == BT_SHB ? 12 : 8;
     buf_.resize(total - 8);  // body + trailing length
     size_t off = 0;
@@ -194,6 +220,15 @@ Reader::Kind Reader::next()
             fail(body_off + 4,
                  "unsupported pcapng major version " + std::to_string(r16(b + 4)));
         shb_opts_ = parse_options(b + 16, n - 16, body_off + 16);
+        shb_recs_.clear();
+        for (const Option& o : shb_opts_)
+            if ((o.code == MBT_PCAPNG_OPT_CUSTOM_BIN ||
+                 o.code == MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY) &&
+                o.value.size() >= 4 && r32(o.value.data()) == MBT_PEN)
+                shb_recs_.push_back(Packet::Record{
+                    std::vector<uint8_t>(o.value.begin() + 4, o.value.end()),
+                    o.offset + 4});
+        at_section_ = true;
         return Kind::Other;
     case BT_IDB: {
         if (n < 8)
@@ -291,23 +326,39 @@ Reader::Kind Reader::next()
     }
 }
 
-Writer::Writer(const std::string& path, bool big_endian)
-    : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())),
-      be_(big_endian)
+Writer::Writer(const std::string& path, bool big_endian, Mode mode)
+    : path_(path), be_(big_endian), mode_(mode)
 {
-    f_ = std::fopen(tmp_.c_str(), "wb");
+    // A device, a FIFO or a symbolic link (/dev/stdout) is written in
+    // place: renaming a file over it would replace it (show -o /dev/null
+    // replaced the system's /dev/null).  lstat: the path itself counts.
+    struct stat st;
+    const bool special =
+        ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+    if (special)
+        mode_ = Mode::Stream;
+    if (mode_ == Mode::Atomic)
+        tmp_ = path + ".tmp." + std::to_string(::getpid());
+    const std::string& target = tmp_.empty() ? path_ : tmp_;
+    f_ = std::fopen(target.c_str(), "wb");
     if (!f_)
-        throw FileError(path, 0, 0,
-                        "cannot create " + tmp_ + ": " + std::strerror(errno));
+        throw FileError(FileError::Output{}, path,
+                        (tmp_.empty() ? "cannot create: "
+                                      : "cannot create " + tmp_ + ": ") +
+                            std::string(std::strerror(errno)));
     std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
 }
 
 Writer::~Writer()
 {
     stop_thread();
-    if (f_)
+    if (f_) {
+        // In place, what was written stays: flush it.
+        if (tmp_.empty() && !pending_.empty())
+            std::fwrite(pending_.data(), 1, pending_.size(), f_);
         std::fclose(f_);
-    if (!committed_)
+    }
+    if (!committed_ && !tmp_.empty())
         std::remove(tmp_.c_str());
 }
 
@@ -347,7 +398,7 @@ void Writer::option(std::vector<uint8_t>& b, uint16_t code, const uint8_t* p,
                     size_t n) const
 {
     if (n > 0xffff)
-        throw FileError(path_, 0, 0,
+        throw FileError(FileError::Output{}, path_,
                         "option " + std::to_string(code) + " too long (" +
                             std::to_string(n) + " bytes)");
     put16(b, code);
@@ -374,7 +425,8 @@ void Writer::raw_block(uint32_t type, const uint8_t* body, size_t len)
 }
 
 void Writer::section(std::string_view hw, std::string_view os,
-                     std::string_view app)
+                     std::string_view app, const uint8_t* meta,
+                     size_t meta_len)
 {
     std::vector<uint8_t> b;
     put32(b, BOM);
@@ -389,7 +441,13 @@ void Writer::section(std::string_view hw, std::string_view os,
     str(2, hw);
     str(3, os);
     str(4, app);
-    if (!hw.empty() || !os.empty() || !app.empty())
+    if (meta_len) {
+        std::vector<uint8_t> v;
+        put32(v, MBT_PEN);
+        v.insert(v.end(), meta, meta + meta_len);
+        option(b, MBT_PCAPNG_OPT_CUSTOM_BIN, v.data(), v.size());
+    }
+    if (!hw.empty() || !os.empty() || !app.empty() || meta_len)
         put32(b, 0);
     block(BT_SHB, b);
 }
@@ -412,7 +470,8 @@ uint32_t Writer::interface(uint16_t linktype, uint32_t snaplen,
 
 void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
                     uint32_t caplen, uint32_t origlen, const uint8_t* record,
-                    size_t record_len, std::optional<uint64_t> packet_id)
+                    size_t record_len, std::optional<uint64_t> packet_id,
+                    const std::vector<Option>* extra, std::string_view comment)
 {
     // Built in one reused buffer and written once: the hot path of convert.
     std::vector<uint8_t>& b = epb_;
@@ -430,7 +489,7 @@ void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
     bool opts = false;
     if (record_len) {
         if (4 + record_len > 0xffff)
-            throw FileError(path_, 0, 0,
+            throw FileError(FileError::Output{}, path_,
                             "option " +
                                 std::to_string(MBT_PCAPNG_OPT_CUSTOM_BIN) +
                                 " too long (" +
@@ -446,6 +505,16 @@ void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
         put16(b, MBT_PCAPNG_OPT_PACKETID);
         put16(b, 8);
         put64(b, *packet_id);
+        opts = true;
+    }
+    if (extra)
+        for (const Option& o : *extra) {
+            option(b, o.code, o.value.data(), o.value.size());
+            opts = true;
+        }
+    if (!comment.empty()) {
+        option(b, OPT_COMMENT, reinterpret_cast<const uint8_t*>(comment.data()),
+               comment.size());
         opts = true;
     }
     if (opts)
@@ -495,8 +564,31 @@ void Writer::stats(uint32_t ifid, uint64_t ts, std::optional<uint64_t> ifrecv,
 void Writer::emit(const uint8_t* p, size_t n)
 {
     pending_.insert(pending_.end(), p, p + n);
-    if (pending_.size() >= kChunk)
-        hand_over();
+    emitted_ += n;
+    if (pending_.size() >= kChunk) {
+        if (mode_ == Mode::Stream)
+            flush();  // whole blocks only, so a kill cuts at most one
+        else
+            hand_over();
+    }
+}
+
+void Writer::flush()
+{
+    stop_thread();
+    if (!werr_.empty())
+        throw FileError(FileError::Output{}, path_, werr_);
+    if (!f_)
+        return;
+    if (!pending_.empty() &&
+        std::fwrite(pending_.data(), 1, pending_.size(), f_) != pending_.size())
+        throw FileError(FileError::Output{}, path_,
+                        std::string("write failed: ") + std::strerror(errno));
+    written_ += pending_.size();
+    pending_.clear();
+    if (std::fflush(f_) != 0)
+        throw FileError(FileError::Output{}, path_,
+                        std::string("write failed: ") + std::strerror(errno));
 }
 
 void Writer::hand_over()
@@ -506,7 +598,7 @@ void Writer::hand_over()
         thread_ = std::thread([this] { write_loop(); });
     cv_.wait(lk, [this] { return !busy_; });
     if (!werr_.empty())
-        throw FileError(path_, 0, written_, werr_);
+        throw FileError(FileError::Output{}, path_, werr_);
     std::swap(pending_, writing_);
     pending_.clear();
     busy_ = true;
@@ -545,29 +637,21 @@ void Writer::stop_thread()
         cv_.notify_all();
     }
     thread_.join();
+    stop_ = false;  // a later chunk may start it again
 }
 
 void Writer::commit()
 {
-    stop_thread();
-    if (!werr_.empty())
-        throw FileError(path_, 0, written_, werr_);
-    if (!pending_.empty() &&
-        std::fwrite(pending_.data(), 1, pending_.size(), f_) != pending_.size())
-        throw FileError(path_, 0, written_,
-                        std::string("write failed: ") + std::strerror(errno));
-    written_ += pending_.size();
-    pending_.clear();
-    if (std::fflush(f_) != 0 || std::ferror(f_))
-        throw FileError(path_, 0, 0,
-                        std::string("write failed: ") + std::strerror(errno));
+    flush();
+    const bool ok = !std::ferror(f_);
     const int rc = std::fclose(f_);
+    const int e = errno;
     f_ = nullptr;
-    if (rc != 0)
-        throw FileError(path_, 0, 0,
-                        std::string("close failed: ") + std::strerror(errno));
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-        throw FileError(path_, 0, 0,
+    if (!ok || rc != 0)
+        throw FileError(FileError::Output{}, path_,
+                        std::string("write failed: ") + std::strerror(e));
+    if (!tmp_.empty() && std::rename(tmp_.c_str(), path_.c_str()) != 0)
+        throw FileError(FileError::Output{}, path_,
                         "cannot rename " + tmp_ + ": " + std::strerror(errno));
     committed_ = true;
 }

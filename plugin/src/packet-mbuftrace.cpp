@@ -1,8 +1,10 @@
 // mbuftrace dissector: turns trace records into the "Packet Path" tree.
 //
-// Carriers: the pcapng EPB custom option (2989/19373, PEN MBT_PEN), the
-// pcapng Custom Block with capture metadata, and the BPF tap payload on a
-// LINKTYPE_USERn (v1 or the two legacy prototype layouts).  All decoding is
+// Carriers: the pcapng EPB custom option (2989/19373, PEN MBT_PEN; one
+// record per EPB, SPEC 5.2: more get an expert error), the metadata record
+// in frame 1 (an EPB without bytes), the pcapng Custom Block with capture
+// metadata (older files), and the BPF tap payload on a LINKTYPE_USERn (v1
+// or the two legacy prototype layouts).  All decoding is
 // done by the shared codec (mbtcodec); this file only builds trees, fields
 // and expert info from its results and byte offsets.
 //
@@ -77,7 +79,8 @@ int ett_mbt = -1, ett_header = -1, ett_flags = -1, ett_strings = -1,
 expert_field ei_malformed = EI_INIT, ei_unknown_major = EI_INIT,
              ei_hops_lost = EI_INIT, ei_alloc_fail = EI_INIT,
              ei_dropped = EI_INIT, ei_vnet = EI_INIT,
-             ei_routed_twice = EI_INIT, ei_loop = EI_INIT;
+             ei_routed_twice = EI_INIT, ei_loop = EI_INIT,
+             ei_extra_records = EI_INIT;
 
 dissector_handle_t post_handle, tap_handle, meta_handle, eth_handle,
     data_handle;
@@ -117,7 +120,8 @@ bool findings_wanted(proto_tree* tree)
     }
     static expert_field* const ours[] = {
         &ei_malformed, &ei_unknown_major, &ei_hops_lost, &ei_alloc_fail,
-        &ei_dropped,   &ei_vnet,          &ei_routed_twice, &ei_loop};
+        &ei_dropped,   &ei_vnet,          &ei_routed_twice, &ei_loop,
+        &ei_extra_records};
     for (expert_field* e : ours)
         if (e->hf > 0 && proto_field_is_referenced(tree, e->hf))
             return true;
@@ -880,10 +884,11 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     return top;
 }
 
-// EPB custom option walk: our PEN only.
+// EPB custom option walk: our PEN only.  SPEC 5.2: one record per EPB; the
+// first is shown, the others are counted and reported.
 struct OptHit {
-    const guint8* data[8];
-    gsize len[8];
+    const guint8* data;
+    gsize len;
     int n;
 };
 
@@ -892,31 +897,35 @@ mbt_foreach_ret find_opt(wtap_block_t, guint option_id, wtap_opttype_e type,
 {
     OptHit* hit = static_cast<OptHit*>(ud);
     // A record is a binary custom option with our PEN (SPEC 5).
-    if ((option_id != MBT_PCAPNG_OPT_CUSTOM_BIN &&
-         option_id != MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY) || hit->n >= 8)
+    if (option_id != MBT_PCAPNG_OPT_CUSTOM_BIN &&
+        option_id != MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY)
         return TRUE;
 #if MBT_WS_AT_LEAST(4, 6)
     // 4.6 splits custom options into string and binary ones.
     if (type != WTAP_OPTTYPE_CUSTOM_BINARY ||
         v->custom_binaryval.pen != MBT_PEN)
         return TRUE;
-    hit->data[hit->n] =
-        static_cast<const guint8*>(v->custom_binaryval.data.custom_data);
-    hit->len[hit->n] = v->custom_binaryval.data.custom_data_len;
+    if (hit->n == 0) {
+        hit->data =
+            static_cast<const guint8*>(v->custom_binaryval.data.custom_data);
+        hit->len = v->custom_binaryval.data.custom_data_len;
+    }
 #else
     if (type != WTAP_OPTTYPE_CUSTOM || v->custom_opt.pen != MBT_PEN)
         return TRUE;
-    hit->data[hit->n] = reinterpret_cast<const guint8*>(
-        v->custom_opt.data.generic_data.custom_data);
-    hit->len[hit->n] = v->custom_opt.data.generic_data.custom_data_len;
+    if (hit->n == 0) {
+        hit->data = reinterpret_cast<const guint8*>(
+            v->custom_opt.data.generic_data.custom_data);
+        hit->len = v->custom_opt.data.generic_data.custom_data_len;
+    }
 #endif
     hit->n++;
     return TRUE;
 }
 
-void dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
-                           proto_tree* tree, const guint8* data, gsize len,
-                           const char* carrier)
+proto_item* dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
+                                  proto_tree* tree, const guint8* data,
+                                  gsize len, const char* carrier)
 {
     // The option is not in the frame's bytes: a data source of its own,
     // copied to the packet pool so it outlives the wiretap buffer.
@@ -924,7 +933,7 @@ void dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
     tvbuff_t* rt = tvb_new_child_real_data(parent, copy, guint(len), gint(len));
     add_new_data_source(pinfo, rt, "Trace record");
     mbt::decode_record(copy, len, cur, expert_wanted(tree));
-    show_record(rt, pinfo, tree, carrier);
+    return show_record(rt, pinfo, tree, carrier);
 }
 
 int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
@@ -953,15 +962,40 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
 {
     OptHit hit;
     hit.n = 0;
+    hit.data = NULL;
+    hit.len = 0;
     wtap_block_foreach_option(pinfo->rec->block, find_opt, &hit);
-    for (int i = 0; i < hit.n; i++)
-        dissect_buffer_record(tvb, pinfo, tree, hit.data[i], hit.len[i],
-                              "epb-option");
-    if (no_bytes && hit.n > 0) {
-        col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
-        col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s",
-                     cur.rec.hops.size(), cur.ok() ? "" : " [malformed]");
+    if (hit.n == 0)
+        return 0;
+    proto_item* top = dissect_buffer_record(tvb, pinfo, tree, hit.data,
+                                            hit.len, "epb-option");
+    if (hit.n > 1) {
+        char text[160];
+        snprintf(text, sizeof text,
+                 "Enhanced Packet Block carries %d mbuftrace records; one is "
+                 "allowed (SPEC 5.2): the first is shown",
+                 hit.n);
+        add_expert(pinfo, tree, top, &ei_extra_records, tvb, 0, 0, text);
     }
+    const bool is_meta = cur.rec.kind && cur.rec.kind.v == MBT_KIND_META;
+    if (no_bytes) {
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
+        if (is_meta)
+            col_add_fstr(pinfo->cinfo, COL_INFO,
+                         "Capture metadata: kernel %s, rev %s%s",
+                         cur.rec.meta.kernel_ident
+                             ? cur.rec.meta.kernel_ident.v.c_str()
+                             : "?",
+                         cur.rec.meta.source_rev
+                             ? cur.rec.meta.source_rev.v.c_str()
+                             : "?",
+                         cur.ok() ? "" : " [malformed]");
+        else
+            col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s%s",
+                         cur.rec.hops.size(), cur.ok() ? "" : " [malformed]",
+                         hit.n > 1 ? " [extra records]" : "");
+    } else if (hit.n > 1)
+        col_append_str(pinfo->cinfo, COL_INFO, " [extra mbuftrace records]");
     return hit.n;
 }
 
@@ -1167,6 +1201,8 @@ void proto_register_mbuftrace(void)
                             "Routing step ran twice for one packet", EXPFILL}},
         {&ei_loop, {"mbuftrace.expert.loop", PI_SEQUENCE, PI_WARN,
                     "Tracepoint hit repeatedly (loop)", EXPFILL}},
+        {&ei_extra_records, {"mbuftrace.expert.extra_records", PI_MALFORMED, PI_ERROR,
+                             "More than one record in a packet (SPEC 5.2)", EXPFILL}},
     };
 
     proto_mbt = proto_register_protocol("mbuftrace Packet Path", "mbuftrace",

@@ -95,6 +95,41 @@ TEST_CASE("the writer leaves nothing behind unless committed")
     }
     CHECK_FALSE(exists(p));
     CHECK_THROWS_AS(Writer("/nonexistent-dir/x.pcapng"), FileError);
+    // An output error names the output and the system error, with no
+    // block or offset of an input.
+    try {
+        Writer w("/nonexistent-dir/x.pcapng");
+    } catch (const FileError& e) {
+        CHECK(std::string(e.what()) ==
+              "/nonexistent-dir/x.pcapng: cannot create "
+              "/nonexistent-dir/x.pcapng.tmp." +
+                  std::to_string(::getpid()) + ": No such file or directory");
+    }
+}
+
+TEST_CASE("the SHB carries the metadata record; the stream writer flushes")
+{
+    const std::string p = tmpname("shbmeta");
+    const std::vector<uint8_t> meta = {'M', 'B', 'T', 'R', 1, 0, 2, 0,
+                                       0, 0, 0xff, 0xff, 0, 0, 0, 16};
+    Writer w(p, false, Writer::Mode::Stream);
+    w.section({}, "FreeBSD", "test", meta.data(), meta.size());
+    w.interface(1);
+    w.flush();
+    // In place: the file holds the blocks before commit().
+    {
+        Reader r(p);
+        CHECK(r.next() == Reader::Kind::Other);
+        CHECK(r.at_section());
+        REQUIRE(r.section_records().size() == 1);
+        CHECK(r.section_records()[0].bytes == meta);
+        CHECK(r.next() == Reader::Kind::Other);  // IDB
+        CHECK_FALSE(r.at_section());
+        CHECK(r.next() == Reader::Kind::End);
+        CHECK_FALSE(r.truncated());
+    }
+    w.commit();
+    CHECK_FALSE(exists(p + ".tmp." + std::to_string(::getpid())));
 }
 
 TEST_CASE("corrupt pcapng files fail with file, block and offset")
@@ -112,13 +147,37 @@ TEST_CASE("corrupt pcapng files fail with file, block and offset")
         while (r.next() != Reader::Kind::End) {
         }
     };
-    // Cut anywhere: an error, never a crash or a silent short read.
-    for (size_t n : {size_t(0), size_t(5), size_t(30), good.size() / 2,
-                     good.size() - 1}) {
+    // Cut inside the SHB: an error.
+    for (size_t n : {size_t(0), size_t(5), size_t(30)}) {
         INFO("cut at " << n);
         CHECK_THROWS_AS(read_all(std::vector<uint8_t>(good.begin(),
                                                       good.begin() + long(n))),
                         FileError);
+    }
+    // Cut after it (a capture killed mid-write): the blocks before the cut
+    // are read, then End, and truncated() says where; never a silent short
+    // read.
+    for (size_t n : {good.size() / 2, good.size() - 1, good.size() - 13}) {
+        INFO("cut at " << n);
+        {
+            std::ofstream f(p, std::ios::binary | std::ios::trunc);
+            f.write(reinterpret_cast<const char*>(good.data()),
+                    std::streamsize(n));
+        }
+        Reader r(p);
+        uint64_t last_end = 0;
+        for (;;) {
+            const auto k = r.next();
+            if (k == Reader::Kind::End)
+                break;
+            last_end = r.position();
+        }
+        REQUIRE(r.truncated());
+        CHECK(r.truncated()->offset >= last_end);
+        CHECK(r.truncated()->offset <= n);
+        CHECK(std::string(r.truncated()->what()).find("the file ends") !=
+              std::string::npos);
+        CHECK(last_end > 0);
     }
     {
         auto b = good;

@@ -136,6 +136,36 @@ void nobytes_capture(const std::string& path)
     w.commit();
 }
 
+// SPEC 5.2 as capture and convert write it: the metadata in the SHB and in
+// frame 1 (zero bytes on LINKTYPE_USER0, the first packet's time), then a
+// packet with two records and one with nine (one is allowed).
+void spec52_capture(const std::string& path)
+{
+    const Bytes m = mbt::encode_meta(meta());
+    pcapng::Writer w(path);
+    w.section("", "FreeBSD 15.1", "mbt-plugin-captures", m.data(), m.size());
+    const uint32_t tap = w.interface(MBT_LINKTYPE_USER0, 262144, "mbuf_trace0");
+    const uint32_t eth = w.interface(1, 262144, "mbuf_trace0");
+    const uint64_t t0 = 1795000000000000000ull;
+    w.packet(tap, t0, nullptr, 0, 0, m.data(), m.size(), std::nullopt);
+    const Bytes first = mbt::encode(mbt::examples::ping_two_vnets());
+    const Bytes other = pf_block_record();
+    for (unsigned n : {2u, 9u}) {
+        std::vector<pcapng::Option> extra;
+        for (unsigned i = 1; i < n; i++) {
+            pcapng::Option o;
+            o.code = MBT_PCAPNG_OPT_CUSTOM_BIN;
+            o.value = {0xd9, 0x7e, 0, 0};  // MBT_PEN, little-endian
+            o.value.insert(o.value.end(), other.begin(), other.end());
+            extra.push_back(o);
+        }
+        const Bytes e = icmp_echo(1, uint16_t(n));
+        w.packet(eth, t0 + n * 1000, e.data(), uint32_t(e.size()),
+                 uint32_t(e.size()), first.data(), first.size(), n, &extra);
+    }
+    w.commit();
+}
+
 // Tap payloads on LINKTYPE_USER0: record, then the packet bytes.
 void tap_capture(const std::string& path, const std::string& vectors)
 {
@@ -271,6 +301,7 @@ int main(int argc, char** argv)
         v1_capture(out + "/v1-be.pcapng", true);
         tap_capture(out + "/tap.pcapng", vec);
         nobytes_capture(out + "/nobytes.pcapng");
+        spec52_capture(out + "/spec52.pcapng");
         legacy_capture(out + "/legacy3.pcapng",
                        {mbt::examples::ping_two_vnets_prototype(),
                         read_file(vec + "/legacy-part3-snapshot.bin")});

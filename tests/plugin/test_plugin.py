@@ -263,6 +263,33 @@ def t_expert(t, args):
     check(re.search(r"^2\t.*loop", lp, re.M | re.I),
           "loop not reported at threshold 1: " + lp)
     check(not re.search(r"loop", v, re.I), "loop reported at default threshold")
+    # SPEC 5.2: one record per packet; more are reported, the first shown
+    # (the plugin used to show up to 8 and drop the rest silently).
+    r = t.fields("spec52.pcapng", ["frame.number", "mbuftrace.trace_id",
+                                   "mbuftrace.expert.extra_records",
+                                   "_ws.expert.message"])
+    for n, k in ((2, 2), (3, 9)):
+        check(re.search(r"^%d\t4097\t[^\t]+\t.*carries %d mbuftrace records; "
+                        r"one is allowed" % (n, k), r, re.M),
+              "frame %d with %d records: %s" % (n, k, r))
+
+
+def t_spec52(t, args):
+    """Metadata in frame 1 as SPEC 5.2 places it: named in the Info column,
+    its revision in the source links of the next frames in one pass, and
+    the Time column starts at 0."""
+    r = t.fields("spec52.pcapng", ["frame.number", "frame.time_relative",
+                                   "_ws.col.Info", "mbuftrace.hop.url"],
+                 "-o", "mbuftrace.source_url:https://x/{file}?id={rev}")
+    rows = [l.split("\t") for l in r.splitlines()]
+    check(len(rows) == 3, "spec52: %r" % rows)
+    if len(rows) == 3:
+        check(rows[0][2].startswith("Capture metadata: kernel MBUFTRACE, "
+                                    "rev 307fbceb2"), "frame 1: %r" % rows[0])
+        check(float(rows[0][1]) == 0 and float(rows[1][1]) < 0.001,
+              "Time column: %r" % [x[1] for x in rows])
+        check("307fbceb2" in rows[1][3] and "HEAD" not in rows[1][3],
+              "frame 2 source links lack the revision: %r" % rows[1][3][:200])
 
 
 def t_corrupt(t, args):
@@ -366,6 +393,7 @@ def t_prefs(t, args):
 
 GROUPS = {"load": t_load, "fields": t_fields, "filters": t_filters,
           "tree": t_tree, "expert": t_expert, "corrupt": t_corrupt,
+          "spec52": t_spec52,
           "legacy": t_legacy, "vectors": t_vectors, "prefs": t_prefs}
 
 

@@ -6,6 +6,8 @@
 //   writer.pcapng                        v1 pcapng written by the codec's
 //                                        Writer from records built by encode
 //   corrupt-one.pcap, console-bad.txt    good files with one bad record
+//   plain-ether.pcapng                   Ethernet packets, no records at all
+//   two-records.pcapng                   a packet carrying two records
 // Usage: make_fixtures VECTORS_DIR DIR
 #include <pcap/pcap.h>
 
@@ -182,6 +184,43 @@ void write_writer_pcapng()
     w.commit();
 }
 
+// Three Ethernet packets, no mbuftrace record: what convert must keep.
+void write_plain_ether()
+{
+    mbt::pcapng::Writer w(odir + "/plain-ether.pcapng");
+    w.section({}, "Linux", "plain");
+    const uint32_t eth = w.interface(1, 262144, "eth0", 9);
+    for (unsigned i = 0; i < 3; i++)
+        w.packet(eth, 1700000000000000000ull + i, kEcho.data(),
+                 uint32_t(kEcho.size()), uint32_t(kEcho.size()), nullptr, 0,
+                 std::nullopt);
+    w.commit();
+}
+
+// Packet 2 of 3 carries two records (SPEC 5.2 allows one).
+void write_two_records()
+{
+    mbt::pcapng::Writer w(odir + "/two-records.pcapng");
+    w.section({}, "FreeBSD 15.0-CURRENT", "mbuftrace fixtures");
+    const uint32_t eth = w.interface(1, 262144, "mbuf_trace0", 9);
+    for (unsigned i = 0; i < 3; i++) {
+        const Bytes rec = mbt::encode(synth(i));
+        std::vector<mbt::pcapng::Option> extra;
+        if (i == 1) {
+            mbt::pcapng::Option o;
+            o.code = MBT_PCAPNG_OPT_CUSTOM_BIN;
+            const Bytes second = mbt::encode(synth(7));
+            o.value = {0xd9, 0x7e, 0, 0};  // MBT_PEN, little-endian
+            o.value.insert(o.value.end(), second.begin(), second.end());
+            extra.push_back(o);
+        }
+        w.packet(eth, 1700000000000000000ull + i * 1000000ull, kEcho.data(),
+                 uint32_t(kEcho.size()), uint32_t(kEcho.size()), rec.data(),
+                 rec.size(), i + 1, &extra);
+    }
+    w.commit();
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -224,6 +263,8 @@ int main(int argc, char** argv)
                          "\n" + "mbuf_trace: " + hex(tap[2]) + "\n";
     write_text("console-bad.txt", conbad);
     write_writer_pcapng();
+    write_plain_ether();
+    write_two_records();
     std::printf("fixtures written to %s\n", odir.c_str());
     return 0;
 }

@@ -3,7 +3,7 @@
 
 Usage: test_tool.py GROUP --tool T --fixtures DIR --vectors DIR --work DIR
                    [--plugin mbuftrace.so]
-GROUP: convert show stats graph errors capture captures tshark
+GROUP: convert show stats graph errors capture captures tshark kill outputs
 """
 import argparse
 import glob
@@ -368,14 +368,25 @@ def expect_error(args, *needles, out=None):
 
 def g_errors():
     good = open(converted("tap.pcap"), "rb").read()
-    # Truncated pcapng: cut in the middle of the last EPB.
+    # Truncated pcapng (a capture cut short): cut in the middle of the last
+    # EPB.  Every packet before the cut is read, and the cut is reported
+    # with file, block and offset; convert exits 3 (converted with damage).
     p = wk("trunc.pcapng")
     open(p, "wb").write(good[:len(good) - 30])
-    for cmd in (["convert", p, wk("o1.pcapng")], ["show", p],
-                ["stats", p], ["graph", p, "-p", "99", "-o", wk("o1.svg")]):
-        expect_error(cmd, "trunc.pcapng: block ", "at offset",
-                     "runs past the end of the file",
-                     out=wk("o1.pcapng"))
+    whole = show_json(converted("tap.pcap"))
+    rc, out, err = run("convert", p, wk("o1.pcapng"), ok=False)
+    check(rc == 3, "convert of a cut file: exit %d %s" % (rc, err))
+    for n in ("trunc.pcapng: block ", "at offset",
+              "runs past the end of the file", "cut short"):
+        check(n in err, "convert of a cut file: error lacks %r: %s" % (n, err))
+    check(len(show_json(wk("o1.pcapng"))) == len(whole) - 1,
+          "convert of a cut file did not keep the packets before the cut")
+    for cmd in (["show", p], ["stats", p]):
+        rc, out, err = run(*cmd, ok=False)
+        check(rc == 0 and "cut short" in err and "trunc.pcapng: block " in err,
+              "%s of a cut file: exit %d %s" % (cmd[0], rc, err))
+    check(len(show_json(p)) == len(whole) - 1, "show of a cut file")
+    check(not leftovers(A.work), "temporary files left: %r" % leftovers(A.work))
     # Wrong magic.
     p = wk("magic.bin")
     open(p, "wb").write(b"\x00\x01\x02\x03" + good[4:])
@@ -403,8 +414,10 @@ def g_errors():
                  out=wk("o4.pcapng"))
     p = wk("trunc.pcap")
     open(p, "wb").write(tap[:second + 20])
-    expect_error(["show", p], "trunc.pcap: record 2 at offset %d" % second,
-                 "truncated")
+    rc, out, err = run("show", p, ok=False)
+    check(rc == 0 and "trunc.pcap: record 2 at offset %d" % second in err and
+          "truncated" in err and "cut short" in err and
+          out.startswith("packet 1"), "show of a cut pcap: %d %s" % (rc, err))
     # Empty file.
     p = wk("empty.pcapng")
     open(p, "wb").close()
@@ -412,21 +425,30 @@ def g_errors():
     # Unwritable output: a missing directory, and a directory as target.
     expect_error(["convert", fx("tap.pcap"), wk("no/such/dir/x.pcapng")],
                  "no/such/dir/x.pcapng", "cannot create")
+    # Output errors name the output and the system error; no input block
+    # or offset before them.
+    err = expect_error(["convert", fx("tap.pcap"), wk("no/such/dir/x.pcapng")])
+    check(err.startswith("mbuftrace: %s: cannot create " %
+                         wk("no/such/dir/x.pcapng")) and
+          err.strip().endswith("No such file or directory") and
+          "block" not in err and len(err.strip().splitlines()) == 1,
+          "output error: %r" % err)
     os.makedirs(wk("isdir.pcapng"), exist_ok=True)
     expect_error(["convert", fx("tap.pcap"), wk("isdir.pcapng")],
-                 "isdir.pcapng", "cannot rename")
+                 "isdir.pcapng: cannot create", "Is a directory")
     os.makedirs(wk("isdir.svg"), exist_ok=True)
     expect_error(["graph", fx("tap.pcap"), "-o", wk("isdir.svg")],
-                 "isdir.svg", "cannot rename")
+                 "isdir.svg: cannot create", "Is a directory")
     # A failed conversion leaves no output and keeps an old file intact.
     old = wk("keep.pcapng")
     open(old, "wb").write(b"old")
-    expect_error(["convert", wk("trunc.pcapng"), old], "runs past the end")
+    expect_error(["convert", wk("length.pcapng"), old], "bad block length")
     check(open(old, "rb").read() == b"old", "failed convert clobbered output")
-    # Corrupt records in good files: reported with offset, skipped, counted.
+    # Corrupt records in good files: reported with offset and counted; show
+    # skips them, convert keeps the packet, flagged, and exits 3.
     p = wk("c.pcapng")
-    rc, _, err = run("convert", fx("corrupt-one.pcap"), p)
-    check(rc == 0, "corrupt-one: exit %d" % rc)
+    rc, _, err = run("convert", fx("corrupt-one.pcap"), p, ok=False)
+    check(rc == 3, "corrupt-one: exit %d" % rc)
     # The byte offset is in the file: pcap header, two records, the third
     # record's header, then the offset the spec's .txt gives in the record.
     third = second + 16 + struct.unpack("<I", tap[second + 8:second + 12])[0]
@@ -436,8 +458,12 @@ def g_errors():
            "hop[0].func: string index 9 is not in the NAMES table" % (
                third + 16 + in_rec)
     check(want in err, "corrupt record message: %s\nwanted: %s" % (err, want))
-    check("1 corrupt record skipped" in err, "count missing: " + err)
-    check(len(show_json(p)) == 7, "corrupt record not skipped")
+    check("1 packet whose record is corrupt kept, flagged" in err,
+          "count missing: " + err)
+    check(len(show_json(p)) == 7, "corrupt record shown")
+    rc, _, err2 = run("show", p)
+    check("(packet 4) at offset" in err2 and "string index 9" in err2,
+          "the kept corrupt record is not reported again: " + err2)
     sh = subprocess.run([A.tool, "show", "--json", fx("corrupt-one.pcap")],
                         capture_output=True, text=True)
     check(sh.returncode == 0 and want in sh.stderr and
@@ -448,7 +474,8 @@ def g_errors():
     expect_error(["show", "--strict", fx("corrupt-one.pcap")], "--strict")
     rc, _, err = run("show", fx("console-bad.txt"))
     check("console-bad.txt: line 2 (packet 2) at offset" in err and
-          "bad hex digit 'z'" in err and "1 corrupt record skipped" in err,
+          "bad hex digit 'z'" in err and
+          "1 packet whose record is corrupt skipped" in err,
           "console error: " + err)
     # Random damage never crashes a reader: a clean error or skipped records.
     import random
@@ -467,7 +494,7 @@ def g_errors():
             for cmd in (["show", p], ["show", "--json", p], ["stats", p],
                         ["convert", p, wk("fuzz.pcapng")]):
                 r = subprocess.run([A.tool] + cmd, capture_output=True)
-                check(r.returncode in (0, 1),
+                check(r.returncode in (0, 1, 3),
                       "%s on damaged %s: exit %d %s" %
                       (cmd[0], os.path.basename(src), r.returncode,
                        r.stderr[-300:]))
@@ -484,11 +511,11 @@ def g_errors():
             f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 147))
             f.write(struct.pack("<IIII", 1, 0, len(payload), len(payload)))
             f.write(payload)
-        rc, _, err = run("convert", p, wk("bad.pcapng"))
+        rc, _, err = run("convert", p, wk("bad.pcapng"), ok=False)
         want = open(b[:-4] + ".txt").read().split("error: ")[-1].strip()
         field = want.split(" at offset ")[0]
-        check(rc == 0 and "record 1 (packet 1) at offset" in err and
-              field in err and "1 corrupt record skipped" in err,
+        check(rc == 3 and "record 1 (packet 1) at offset" in err and
+              field in err and "1 packet whose record is corrupt kept" in err,
               "%s: %s" % (os.path.basename(b), err))
         check(rc < 128, "%s crashed" % b)
 
@@ -616,6 +643,255 @@ def tshark_vs_show(sb):
             check(q.returncode == 0 and flagged == mine,
                   "%s: %s: tshark flags %r, show %r %s" %
                   (name, kind, flagged, mine, q.stderr[-200:]))
+
+# ------------------------------------------------------ nothing lost (15)
+def tap_records(path):
+    """The (header, payload) trace records (kind 1) of a little-endian
+    pcap."""
+    b = open(path, "rb").read()
+    out, i = [], 24
+    while i + 16 <= len(b):
+        n = struct.unpack("<I", b[i + 8:i + 12])[0]
+        if b[i + 16 + 6] == 1:
+            out.append((b[i:i + 16], b[i + 16:i + 16 + n]))
+        i += 16 + n
+    return b[:24], out
+
+
+def blocks_of(path):
+    """Block types of a little-endian pcapng, and whether it ends cleanly."""
+    if not os.path.exists(path):
+        return [], False
+    b = open(path, "rb").read()
+    types, i = [], 0
+    while i + 12 <= len(b):
+        t, n = struct.unpack("<II", b[i:i + 8])
+        if n < 12 or i + n > len(b):
+            return types, False
+        types.append(t)
+        i += n
+    return types, i == len(b)
+
+
+def wait_for(pred, timeout):
+    import time
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if pred():
+            return time.monotonic() - t0
+        time.sleep(0.02)
+    return None
+
+
+def decoded(path):
+    if not os.path.exists(path):
+        return -1
+    p = subprocess.run([A.tool, "show", "--json", path], capture_output=True,
+                       text=True)
+    return len(p.stdout.splitlines()) if p.returncode == 0 else -1
+
+
+def g_kill():
+    """capture fed from a FIFO, then killed: what it recorded is on disk."""
+    import signal
+    import time
+    head, recs = tap_records(fx("tap.pcap"))
+    n_first = 8
+    for sig in (signal.SIGHUP, signal.SIGKILL):
+        fifo = wk("tap-%d.fifo" % sig)
+        os.mkfifo(fifo)
+        out = wk("kill-%d.pcapng" % sig)
+        p = subprocess.Popen([A.tool, "capture", "-r", fifo, "-w", out],
+                             stderr=subprocess.PIPE)
+        w = open(fifo, "wb")
+        w.write(head)
+        for k in range(n_first):
+            w.write(b"".join(recs[k % len(recs)]))
+        w.flush()
+        # The records reach the file while the capture runs (it flushes
+        # when the input goes quiet, and at least every second).
+        lat = wait_for(lambda: decoded(out) == n_first, 5)
+        check(lat is not None, "%s: %d records not on disk while capturing "
+              "(%d)" % (signal.Signals(sig).name, n_first, decoded(out)))
+        if lat is not None:
+            print("%s: %d records on disk %.0f ms after they were fed" %
+                  (signal.Signals(sig).name, n_first, lat * 1000))
+        if sig == signal.SIGHUP:
+            p.send_signal(sig)
+            try:
+                rc = p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = "hang"
+            err = p.stderr.read().decode()
+            check(rc == 0, "capture after SIGHUP: exit %r %s" % (rc, err))
+            check("%d records written to %s" % (n_first, out) in err,
+                  "SIGHUP summary: " + err)
+            types, clean = blocks_of(out)
+            check(clean and types and types[-1] == 5,
+                  "after SIGHUP the file does not end in an ISB: %r" % types)
+        else:
+            time.sleep(1.2)
+            # More records, killed at once: the first ones, flushed before
+            # the last second, must be there; the file reads up to its end.
+            for k in range(5):
+                w.write(b"".join(recs[k % len(recs)]))
+            w.flush()
+            p.kill()
+            p.wait(10)
+            p.stderr.read()
+            rc, outp, err = run("show", "--json", out, ok=False)
+            got = len(outp.splitlines())
+            check(rc == 0 and got >= n_first,
+                  "after SIGKILL: show exit %d, %d records, expected >= %d: "
+                  "%s" % (rc, got, n_first, err))
+        w.close()
+        check(not leftovers(A.work), "capture left %r" % leftovers(A.work))
+    # Rotation (-C MB, -W files): each file a whole capture with metadata
+    # and ISB, no record lost (no -W) or only the oldest files (-W).
+    big = wk("big.pcap")
+    n = 0
+    with open(big, "wb") as f:
+        f.write(head)
+        size = 24
+        while size < 2500000:
+            r = b"".join(recs[n % len(recs)])
+            f.write(r)
+            size += len(r)
+            n += 1
+    rc, _, err = run("capture", "-r", big, "-w", wk("rot.pcapng"), "-C", "1")
+    files = sorted(glob.glob(wk("rot-*.pcapng")))
+    check(len(files) >= 3, "-C 1 on %d bytes: %r %s" % (size, files, err))
+    total = 0
+    for f in files:
+        types, clean = blocks_of(f)
+        check(clean and types[-1] == 5 and os.path.getsize(f) < 1100000,
+              "%s: %d bytes, blocks end %r" % (f, os.path.getsize(f),
+                                                types[-3:]))
+        _, o, _ = run("show", f)
+        check(o.startswith("capture "), "%s has no metadata" % f)
+        total += decoded(f)
+    check(total == n, "rotation: %d records in the files, %d fed" % (total, n))
+    rc, _, err = run("capture", "-r", big, "-w", wk("ring.pcapng"), "-C", "1",
+                     "-W", "2")
+    files = sorted(glob.glob(wk("ring-*.pcapng")))
+    check([os.path.basename(f) for f in files] ==
+          ["ring-0.pcapng", "ring-1.pcapng"], "-W 2: %r" % files)
+    # -G: a new file once a second has passed (at the next record).
+    fifo = wk("g.fifo")
+    os.mkfifo(fifo)
+    p = subprocess.Popen([A.tool, "capture", "-r", fifo, "-w",
+                          wk("g.pcapng"), "-G", "1"], stderr=subprocess.PIPE)
+    w = open(fifo, "wb")
+    w.write(head + b"".join(b"".join(r) for r in recs[:2]))
+    w.flush()
+    time.sleep(1.3)
+    w.write(b"".join(b"".join(r) for r in recs[2:4]))
+    w.flush()
+    wait_for(lambda: len(glob.glob(wk("g-*.pcapng"))) == 2 and
+             decoded(wk("g-1.pcapng")) == 1, 5)
+    p.send_signal(signal.SIGTERM)
+    p.wait(10)
+    w.close()
+    got = [decoded(f) for f in sorted(glob.glob(wk("g-*.pcapng")))]
+    check(got == [3, 1], "-G 1: records per file %r" % got)
+    expect_error(["capture", "-r", big, "-w", wk("x.pcapng"), "-W", "2"],
+                 "-W needs -C or -G")
+    expect_error(["capture", "-r", big, "-w", wk("x.pcapng"), "-C", "0"],
+                 "-C wants a size")
+
+
+def g_outputs():
+    """Outputs that are not regular files are written in place; Ctrl-C on
+    convert leaves no temporary file."""
+    import signal
+    import stat
+    import threading
+    import time
+    for cmd, name in ((["show", fx("tap.pcap")], "show"),
+                      (["convert", fx("tap.pcap")], "convert")):
+        fifo = wk(name + ".fifo")
+        os.mkfifo(fifo)
+        got = []
+        t = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()),
+                             daemon=True)
+        t.start()
+        if cmd[0] == "show":
+            args = cmd + ["-o", fifo]
+        else:
+            args = cmd + [fifo]
+        r = subprocess.run([A.tool] + args, capture_output=True, timeout=30)
+        t.join(5)
+        check(stat.S_ISFIFO(os.stat(fifo).st_mode),
+              "%s -o FIFO replaced the FIFO" % name)
+        check(r.returncode == 0 and got and got[0],
+              "%s into a FIFO: exit %d, %d bytes read %s" %
+              (name, r.returncode, len(got[0]) if got else -1, r.stderr))
+        if name == "show" and got:
+            _, want, _ = run("show", fx("tap.pcap"))
+            check(got[0].decode() == want, "show into a FIFO: other text")
+        if name == "convert" and got:
+            p = wk("from-fifo.pcapng")
+            open(p, "wb").write(got[0])
+            check(decoded(p) == 8, "convert into a FIFO: %d records" %
+                  decoded(p))
+        check(not leftovers(A.work), "%s left %r" % (name, leftovers(A.work)))
+    # A symbolic link (as /dev/stdout is) stays a link, its target written.
+    # (Not /dev/stdout itself: a regression would replace the system's.)
+    target = wk("target.txt")
+    open(target, "w").write("old")
+    link = wk("link.txt")
+    os.symlink(target, link)
+    rc, _, err = run("show", fx("tap.pcap"), "-o", link)
+    _, want, _ = run("show", fx("tap.pcap"))
+    check(os.path.islink(link) and open(target).read() == want,
+          "show -o symlink: the link was replaced or its target not written")
+    # Ctrl-C on convert: no temporary file, no output.
+    head, recs = tap_records(fx("tap.pcap"))
+    big = wk("big.pcap")
+    with open(big, "wb") as f:
+        f.write(head)
+        chunk = b"".join(b"".join(r) for r in recs) * 1000
+        for _ in range(60):
+            f.write(chunk)
+    out = wk("big.pcapng")
+    p = subprocess.Popen([A.tool, "convert", "-q", big, out],
+                         stderr=subprocess.PIPE)
+    wait_for(lambda: leftovers(A.work), 10)
+    time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    rc = p.wait(30)
+    check(rc == -signal.SIGINT, "convert after SIGINT: exit %d (did it end "
+          "before the signal?)" % rc)
+    check(not leftovers(A.work), "SIGINT left %r" % leftovers(A.work))
+    check(not os.path.exists(out), "SIGINT left an output")
+    # A plain Ethernet pcapng and a packet with two records: every packet
+    # is kept, flagged with a comment; exit 3 says so.
+    for f, n, what in (("plain-ether.pcapng", 3,
+                        "3 packets without an mbuftrace record kept"),
+                       ("two-records.pcapng", 3,
+                        "1 packet with more than one record kept")):
+        out = wk(f + ".out.pcapng")
+        rc, _, err = run("convert", fx(f), out, ok=False)
+        check(rc == 3 and what in err, "convert %s: exit %d %s" % (f, rc, err))
+        types, clean = blocks_of(out)
+        check(clean and types.count(6) == n + 1,
+              "convert %s: %d EPBs, expected %d packets and the metadata" %
+              (f, types.count(6), n))
+        raw = open(out, "rb").read()
+        check(raw.count(b"mbuftrace: ") == (3 if n == 3 and "plain" in f
+                                            else 1),
+              "convert %s: flag comments missing" % f)
+        rc, _, err = run("convert", "--strict", fx(f), wk("s.pcapng"),
+                         ok=False)
+        check(rc == 1 and "--strict" in err, "--strict %s: %d" % (f, rc))
+    # The records-per-packet rule in show: the first record is shown, the
+    # packet is reported.
+    rc, out, err = run("show", fx("two-records.pcapng"))
+    check(out.count("\npacket ") + out.startswith("packet ") == 3 and
+          "block 3 (packet 2) at offset" in err and
+          "carries 2 mbuftrace records; one is allowed" in err,
+          "show two-records: %s" % err)
 
 
 def main():

@@ -3,12 +3,14 @@
 // filter is compiled for Ethernet and handed to the kernel's selection
 // (sysctl kern.mbuf_trace.filter), so only packets of interest get traced.
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <memory>
 
 #ifdef __FreeBSD__
 #include <sys/types.h>
@@ -32,6 +34,103 @@ void on_signal(int)
     if (g_pcap)
         pcap_breakloop(g_pcap);
 }
+
+// Without SA_RESTART: a read blocked on a quiet FIFO returns, so that the
+// loop sees g_stop.
+void catch_stop_signals(void (*h)(int))
+{
+    struct sigaction sa {};
+    sa.sa_handler = h;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP})
+        sigaction(sig, &sa, nullptr);
+}
+
+// Bytes the FILE has read ahead (0 when not known): while there are some,
+// the next record needs no read and no poll.
+size_t read_ahead(std::FILE* f)
+{
+#if defined(__GLIBC__)
+    return size_t(f->_IO_read_end - f->_IO_read_ptr);
+#elif defined(__FreeBSD__)
+    return f->_r > 0 ? size_t(f->_r) : 0;
+#else
+    (void)f;
+    return 0;
+#endif
+}
+
+uint64_t now_ns(clockid_t c = CLOCK_REALTIME)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
+}
+
+// "out.pcapng", 3 -> "out-3.pcapng" (the rotation's file names).
+std::string numbered(const std::string& out, uint64_t n)
+{
+    static const std::string ext = ".pcapng";
+    if (out.size() > ext.size() &&
+        out.compare(out.size() - ext.size(), ext.size(), ext) == 0)
+        return out.substr(0, out.size() - ext.size()) + "-" +
+               std::to_string(n) + ext;
+    return out + "-" + std::to_string(n);
+}
+
+// The sink of capture: the current output file, which rotation replaces.
+// Every file is a whole capture: SHB with the metadata, its IDBs, its
+// packets, an ISB.
+class Rotator : public Sink {
+public:
+    Rotator(std::string os, std::vector<uint8_t> meta)
+        : os_(std::move(os)), meta_(std::move(meta))
+    {
+    }
+    void open(const std::string& path)
+    {
+        cur_ = std::make_unique<Converter>(path, os_, V1Out::Mode::Stream);
+        cur_->out_.meta(meta_.data(), meta_.size());
+        cur_->out_.writer().flush();  // the SHB is on disk at once
+        path_ = path;
+        packets0_ = total_packets();
+    }
+    // The ISB (when the counters are known) and the file closed.
+    void close(std::optional<uint64_t> recv, std::optional<uint64_t> ifdrop,
+               std::optional<uint64_t> osdrop)
+    {
+        if (!cur_)
+            return;
+        const uint64_t now = now_ns();
+        V1Out& o = cur_->out_;
+        o.finish(now);
+        const uint32_t ifid = o.any_iface() ? 0 : o.iface(kNoPacketLinktype);
+        o.writer().stats(ifid, now, recv, ifdrop, osdrop);
+        done_packets_ += o.packets();
+        o.commit();
+        cur_.reset();
+    }
+    void packet(const Item& it) override { cur_->packet(it); }
+    void meta(const Item& it) override { cur_->meta(it); }
+    void damaged(const Damaged& d) override { cur_->damaged(d); }
+    bool keeps_damaged() const override { return true; }
+
+    V1Out& out() { return cur_->out_; }
+    const std::string& path() const { return path_; }
+    uint64_t total_packets() const
+    {
+        return done_packets_ + (cur_ ? cur_->out_.packets() : 0);
+    }
+    uint64_t file_packets() const { return total_packets() - packets0_; }
+
+private:
+    std::string os_;
+    std::vector<uint8_t> meta_;
+    std::unique_ptr<Converter> cur_;
+    std::string path_;
+    uint64_t done_packets_ = 0, packets0_ = 0;
+};
 
 #ifdef __FreeBSD__
 std::optional<std::string> sysctl_str(const char* name)
@@ -129,6 +228,16 @@ int cmd_capture(const Args& a)
 {
     std::string iface = "mbuf_trace0", out = "mbuftrace.pcapng", replay;
     uint64_t count = 0;
+    uint64_t rot_bytes = 0, rot_files = 0, rot_secs = 0;
+    const auto positive = [](const std::string& opt, const std::string& v,
+                             const char* what) {
+        char* end = nullptr;
+        const uint64_t n = std::strtoull(v.c_str(), &end, 10);
+        if (v.empty() || *end || n == 0 || v[0] == '-')
+            throw ToolError("capture: " + opt + " wants " + what + ", not '" +
+                            v + "'");
+        return n;
+    };
     ReadOptions ro;
     std::string filter, rev;
     for (size_t i = 0; i < a.size(); i++) {
@@ -151,7 +260,14 @@ int cmd_capture(const Args& a)
             if (v.empty() || *end || count == 0)
                 throw ToolError("capture: -c wants a positive count, not '" +
                                 v + "'");
-        } else if (s == "--strict")
+        } else if (s == "-C")
+            rot_bytes = positive(s, val(), "a size in millions of bytes") *
+                        1000000u;
+        else if (s == "-W")
+            rot_files = positive(s, val(), "a number of files");
+        else if (s == "-G")
+            rot_secs = positive(s, val(), "a number of seconds");
+        else if (s == "--strict")
             ro.strict = true;
         else if (s == "--source-rev")
             rev = val();
@@ -160,6 +276,10 @@ int cmd_capture(const Args& a)
         else
             filter += (filter.empty() ? "" : " ") + s;
     }
+
+    if (rot_files && !rot_bytes && !rot_secs)
+        throw ToolError("capture: -W needs -C or -G");
+    const bool rotate = rot_bytes || rot_secs;
 
     // The filter runs on the packet as the start point sees it: Ethernet.
     std::string kfilter;
@@ -224,34 +344,89 @@ int cmd_capture(const Args& a)
                         std::to_string(lt) +
                         " is not an mbuftrace tap (LINKTYPE_USER0..15)");
 
-    Converter conv(out, std::string(u.sysname) + " " + u.release);
     Meta m = capture_meta(u);
     // A kernel built outside git has no revision in kern.version.
     if (!rev.empty())
         m.source_rev = Field<std::string>{rev, {}, true};
-    const auto meta = encode_meta(m);
-    conv.out_.meta(meta.data(), meta.size());
+    // Written to the final file as blocks arrive (SPEC 5.2), flushed at
+    // least every second, when the input goes quiet and when a signal ends
+    // the capture: a capture killed any way keeps what it had flushed.
+    Rotator conv(std::string(u.sysname) + " " + u.release, encode_meta(m));
+    uint64_t file_no = 0;
+    const auto file_name = [&]() {
+        if (!rotate)
+            return out;
+        return numbered(out, rot_files ? file_no % rot_files : file_no);
+    };
+    conv.open(file_name());
 #ifdef __FreeBSD__
     const auto kdrop0 = kernel_drops();
 #endif
 
     g_pcap = p;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    catch_stop_signals(on_signal);
     TapReader tap(replay.empty() ? iface : replay, conv, ro);
     uint64_t got = 0;
     const bool tty = stderr_is_tty() && replay.empty();
+    // pcap_fileno() is -1 for a savefile: its FILE's descriptor instead.
+    const int fd = replay.empty() || !pcap_file(p) ? -1 : fileno(pcap_file(p));
+    uint64_t last_flush = now_ns(CLOCK_MONOTONIC), file_start = last_flush;
+    uint64_t flushed_size = conv.out().writer().size();
+    const auto flush = [&]() {
+        conv.out().writer().flush();
+        flushed_size = conv.out().writer().size();
+        last_flush = now_ns(CLOCK_MONOTONIC);
+    };
+    const auto counters = [&]() {
+        std::optional<uint64_t> recv = got, osdrop, ifdrop;
+        struct pcap_stat ps {};
+        if (replay.empty() && pcap_stats(p, &ps) == 0) {
+            recv = ps.ps_recv;
+            osdrop = ps.ps_drop;
+        }
+#ifdef __FreeBSD__
+        if (const auto k = kernel_drops(); k && kdrop0)
+            ifdrop = *k - *kdrop0;
+#endif
+        return std::make_tuple(recv, ifdrop, osdrop);
+    };
     while (!g_stop && (!count || got < count)) {
+        const uint64_t mono = now_ns(CLOCK_MONOTONIC);
+        const bool dirty = conv.out().writer().size() != flushed_size;
+        if (dirty && mono - last_flush >= 1000000000u)
+            flush();
+        else if (dirty && fd >= 0 && read_ahead(pcap_file(p)) == 0) {
+            // Nothing more to read right now: flush before blocking.
+            struct pollfd pf {fd, POLLIN, 0};
+            if (::poll(&pf, 1, 0) == 0)
+                flush();
+        }
+        if (rotate && conv.file_packets() &&
+            ((rot_bytes && conv.out().writer().size() >= rot_bytes) ||
+             (rot_secs && mono - file_start >= rot_secs * 1000000000u))) {
+            const auto [recv, ifdrop, osdrop] = counters();
+            conv.close(recv, ifdrop, osdrop);
+            file_no++;
+            conv.open(file_name());
+            flushed_size = conv.out().writer().size();
+            file_start = mono;
+        }
         struct pcap_pkthdr* h = nullptr;
         const u_char* data = nullptr;
         const int rc = pcap_next_ex(p, &h, &data);
-        if (rc == 0)
-            continue;  // timeout: look at g_stop
+        if (rc == 0) {
+            if (conv.out().writer().size() != flushed_size)
+                flush();  // timeout: the tap is quiet
+            continue;
+        }
         if (rc == PCAP_ERROR_BREAK)
             break;
-        if (rc < 0)
+        if (rc < 0) {
+            if (g_stop)  // the signal interrupted a read: an orderly end
+                break;
             throw ToolError((replay.empty() ? iface : replay) + ": " +
                             pcap_geterr(p));
+        }
         got++;
         tap.payload(uint64_t(h->ts.tv_sec) * 1000000000u +
                         uint64_t(h->ts.tv_usec),
@@ -259,33 +434,20 @@ int cmd_capture(const Args& a)
         if (tty && (got & 0xff) == 0)
             std::fprintf(stderr, "\r%llu records", (unsigned long long)got);
     }
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    catch_stop_signals(SIG_DFL);
     if (tty)
         std::fprintf(stderr, "\r\033[K");
 
-    std::optional<uint64_t> recv = got, osdrop, ifdrop;
-    struct pcap_stat ps {};
-    if (replay.empty() && pcap_stats(p, &ps) == 0) {
-        recv = ps.ps_recv;
-        osdrop = ps.ps_drop;
-    }
-#ifdef __FreeBSD__
-    if (const auto k = kernel_drops(); k && kdrop0)
-        ifdrop = *k - *kdrop0;
-#endif
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    const uint32_t ifid =
-        conv.out_.any_iface() ? 0 : conv.out_.iface(kNoPacketLinktype);
-    conv.out_.writer().stats(
-        ifid, uint64_t(now.tv_sec) * 1000000000u + uint64_t(now.tv_nsec),
-        recv, ifdrop, osdrop);
-    conv.out_.commit();
+    const auto [recv, ifdrop, osdrop] = counters();
+    const std::string last = conv.path();
+    conv.close(recv, ifdrop, osdrop);
     const ReadSummary& s = tap.summary();
     report_corrupt(replay.empty() ? iface : replay, s);
     std::fprintf(stderr, "mbuftrace: %llu records written to %s",
-                 (unsigned long long)conv.out_.packets(), out.c_str());
+                 (unsigned long long)conv.total_packets(),
+                 rotate ? (std::to_string(file_no + 1) + " files, the last " +
+                           last).c_str()
+                        : out.c_str());
     if (osdrop)
         std::fprintf(stderr, ", %llu dropped by bpf",
                      (unsigned long long)*osdrop);

@@ -15,6 +15,10 @@ int cmd_show(const Args& a);
 int cmd_stats(const Args& a);
 int cmd_graph(const Args& a);
 
+// Exit status of convert (and capture) when the output was written but
+// something in the input was damaged (mbuftrace(8) EXIT STATUS).
+constexpr int kExitDamaged = 3;
+
 extern const char* const kVersion;  // "1.0.0"
 std::string producer();             // "mbuftrace 1.0.0"
 

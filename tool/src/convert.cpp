@@ -45,16 +45,26 @@ int cmd_convert(const Args& a)
                         "[--kernel-version S] [--source-rev S] [--hostname S] IN OUT.pcapng");
     if (pos[0] == pos[1])
         throw ToolError("convert: input and output are the same file");
+    catch_signals_for_tmp();
     Converter c(pos[1]);
+    track_tmp(c.out_.writer().tmp_path());
     c.base = base;
     const ReadSummary s = read_input(pos[0], c, ro);
     c.out_.commit();
+    untrack_tmp(c.out_.writer().tmp_path());
     report_corrupt(pos[0], s);
-    if (ro.progress || s.corrupt)
-        std::fprintf(stderr, "mbuftrace: %s: %llu records from %s written to %s\n",
+    if (ro.progress || s.damage()) {
+        std::fprintf(stderr,
+                     "mbuftrace: %s: %llu packets from %s written to %s",
                      pos[0].c_str(), (unsigned long long)c.out_.packets(),
                      input_kind_name(s.kind), pos[1].c_str());
-    return 0;
+        if (c.damaged_count())
+            std::fprintf(stderr, ", %llu of them flagged as damaged",
+                         (unsigned long long)c.damaged_count());
+        std::fprintf(stderr, "\n");
+    }
+    // 0 clean, 3 converted with damage (flagged packets, a cut input).
+    return s.damage() ? kExitDamaged : 0;
 }
 
 }  // namespace mbt::tool

@@ -14,8 +14,9 @@ namespace mbt::tool {
 
 class Converter : public Sink {
 public:
-    Converter(const std::string& out, std::string_view os = {})
-        : out_(out, os, producer())
+    Converter(const std::string& out, std::string_view os = {},
+              V1Out::Mode mode = V1Out::Mode::Atomic)
+        : out_(out, os, producer(), "mbuf_trace0", mode)
     {
     }
 
@@ -30,6 +31,70 @@ public:
 
     void packet(const Item& it) override
     {
+        ensure_meta(it);
+        const Record& r = it.d.rec;
+        const uint32_t caplen = uint32_t(it.pkt_len);
+        if (r.format == Format::V1) {
+            std::optional<uint64_t> pid = it.epb_packet_id;
+            if (!pid && r.packet_id)
+                pid = r.packet_id.v;
+            if (!pid)
+                pid = it.number;
+            // A flagged packet keeps its other records and says why.
+            std::vector<pcapng::Option> extra;
+            std::string comment;
+            if (!it.flag.empty()) {
+                if (it.records)
+                    for (size_t i = 1; i < it.records->size(); i++)
+                        extra.push_back(record_option((*it.records)[i]));
+                comment = "mbuftrace: " + it.flag;
+                damaged_++;
+            }
+            out_.packet(it.ts_ns,
+                        it.carried ? it.pkt_linktype
+                                   : uint16_t(r.linktype.v),
+                        it.pkt, caplen, it.origlen, it.rec, it.rec_len, pid,
+                        &extra, comment);
+            return;
+        }
+        legacy(it);
+    }
+
+    // Never dropped: the packet bytes (or the whole tap payload), its
+    // records as they were, and a comment saying what is wrong.
+    void damaged(const Damaged& d) override
+    {
+        ensure_meta(*d.it);
+        std::vector<pcapng::Option> extra;
+        if (d.records)
+            for (const auto& rec : *d.records)
+                extra.push_back(record_option(rec));
+        const uint16_t lt = d.linktype == MBT_LINKTYPE_NONE
+                                ? uint16_t(kNoPacketLinktype)
+                                : d.linktype;
+        out_.packet(d.it->ts_ns, lt, d.data, uint32_t(d.len), d.origlen,
+                    nullptr, 0, d.packet_id, &extra,
+                    "mbuftrace: " + d.reason);
+        damaged_++;
+    }
+    bool keeps_damaged() const override { return true; }
+    uint64_t damaged_count() const { return damaged_; }
+
+private:
+    static pcapng::Option record_option(const pcapng::Packet::Record& rec)
+    {
+        pcapng::Option o;
+        o.code = MBT_PCAPNG_OPT_CUSTOM_BIN;
+        o.value.resize(4);
+        const uint32_t pen = MBT_PEN;  // in our (little-endian) order
+        for (int i = 0; i < 4; i++)
+            o.value[i] = uint8_t(pen >> (8 * i));
+        o.value.insert(o.value.end(), rec.bytes.begin(), rec.bytes.end());
+        return o;
+    }
+
+    void ensure_meta(const Item& it)
+    {
         if (!out_.have_meta()) {
             // Say who converted it; written once, so a second conversion
             // copies it instead of adding another.
@@ -40,20 +105,12 @@ public:
             const auto b = encode_meta(m);
             out_.meta(b.data(), b.size());
         }
+    }
+
+    void legacy(const Item& it)
+    {
         const Record& r = it.d.rec;
         const uint32_t caplen = uint32_t(it.pkt_len);
-        if (r.format == Format::V1) {
-            std::optional<uint64_t> pid = it.epb_packet_id;
-            if (!pid && r.packet_id)
-                pid = r.packet_id.v;
-            if (!pid)
-                pid = it.number;
-            out_.packet(it.ts_ns,
-                        it.carried ? it.pkt_linktype
-                                   : uint16_t(r.linktype.v),
-                        it.pkt, caplen, it.origlen, it.rec, it.rec_len, pid);
-            return;
-        }
         // Legacy: the prototype had no ids; the packet number stands in.
         RecordIn in = to_input(r, it.rec);
         in.trace_id = it.number;
@@ -80,10 +137,12 @@ public:
             out_.writer().stats(*id, s.ts, s.ifrecv, s.ifdrop, s.osdrop);
     }
 
+public:
     V1Out out_;
 
 private:
     std::vector<uint8_t> enc_;
+    uint64_t damaged_ = 0;
 };
 
 }  // namespace mbt::tool

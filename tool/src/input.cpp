@@ -26,6 +26,9 @@ const char* input_kind_name(InputKind k)
 
 std::string Item::where() const
 {
+    if (number == 0)  // the Section Header Block's metadata: not a frame
+        return path + ": " + unit + " " + std::to_string(unit_no) +
+               " (section header)";
     return path + ": " + unit + " " + std::to_string(unit_no) + " (packet " +
            std::to_string(number) + ")";
 }
@@ -75,6 +78,9 @@ struct Raw {
     std::string err;
     pcapng::Stats st;
     std::optional<uint16_t> st_lt;
+    uint16_t tap_lt = MBT_LINKTYPE_USER0;  // link type of a tap payload
+    bool no_record = false;  // Bad because there is no record at all
+    const std::vector<pcapng::Packet::Record>* recs = nullptr;
 
     void fail(uint64_t off, std::string what)
     {
@@ -178,6 +184,11 @@ public:
         Raw& r = raw_;
         r.it.epb_packet_id.reset();
         r.it.ts_ns = 0;
+        r.it.records = nullptr;
+        r.it.flag.clear();
+        r.it.origlen = 0;
+        r.no_record = false;
+        r.recs = nullptr;
         r.data = r.pkt = nullptr;
         r.len = r.pkt_len = 0;
         r.wire_len = 0;
@@ -189,16 +200,18 @@ public:
         prepare(raw_, o_.strings);
         deliver(raw_);
     }
-    void corrupt(const Item& it, uint64_t off, const std::string& what)
+    void corrupt(const Item& it, uint64_t off, const std::string& what,
+                 const char* verdict)
     {
         const std::string msg = it.where() + " at offset " +
                                 std::to_string(off) + ": " + what;
         if (o_.strict)
             throw ToolError(msg + " (--strict)");
-        sum.corrupt++;
         if (!o_.quiet)
-            std::fprintf(stderr, "mbuftrace: %s: skipped\n", msg.c_str());
+            std::fprintf(stderr, "mbuftrace: %s: %s\n", msg.c_str(), verdict);
     }
+    // The input ends in a cut block: reported once, at the end.
+    void cut(const std::string& what) { sum.truncated = what; }
 
     void pcapng_file();
     void pcap_file();
@@ -209,17 +222,51 @@ public:
 private:
     void deliver(Raw& r)
     {
-        if (r.bad)
-            corrupt(r.it, r.err_off, r.err);
-        else if (r.src == Raw::Stats)
+        const bool keep = sink_.keeps_damaged();
+        sum.kept = keep;
+        if (r.bad) {
+            corrupt(r.it, r.err_off, r.err,
+                    keep ? "packet kept, flagged" : "skipped");
+            (r.no_record ? sum.no_record : sum.corrupt)++;
+            Damaged d;
+            d.it = &r.it;
+            d.reason = r.err;
+            if (r.src == Raw::Carried || r.no_record) {
+                d.linktype = r.it.pkt_linktype;
+                d.data = r.pkt;
+                d.len = r.pkt_len;
+            } else {  // the whole tap payload: record and packet
+                d.linktype = r.tap_lt;
+                d.data = r.data;
+                d.len = r.len;
+            }
+            d.origlen = r.it.origlen;
+            d.records = r.recs;
+            d.packet_id = r.it.epb_packet_id;
+            sink_.damaged(d);
+        } else if (r.src == Raw::Stats)
             sink_.stats(r.st, r.st_lt);
-        else if (r.it.d.rec.kind && r.it.d.rec.kind.v == MBT_KIND_META)
+        else if (r.it.d.rec.kind && r.it.d.rec.kind.v == MBT_KIND_META) {
+            // The same metadata in the SHB and in frame 1 (SPEC 5.2), or
+            // twice after a merge: delivered once.
+            const std::vector<uint8_t> b(r.it.rec, r.it.rec + r.it.rec_len);
+            for (const auto& m : metas_)
+                if (m == b)
+                    return;
+            metas_.push_back(b);
             sink_.meta(r.it);
-        else {
+        } else {
+            if (!r.it.flag.empty()) {
+                corrupt(r.it, r.err_off, r.it.flag,
+                        keep ? "the first is used; packet kept, flagged"
+                             : "the first is shown");
+                sum.flagged++;
+            }
             sum.packets++;
             sink_.packet(r.it);
         }
     }
+    std::vector<std::vector<uint8_t>> metas_;
 
     std::string path_;
     Sink& sink_;
@@ -236,8 +283,28 @@ void Driver::pcapng_file()
     for (;;) {
         const auto k = r.next();
         bar.update(r.position());
-        if (k == pcapng::Reader::Kind::End)
+        if (k == pcapng::Reader::Kind::End) {
+            if (r.truncated())
+                cut(r.truncated()->what());
             break;
+        }
+        if (r.at_section()) {
+            // Metadata in the SHB's custom option (SPEC 5.2): not a frame.
+            for (const auto& rec : r.section_records()) {
+                Raw& x = slot();
+                x.src = Raw::Custom;
+                x.it.number = 0;
+                x.it.unit = "block";
+                x.it.unit_no = r.block_number();
+                x.it.offset = rec.offset;
+                x.it.carried = true;
+                x.data = rec.bytes.data();
+                x.len = rec.bytes.size();
+                x.recs = &r.section_records();  // kept if damaged
+                push();
+            }
+            continue;
+        }
         if (k == pcapng::Reader::Kind::Packet) {
             const pcapng::Packet& p = r.packet();
             const pcapng::Interface& ifc = r.interfaces()[p.interface_id];
@@ -249,6 +316,9 @@ void Driver::pcapng_file()
             it.ts_ns = to_ns(p.ts, ifc.tsresol);
             it.epb_packet_id = p.packet_id;
             it.origlen = p.origlen;
+            x.tap_lt = ifc.linktype;
+            x.recs = &p.records;
+            it.records = &p.records;
             if (!p.records.empty()) {
                 const auto& rec = p.records.front();
                 x.src = Raw::Carried;
@@ -260,11 +330,12 @@ void Driver::pcapng_file()
                 x.pkt = p.data.data();
                 x.pkt_len = p.data.size();
                 if (p.records.size() > 1) {
-                    x.src = Raw::Bad;
-                    x.fail(p.records[1].offset,
-                           "Enhanced Packet Block carries " +
-                               std::to_string(p.records.size()) +
-                               " mbuftrace records; one is allowed");
+                    // SPEC 5.2: one record per EPB; the first one counts.
+                    x.err_off = p.records[1].offset;
+                    it.flag = "Enhanced Packet Block carries " +
+                              std::to_string(p.records.size()) +
+                              " mbuftrace records; one is allowed (SPEC "
+                              "5.2)";
                 }
             } else if (is_tap_linktype(ifc.linktype)) {
                 x.src = Raw::Tap;
@@ -275,7 +346,11 @@ void Driver::pcapng_file()
                 x.wire_len = p.origlen;
             } else {
                 x.src = Raw::Bad;
+                x.no_record = true;
                 it.offset = p.block_offset;
+                it.pkt_linktype = ifc.linktype;
+                x.pkt = p.data.data();
+                x.pkt_len = p.data.size();
                 x.fail(p.block_offset,
                        "packet has no mbuftrace record (interface link type " +
                            std::to_string(ifc.linktype) + ")");
@@ -352,12 +427,20 @@ void Driver::pcap_file()
         if (rc == PCAP_ERROR_BREAK)
             break;
         if (rc != 1) {
-            throw ToolError(path_ + ": record " + std::to_string(n + 1) +
-                            " at offset " + std::to_string(off) + ": " +
-                            pcap_geterr(pc));
+            const std::string e = pcap_geterr(pc);
+            const std::string where = path_ + ": record " +
+                                      std::to_string(n + 1) + " at offset " +
+                                      std::to_string(off) + ": " + e;
+            // libpcap's words for a file that ends inside a record.
+            if (e.find("truncated") != std::string::npos) {
+                cut(where + ": the file ends there");
+                break;
+            }
+            throw ToolError(where);
         }
         Raw& x = slot();
         x.src = Raw::Tap;
+        x.tap_lt = uint16_t(lt);
         x.it.number = ++n;
         x.it.unit = "record";
         x.it.unit_no = n;
@@ -523,12 +606,27 @@ ReadSummary read_input(const std::string& path, Sink& sink,
 
 void report_corrupt(const std::string& path, const ReadSummary& s)
 {
-    if (s.corrupt)
+    const char* fate = s.kept ? "kept, flagged with a comment" : "skipped";
+    const auto line = [&](uint64_t n, const char* one, const char* many,
+                          const char* what) {
+        if (n)
+            std::fprintf(stderr, "mbuftrace: %s: %llu %s %s (use --strict to "
+                                 "make this an error)\n",
+                         path.c_str(), (unsigned long long)n,
+                         n == 1 ? one : many, what);
+    };
+    line(s.corrupt, "packet whose record is corrupt",
+         "packets whose records are corrupt", fate);
+    line(s.no_record, "packet without an mbuftrace record",
+         "packets without an mbuftrace record", fate);
+    line(s.flagged, "packet with more than one record",
+         "packets with more than one record",
+         s.kept ? "kept, flagged with a comment" : "shown with their first");
+    if (!s.truncated.empty())
         std::fprintf(stderr,
-                     "mbuftrace: %s: %llu corrupt record%s skipped (use "
-                     "--strict to make this an error)\n",
-                     path.c_str(), (unsigned long long)s.corrupt,
-                     s.corrupt == 1 ? "" : "s");
+                     "mbuftrace: %s: the input is cut short; everything "
+                     "before the cut was read\n",
+                     s.truncated.c_str());
 }
 
 }  // namespace mbt::tool

@@ -36,9 +36,26 @@ struct Item {
     uint32_t origlen = 0;
     uint16_t pkt_linktype = MBT_LINKTYPE_NONE;
     DecodeResult d;
+    // The EPB's records (pcapng): more than one is flagged (SPEC 5.2).
+    const std::vector<pcapng::Packet::Record>* records = nullptr;
+    std::string flag;  // set: delivered, but the packet is flagged
 
     std::string where() const;  // "file: block 7 (packet 5) at offset 96"
     std::string path;
+};
+
+// A packet whose record is corrupt or missing: what it had, so that a
+// writer can keep it (convert never drops a packet).
+struct Damaged {
+    const Item* it = nullptr;  // number, ts, where; its rec may be bad
+    std::string reason;        // one line: "field: what"
+    uint16_t linktype = MBT_LINKTYPE_NONE;  // of data
+    const uint8_t* data = nullptr;
+    size_t len = 0;
+    uint32_t origlen = 0;
+    // The EPB's records, kept as they are (pcapng input), or none.
+    const std::vector<pcapng::Packet::Record>* records = nullptr;
+    std::optional<uint64_t> packet_id;
 };
 
 class Sink {
@@ -49,6 +66,10 @@ public:
     virtual void packet(const Item&) = 0;
     // An Interface Statistics Block (ts in ns); linktype of its interface.
     virtual void stats(const pcapng::Stats&, std::optional<uint16_t>) {}
+    // A packet with a corrupt or missing record (already reported).
+    virtual void damaged(const Damaged&) {}
+    // True if damaged packets are kept (the report says so).
+    virtual bool keeps_damaged() const { return false; }
 };
 
 struct ReadOptions {
@@ -60,8 +81,16 @@ struct ReadOptions {
 
 struct ReadSummary {
     InputKind kind = InputKind::Pcapng;
-    uint64_t packets = 0;  // records handed to the sink
-    uint64_t corrupt = 0;  // reported and skipped
+    uint64_t packets = 0;    // records handed to the sink
+    uint64_t corrupt = 0;    // packets whose record is corrupt: reported
+    uint64_t no_record = 0;  // packets without a record: reported
+    uint64_t flagged = 0;    // delivered, but flagged (extra records)
+    bool kept = false;       // the sink kept the damaged packets
+    std::string truncated;   // where the input is cut short, or ""
+    bool damage() const
+    {
+        return corrupt || no_record || flagged || !truncated.empty();
+    }
 };
 
 // Throws ToolError (or pcapng::FileError) for a file it cannot read.
@@ -83,7 +112,8 @@ private:
     uint64_t count_ = 0;
 };
 
-// "N corrupt records skipped" on stderr if there were any.
+// One line each on stderr: corrupt records, packets without a record,
+// flagged packets (skipped or kept), and a cut end of the input.
 void report_corrupt(const std::string& path, const ReadSummary& s);
 
 }  // namespace mbt::tool

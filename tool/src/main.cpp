@@ -10,8 +10,9 @@ namespace {
 
 const char kUsage[] =
     "usage: mbuftrace capture [-i mbuf_trace0] [-w out.pcapng] [-c count] "
-    "[-r tapfile] [--strict]\n"
-    "                         [--source-rev S] [filter]\n"
+    "[-r tapfile]\n"
+    "                         [-C MB] [-W files] [-G seconds] [--strict] "
+    "[--source-rev S] [filter]\n"
     "       mbuftrace convert [-q] [--strict] [--kernel-ident S] [--kernel-version S]\n"
     "                         [--source-rev S] [--hostname S] IN OUT.pcapng\n"
     "       mbuftrace show FILE [-Y expr] [--json|--raw] "

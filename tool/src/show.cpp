@@ -527,7 +527,7 @@ int cmd_stats(const Args& a)
     std::string o = std::string(c.bold()) + "packets" + c.reset() + " " +
                     std::to_string(k.packets) + "  hops " +
                     std::to_string(k.hops) + "  corrupt (skipped) " +
-                    std::to_string(s.corrupt) + "\n\n";
+                    std::to_string(s.corrupt + s.no_record) + "\n\n";
     o += table("hits per tracepoint", k.tp, c);
     o += table("hits per subsystem", k.subsys, c);
     o += table("hits per rule", k.rules, c);

@@ -1,8 +1,10 @@
 #include "util.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "commands.hpp"
@@ -16,17 +18,71 @@ std::string producer()
     return std::string("mbuftrace ") + kVersion;
 }
 
+namespace {
+
+// Signal-safe: fixed slots, written before the handlers can see them.
+constexpr int kTmpSlots = 4;
+char g_tmp[kTmpSlots][4096];
+volatile std::sig_atomic_t g_tmp_used[kTmpSlots];
+
+extern "C" void remove_tmp_and_die(int sig)
+{
+    for (int i = 0; i < kTmpSlots; i++)
+        if (g_tmp_used[i])
+            ::unlink(g_tmp[i]);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+}  // namespace
+
+void track_tmp(const std::string& path)
+{
+    if (path.empty() || path.size() >= sizeof g_tmp[0])
+        return;
+    for (int i = 0; i < kTmpSlots; i++)
+        if (!g_tmp_used[i]) {
+            std::memcpy(g_tmp[i], path.c_str(), path.size() + 1);
+            g_tmp_used[i] = 1;
+            return;
+        }
+}
+
+void untrack_tmp(const std::string& path)
+{
+    for (int i = 0; i < kTmpSlots; i++)
+        if (g_tmp_used[i] && path == g_tmp[i])
+            g_tmp_used[i] = 0;
+}
+
+void catch_signals_for_tmp()
+{
+    for (int sig : {SIGINT, SIGTERM, SIGHUP})
+        std::signal(sig, remove_tmp_and_die);
+}
+
 OutFile::OutFile(const std::string& path) : path_(path)
 {
     if (path == "-") {
         f_ = stdout;
         return;
     }
-    tmp_ = path + ".tmp." + std::to_string(::getpid());
-    f_ = std::fopen(tmp_.c_str(), "wb");
+    // Not a regular file (a device, a FIFO, a symbolic link such as
+    // /dev/stdout): written in place, never renamed over.
+    struct stat st;
+    const bool special =
+        ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+    if (!special)
+        tmp_ = path + ".tmp." + std::to_string(::getpid());
+    f_ = std::fopen(special ? path.c_str() : tmp_.c_str(), "wb");
     if (!f_)
-        throw ToolError(path + ": cannot create " + tmp_ + ": " +
+        throw ToolError(path + ": cannot create" +
+                        (special ? std::string() : " " + tmp_) + ": " +
                         std::strerror(errno));
+    if (!tmp_.empty()) {
+        track_tmp(tmp_);
+        catch_signals_for_tmp();
+    }
 }
 
 OutFile::~OutFile()
@@ -35,6 +91,7 @@ OutFile::~OutFile()
         std::fclose(f_);
     if (!committed_ && !tmp_.empty())
         std::remove(tmp_.c_str());
+    untrack_tmp(tmp_);
 }
 
 void OutFile::write(std::string_view s)
@@ -57,6 +114,10 @@ void OutFile::commit()
     f_ = nullptr;
     if (rc != 0)
         throw ToolError(path_ + ": close failed: " + std::strerror(errno));
+    if (tmp_.empty()) {  // written in place
+        committed_ = true;
+        return;
+    }
     if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
         throw ToolError(path_ + ": cannot rename " + tmp_ + ": " +
                         std::strerror(errno));

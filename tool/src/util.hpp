@@ -16,7 +16,9 @@ struct ToolError : std::runtime_error {
 };
 
 // Writes "<path>.tmp.<pid>" and renames it to path on commit(), so that a
-// failed run never leaves a half-written output.  "-" is stdout.
+// failed run never leaves a half-written output.  "-" is stdout; a path
+// that is not a regular file (a device, a FIFO, /dev/stdout) is written in
+// place, never renamed over.  Errors name the output and the system error.
 class OutFile {
 public:
     explicit OutFile(const std::string& path);
@@ -56,6 +58,13 @@ private:
 };
 
 bool stderr_is_tty();
+
+// A temporary output file that SIGINT, SIGTERM or SIGHUP must not leave
+// behind: the handler removes it and the signal then ends the program as it
+// would have.  catch_signals_for_tmp() installs the handlers.
+void track_tmp(const std::string& path);
+void untrack_tmp(const std::string& path);
+void catch_signals_for_tmp();
 
 // ANSI colours, empty strings when disabled.
 struct Colors {

@@ -1,8 +1,12 @@
 // pcapng reading and writing for the mbuftrace carriers (SPEC 5): SHB, IDB,
 // EPB with options (our custom option 2989 + epb_packetid), Custom Block and
 // ISB.  The reader takes both byte orders; every error names the file, the
-// block number and the byte offset.  The writer writes to a temporary file
-// and renames it only on commit(), so a failed run leaves no partial output.
+// block number and the byte offset.  A block cut by the end of the file (a
+// capture killed mid-write) ends the file: truncated() says where.  The
+// writer either writes a regular file through a temporary one renamed on
+// commit() (a failed run leaves no partial output), or writes in place: the
+// streaming mode of capture (flush() puts every block so far on disk) and
+// any path that is not a regular file (a device, a FIFO, /dev/stdout).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +34,9 @@ constexpr uint32_t BT_CB_NOCOPY = 0x40000BAD;
 struct FileError : std::runtime_error {
     FileError(std::string file, uint64_t block, uint64_t offset,
               const std::string& what);
+    // An output-side error: "file: what", no block or offset.
+    struct Output {};
+    FileError(Output, std::string file, const std::string& what);
     std::string file;
     uint64_t block;   // 0-based block number, as far as it got
     uint64_t offset;  // byte offset in the file
@@ -99,6 +106,17 @@ public:
     const Stats& stats() const { return isb_; }
     const std::vector<Interface>& interfaces() const { return ifs_; }
     const std::vector<Option>& section_options() const { return shb_opts_; }
+    // Our records in the SHB's custom options (the metadata, SPEC 5.2),
+    // valid after the SHB until the next one; at_section(): the block just
+    // read was an SHB.
+    const std::vector<Packet::Record>& section_records() const
+    {
+        return shb_recs_;
+    }
+    bool at_section() const { return at_section_; }
+    // Set when next() returned End because the last block is cut short
+    // (what it says and where); the blocks before it were all read.
+    const std::optional<FileError>& truncated() const { return truncated_; }
     bool big_endian() const { return be_; }
     uint64_t block_number() const { return blockno_; }
     uint64_t block_offset() const { return block_off_; }
@@ -125,6 +143,10 @@ private:
     std::vector<uint8_t> buf_;
     std::vector<Interface> ifs_;
     std::vector<Option> shb_opts_;
+    std::vector<Packet::Record> shb_recs_;
+    bool at_section_ = false;
+    std::optional<FileError> truncated_;
+    Kind cut(uint64_t off, const std::string& what);
     Packet pkt_;
     CustomBlock cb_;
     Stats isb_;
@@ -132,30 +154,49 @@ private:
 
 class Writer {
 public:
-    // Writes "<path>.tmp.<pid>"; commit() renames it to path.  Throws
-    // FileError if the file cannot be created or written.
-    explicit Writer(const std::string& path, bool big_endian = false);
+    enum class Mode {
+        Atomic,  // "<path>.tmp.<pid>", renamed to path by commit()
+        Stream,  // path itself, blocks on disk at every flush()
+    };
+    // Throws FileError (output form) if the file cannot be created.  A path
+    // that exists and is not a regular file is always written in place.
+    explicit Writer(const std::string& path, bool big_endian = false,
+                    Mode mode = Mode::Atomic);
     ~Writer();  // removes the temporary file unless committed
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
+    // meta: a metadata record for the SHB custom option 2989 (SPEC 5.2),
+    // at most kMaxOptionRecord bytes.
     void section(std::string_view hardware = {}, std::string_view os = {},
-                 std::string_view userappl = {});
+                 std::string_view userappl = {},
+                 const uint8_t* meta = nullptr, size_t meta_len = 0);
+    static constexpr size_t kMaxOptionRecord = 0xffff - 4;
     // Returns the interface id.  tsresol 9 = nanoseconds.
     uint32_t interface(uint16_t linktype, uint32_t snaplen = 262144,
                        std::string_view name = {}, uint8_t tsresol = 9);
     // One EPB; record (may be empty) goes into option 2989 with MBT_PEN.
+    // extra: more options, written as they are (code, value); comment: an
+    // opt_comment (the flag of a packet kept despite damage).
     void packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
                 uint32_t caplen, uint32_t origlen, const uint8_t* record,
-                size_t record_len, std::optional<uint64_t> packet_id);
+                size_t record_len, std::optional<uint64_t> packet_id,
+                const std::vector<Option>* extra = nullptr,
+                std::string_view comment = {});
     void custom_block(uint32_t pen, const uint8_t* data, size_t len,
                       bool copyable = true);
     void stats(uint32_t ifid, uint64_t ts, std::optional<uint64_t> ifrecv,
                std::optional<uint64_t> ifdrop, std::optional<uint64_t> osdrop);
     // Raw block passthrough (type + body without the length words).
     void raw_block(uint32_t type, const uint8_t* body, size_t len);
+    // Everything written so far goes to the file (and to the kernel).
+    void flush();
+    // Bytes handed to the writer so far (the file's size after flush()).
+    uint64_t size() const { return emitted_; }
     void commit();
     const std::string& path() const { return path_; }
+    // The temporary file ("" when writing in place).
+    const std::string& tmp_path() const { return tmp_; }
 
 private:
     void put16(std::vector<uint8_t>& b, uint16_t v) const;
@@ -183,6 +224,8 @@ private:
     bool busy_ = false, stop_ = false;
     std::string werr_;      // the writer thread's first error
     uint64_t written_ = 0;  // bytes in the file so far
+    uint64_t emitted_ = 0;  // bytes handed to emit()
+    Mode mode_;
 };
 
 }  // namespace mbt::pcapng
