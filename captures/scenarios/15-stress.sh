@@ -283,7 +283,7 @@ else
 fi
 
 # --- wind down ---------------------------------------------------------------
-touch $STOP
+: >$STOP
 for p in $UB $UC $PB $PC; do
 	wait_pid $p 20 || kill $p 2>/dev/null
 done
