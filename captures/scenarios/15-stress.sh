@@ -42,7 +42,8 @@
 # kernel/vm/conf/MBT_TRACE they are compiled in, which is noted.
 # Every loop is bounded in count and time.  On qemu TCG with MBT_DEBUG a
 # command costs about a second (fork and exec under KASAN and WITNESS):
-# the scenario takes 4-6 minutes, at most about 12 (all timeouts).
+# the scenario took about 2.5 minutes on an idle 2-core host and 5 on a
+# loaded one (1 MB in 10 s and in 106 s); all timeouts: about 12.
 . /scenarios/lib.sh
 
 SAFETY_NAME=15-stress
