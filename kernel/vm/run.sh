@@ -293,6 +293,27 @@ else
 	done
 fi
 
+# The static programs (dir:program[:link...]): the world stage builds
+# them, the image stage installs them, with --skip-build too.
+PROGS=(
+	bin/sh:sh bin/cat:cat bin/echo:echo bin/sleep:sleep bin/kill:kill
+	bin/ls:ls bin/dd:dd bin/test:test:[ bin/kenv:kenv bin/mkdir:mkdir
+	bin/rm:rm bin/cp:cp bin/ln:ln bin/chmod:chmod bin/sync:sync
+	bin/hostname:hostname bin/date:date bin/expr:expr
+	sbin/init:init sbin/sysctl:sysctl sbin/ifconfig:ifconfig
+	sbin/route:route sbin/pfctl:pfctl sbin/ipfw:ipfw sbin/ping:ping:ping6
+	sbin/kldload:kldload sbin/kldunload:kldunload sbin/kldstat:kldstat
+	sbin/mount:mount sbin/umount:umount sbin/md5:md5:sha256
+	sbin/reboot:reboot:halt:poweroff sbin/shutdown:shutdown
+	usr.bin/nc:nc usr.bin/bintrans:bintrans:b64encode:b64decode
+	usr.bin/printf:printf usr.bin/vmstat:vmstat usr.bin/wc:wc
+	usr.bin/awk:awk usr.bin/sed:sed usr.bin/grep:grep:egrep:fgrep
+	usr.bin/uname:uname usr.bin/env:env usr.bin/head:head
+	usr.bin/tail:tail usr.bin/tr:tr usr.bin/true:true usr.bin/false:false
+	usr.sbin/jail:jail usr.sbin/jexec:jexec usr.sbin/ngctl:ngctl
+	usr.sbin/tcpdump/tcpdump:tcpdump
+	sbin/pfilctl:pfilctl usr.sbin/jls:jls usr.bin/touch:touch
+)
 KERNEL=$TARGET_OBJ/sys/$KCONF/kernel
 
 if [ "$SKIP_BUILD" = 0 ]; then
@@ -368,28 +389,6 @@ touch "$STAMPS/kernel-$KCONF"
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL"
 stage_end "$(du -h "$KERNEL" | cut -f1)"
 
-# ---------------------------------------------------------------------------
-# world: the static programs the scenarios and /etc/rc use.
-# dir:program[:link...]; installed under the same prefix as in FreeBSD.
-PROGS=(
-	bin/sh:sh bin/cat:cat bin/echo:echo bin/sleep:sleep bin/kill:kill
-	bin/ls:ls bin/dd:dd bin/test:test:[ bin/kenv:kenv bin/mkdir:mkdir
-	bin/rm:rm bin/cp:cp bin/ln:ln bin/chmod:chmod bin/sync:sync
-	bin/hostname:hostname bin/date:date bin/expr:expr
-	sbin/init:init sbin/sysctl:sysctl sbin/ifconfig:ifconfig
-	sbin/route:route sbin/pfctl:pfctl sbin/ipfw:ipfw sbin/ping:ping:ping6
-	sbin/kldload:kldload sbin/kldunload:kldunload sbin/kldstat:kldstat
-	sbin/mount:mount sbin/umount:umount sbin/md5:md5:sha256
-	sbin/reboot:reboot:halt:poweroff sbin/shutdown:shutdown
-	usr.bin/nc:nc usr.bin/bintrans:bintrans:b64encode:b64decode
-	usr.bin/printf:printf usr.bin/vmstat:vmstat usr.bin/wc:wc
-	usr.bin/awk:awk usr.bin/sed:sed usr.bin/grep:grep:egrep:fgrep
-	usr.bin/uname:uname usr.bin/env:env usr.bin/head:head
-	usr.bin/tail:tail usr.bin/tr:tr usr.bin/true:true usr.bin/false:false
-	usr.sbin/jail:jail usr.sbin/jexec:jexec usr.sbin/ngctl:ngctl
-	usr.sbin/tcpdump/tcpdump:tcpdump
-	sbin/pfilctl:pfilctl usr.sbin/jls:jls usr.bin/touch:touch
-)
 # Libraries they need beyond the build's startup and prebuild sets
 # (Makefile.inc1's _generic_libs, which would otherwise be all of lib/).
 GENERIC_LIBS="lib/libpcap lib/libnetgraph lib/libstats lib/libifconfig"
