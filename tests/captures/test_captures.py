@@ -28,6 +28,10 @@ FIELDS = ["frame.number", "mbuftrace.trace_id", "mbuftrace.parent_id",
 MIN_SUBSYS = 12
 # Written by `mbuftrace capture` on the VM, not converted.
 LIVE = {"10-mbuftrace-capture"}
+# Recorded before the kernel snapshotted the packet at a trace's start
+# point: their frames carry the record only.  Every other capture's traced
+# frames carry the packet (issue "show the packet").
+NO_BYTES = {"10-mbuftrace-capture", "02-pf-dup-to-reverted"}
 failures = []
 
 
@@ -142,6 +146,33 @@ def main():
                        "-T", "fields", "-e", "frame.number")
             check(p.returncode == 0 and not p.stdout.split(),
                   "%s: malformed on frames %r" % (name, p.stdout.split()))
+
+            # The frames carry the packet: every traced frame has bytes,
+            # and the addresses in them are the ones the scenario set up.
+            if name not in NO_BYTES:
+                p = ts.run("-r", mine, "-T", "fields", "-E", "separator=|",
+                           "-e", "frame.number", "-e", "frame.len",
+                           "-e", "mbuftrace.trace_id", "-e", "ip.src",
+                           "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst")
+                with open(os.path.join(a.captures, "scenarios",
+                                       scen + ".sh")) as f:
+                    script = f.read()
+                traced = 0
+                for line in p.stdout.splitlines():
+                    c = line.split("|")
+                    if not c[2]:
+                        continue  # the metadata frame
+                    traced += 1
+                    check(int(c[1]) > 0, "%s: frame %s (trace %s) has no "
+                          "packet bytes" % (name, c[0], c[2]))
+                    for addr in ",".join(c[3:]).split(","):
+                        if not addr or addr.startswith(("fe80:", "ff02:")) \
+                                or addr in ("::", "0.0.0.0"):
+                            continue
+                        check(addr in script, "%s: frame %s: address %s is "
+                              "not one scenarios/%s.sh set up" %
+                              (name, c[0], addr, scen))
+                check(traced > 0, "%s: no traced frame" % name)
 
             # routed-twice: the reverted dup-to capture and nothing else.
             p = ts.run("-r", mine, "-Y", "mbuftrace.expert.routed_twice",
