@@ -365,15 +365,13 @@ mbt_listening(void)
 #define	MBT_TS_MOVED	0x01	/* a grown copy replaced this tag */
 #define	MBT_TS_QUEUED	0x02	/* off its mbuf, waiting for the task */
 
-/* Frees a trace's snapshots and its tag, and counts it gone. */
+/* Frees the snapshots a trace owns. */
 static void
-mbt_release(struct m_tag *mt)
+mbt_free_snaps(struct mbuf_trace *t)
 {
-	struct mbuf_trace *t;
 	struct mbuf_trace_hop *h;
 	int i;
 
-	t = MBT_TAG_TRACE(mt);
 	for (i = 0; i < t->t_nhops; i++) {
 		h = &t->t_hops[i];
 		if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
@@ -382,6 +380,15 @@ mbt_release(struct m_tag *mt)
 	}
 	if (t->t_snap != NULL)
 		free(t->t_snap, M_MBUFTRACE);
+	t->t_snap = NULL;
+}
+
+/* Frees a trace's snapshots and its tag, and counts it gone. */
+static void
+mbt_release(struct m_tag *mt)
+{
+
+	mbt_free_snaps(MBT_TAG_TRACE(mt));
 	counter_u64_add(mbt_live, -1);
 	m_tag_free_default(mt);
 }
@@ -935,10 +942,8 @@ void
 mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
 {
 	struct mbuf_trace *t, *c;
-	struct mbuf_trace_hop *h;
 	struct m_tag *mt;
 	size_t len;
-	int i;
 
 	t = mbt_trace(tp, m);
 	if (t == NULL)
@@ -950,15 +955,7 @@ mbuf_trace_emit(struct mbuf_trace_point *tp, struct mbuf *m)
 	if (mt == NULL) {
 		/* The segment is lost; the next one says so. */
 		counter_u64_add(mbt_st_fail_emit, 1);
-		for (i = 0; i < t->t_nhops; i++) {
-			h = &t->t_hops[i];
-			if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
-			    h->h_u.hu_snap != NULL)
-				free(h->h_u.hu_snap, M_MBUFTRACE);
-		}
-		if (t->t_snap != NULL)
-			free(t->t_snap, M_MBUFTRACE);
-		t->t_snap = NULL;
+		mbt_free_snaps(t);
 		t->t_lost += t->t_nhops;
 		t->t_nhops = 0;
 		t->t_allocfail++;
