@@ -667,6 +667,11 @@ for s in "${SCENARIOS[@]}"; do
 		    on' | grep -E '^[A-Za-z0-9+/=]+$' | base64 -d >"$OUT/$s.pcap" 2>/dev/null || true
 		ident=$(tr -d '\r' <"$log" | sed -n 's/^=== mbuftrace-vm kernel-ident //p' | head -1)
 		kver=$(tr -d '\r' <"$log" | sed -n 's/^=== mbuftrace-vm kernel-version //p' | head -1)
+		# The jails the scenario named (kern.mbuf_trace.vnets).
+		vnames=()
+		while read -r vid vname; do
+			[ -n "$vname" ] && vnames+=(--vnet-name "$vid=$vname")
+		done < <(tr -d '\r' <"$log" | sed -n 's/^=== mbuftrace-vm vnet-name //p')
 		conv=ok
 		if [ "$s" = 10-mbuftrace-capture ]; then
 			# Written by `mbuftrace capture` in the VM: v1 pcapng
@@ -674,7 +679,7 @@ for s in "${SCENARIOS[@]}"; do
 			cp "$OUT/$s.pcap" "$OUT/$s.pcapng" 2>/dev/null || conv=
 		elif ! "$TOOL" convert -q --kernel-ident "${ident:-$KCONF}" \
 		    --kernel-version "${kver:-FreeBSD $KCONF}" \
-		    --source-rev "$SOURCE_REV" --hostname vm1 \
+		    --source-rev "$SOURCE_REV" --hostname vm1 "${vnames[@]}" \
 		    "$OUT/$s.pcap" "$OUT/$s.pcapng" >"$OUT/$s.convert.log" 2>&1; then
 			conv=
 		fi

@@ -188,6 +188,21 @@ def g_convert():
     rc, out, _ = run("convert", fx("tap.pcap"), wk("quiet.pcapng"))
     check(out == "", "convert printed on stdout: %r" % out)
 
+    # Jail names (kern.mbuf_trace.vnets on the traced machine) go into the
+    # metadata and show says which jail a vnet is.
+    named = wk("named.pcapng")
+    run("convert", "--vnet-name", "1=r", "--vnet-name", "2=m",
+        fx("tap.pcap"), named)
+    text = run("show", "--color=never", named)[1]
+    check("vnet 1=r" in text and "vnet 2=m" in text,
+          "convert --vnet-name: not in the metadata line: %r" % text[:300])
+    check("-- vnet 0 -> 1 (r) --" in text and "-- vnet 2 (m) --" in text,
+          "show does not name the vnets: %r" % text[:600])
+    expect_error(["convert", "--vnet-name", "one=r", fx("tap.pcap"),
+                  wk("badname.pcapng")], "--vnet-name wants ID=NAME")
+    check(not os.path.exists(wk("badname.pcapng")),
+          "convert --vnet-name error left an output")
+
 
 # ------------------------------------------------------------------- show
 def g_show():

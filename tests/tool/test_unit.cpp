@@ -134,6 +134,20 @@ TEST_CASE("tracepoint catalogue from kern.mbuf_trace.tracepoints")
     CHECK(v[1].func == "pf_test");
 }
 
+TEST_CASE("jail names from kern.mbuf_trace.vnets and --vnet-name")
+{
+    const auto v = parse_vnet_names("1 r\n2 m\nbad line\n3\n");
+    REQUIRE(v.size() == 2);
+    CHECK(v[0] == std::make_pair(uint32_t(1), std::string("r")));
+    CHECK(v[1] == std::make_pair(uint32_t(2), std::string("m")));
+    CHECK(parse_vnet_name_arg("7=web") ==
+          std::make_pair(uint32_t(7), std::string("web")));
+    CHECK_THROWS_AS(parse_vnet_name_arg("7"), ToolError);
+    CHECK_THROWS_AS(parse_vnet_name_arg("x=web"), ToolError);
+    CHECK_THROWS_AS(parse_vnet_name_arg("7="), ToolError);
+    CHECK_THROWS_AS(parse_vnet_name_arg("99999999999=a"), ToolError);
+}
+
 TEST_CASE("kernel filter text is tcpdump -ddd")
 {
     const std::string s = compile_kernel_filter("icmp");

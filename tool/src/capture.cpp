@@ -210,6 +210,9 @@ Meta capture_meta(const struct utsname& u)
     }
     if (const auto tps = sysctl_str("kern.mbuf_trace.tracepoints"))
         m.tracepoints = parse_tracepoints(*tps);
+    // Which jail each vnet id of the records is.
+    if (const auto vn = sysctl_str("kern.mbuf_trace.vnets"))
+        m.vnet_names = parse_vnet_names(*vn);
 #endif
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) == 0)

@@ -67,6 +67,36 @@ std::vector<CatalogueEntry> parse_tracepoints(const std::string& text)
     return out;
 }
 
+std::vector<std::pair<uint32_t, std::string>> parse_vnet_names(
+    const std::string& text)
+{
+    std::vector<std::pair<uint32_t, std::string>> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        unsigned long id = 0;
+        std::string name;
+        if (!(ls >> id >> name) || id > UINT32_MAX)
+            continue;
+        out.emplace_back(uint32_t(id), name);
+    }
+    return out;
+}
+
+std::pair<uint32_t, std::string> parse_vnet_name_arg(const std::string& arg)
+{
+    const size_t eq = arg.find('=');
+    char* end = nullptr;
+    const std::string id = arg.substr(0, eq);
+    const unsigned long v = std::strtoul(id.c_str(), &end, 10);
+    if (eq == std::string::npos || id.empty() || *end || v > UINT32_MAX ||
+        eq + 1 >= arg.size())
+        throw ToolError("--vnet-name wants ID=NAME (a vnet id and a jail "
+                        "name), not '" + arg + "'");
+    return {uint32_t(v), arg.substr(eq + 1)};
+}
+
 std::string compile_kernel_filter(const std::string& filter)
 {
     pcap_t* dead = pcap_open_dead(DLT_EN10MB, 262144);

@@ -18,6 +18,14 @@ std::string source_rev_from_version(const std::string& v);
 // [msg]" as metadata catalogue entries; lines that do not parse are skipped.
 std::vector<CatalogueEntry> parse_tracepoints(const std::string& text);
 
+// kern.mbuf_trace.vnets lines "vnet-id jail-name" as metadata VNET_NAME
+// entries; lines that do not parse are skipped.
+std::vector<std::pair<uint32_t, std::string>> parse_vnet_names(
+    const std::string& text);
+
+// "ID=NAME" (convert --vnet-name) as one entry; throws ToolError.
+std::pair<uint32_t, std::string> parse_vnet_name_arg(const std::string& arg);
+
 // Compiles a pcap filter for Ethernet and formats it as the kernel's
 // kern.mbuf_trace.filter expects ("tcpdump -ddd": count, then one
 // "code jt jf k" per line).  Throws ToolError on a bad filter.

@@ -2,6 +2,7 @@
 // prototype captures and self-test console text to v1 pcapng.  v1 records
 // are copied byte for byte (unknown TLVs of newer minors survive); legacy
 // records are re-encoded with the codec, which keeps every string.
+#include "capture_util.hpp"
 #include "commands.hpp"
 #include "converter.hpp"
 #include "input.hpp"
@@ -31,6 +32,11 @@ int cmd_convert(const Args& a)
             set(base.source_rev, i);
         else if (s == "--hostname")
             set(base.hostname, i);
+        else if (s == "--vnet-name") {
+            if (i + 1 >= a.size())
+                throw ToolError("convert: --vnet-name needs a value");
+            base.vnet_names.push_back(parse_vnet_name_arg(a[++i]));
+        }
         else if (s == "--strict")
             ro.strict = true;
         else if (s == "-q" || s == "--quiet")
@@ -42,7 +48,8 @@ int cmd_convert(const Args& a)
     }
     if (pos.size() != 2)
         throw ToolError("usage: mbuftrace convert [-q] [--strict] [--kernel-ident S] "
-                        "[--kernel-version S] [--source-rev S] [--hostname S] IN OUT.pcapng");
+                        "[--kernel-version S] [--source-rev S] [--hostname S] "
+                        "[--vnet-name ID=NAME]... IN OUT.pcapng");
     if (pos[0] == pos[1])
         throw ToolError("convert: input and output are the same file");
     catch_signals_for_tmp();
