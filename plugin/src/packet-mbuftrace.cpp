@@ -173,6 +173,8 @@ char action_names[256][24];
 struct CaptureMeta {
     bool seen = false;
     std::string rev, ident, url;
+    // Jail names of vnet ids (VNET_NAME), shown beside a hop's VNET.
+    std::vector<std::pair<uint32_t, std::string>> vnet_names;
 } cap_meta;
 
 // Per-frame scratch, reused (see the note at the top).
@@ -187,6 +189,15 @@ void meta_init(void)
     cap_meta.rev.clear();
     cap_meta.ident.clear();
     cap_meta.url.clear();
+    cap_meta.vnet_names.clear();
+}
+
+const char* vnet_name(uint32_t id)
+{
+    for (const auto& v : cap_meta.vnet_names)
+        if (v.first == id)
+            return v.second.c_str();
+    return nullptr;
 }
 
 const char* format_name(mbt::Format f)
@@ -440,8 +451,13 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
         proto_tree_add_uint64(t, hf_hop_ts, tvb, SP(h.time_ns.at),
                               h.time_ns.v);
     if (h.vnet && want[W_VNET]) {
-        proto_item* i = proto_tree_add_uint(t, hf_hop_vnet, tvb,
-                                            SP(h.vnet.at), h.vnet.v);
+        const char* nm = vnet_name(h.vnet.v);
+        proto_item* i = nm
+            ? proto_tree_add_uint_format_value(t, hf_hop_vnet, tvb,
+                                               SP(h.vnet.at), h.vnet.v,
+                                               "%u (%s)", h.vnet.v, nm)
+            : proto_tree_add_uint(t, hf_hop_vnet, tvb, SP(h.vnet.at),
+                                  h.vnet.v);
         if (h.vnet_inherited)
             proto_item_set_generated(i);
     }
@@ -664,6 +680,8 @@ void remember_meta(const mbt::Meta& m)
         cap_meta.ident = m.kernel_ident.v;
     if (m.source_url)
         cap_meta.url = m.source_url.v;
+    if (!m.vnet_names.empty())
+        cap_meta.vnet_names = m.vnet_names;
 }
 
 // Shows `cur` (decoded from tvb) under tree.  Returns the top item.
