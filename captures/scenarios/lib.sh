@@ -35,7 +35,7 @@ trace_stop()
 	sysctl kern.mbuf_trace.stats
 	# Which jail each vnet id is, for the capture's metadata.
 	sysctl -n kern.mbuf_trace.vnets 2>/dev/null | while read -r id name; do
-		echo "=== mbuftrace-vm vnet-name $id $name"
+		[ -n "$name" ] && echo "=== mbuftrace-vm vnet-name $id $name"
 	done
 	echo "=== BEGIN mbuftrace capture $1"
 	bintrans b64encode -r /tmp/trace.pcap /dev/stdout
