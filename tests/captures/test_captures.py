@@ -13,6 +13,7 @@ import difflib
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -31,7 +32,7 @@ LIVE = {"10-mbuftrace-capture"}
 # Recorded before the kernel snapshotted the packet at a trace's start
 # point: their frames carry the record only.  Every other capture's traced
 # frames carry the packet (issue "show the packet").
-NO_BYTES = {"10-mbuftrace-capture", "02-pf-dup-to-reverted"}
+NO_BYTES = {"10-mbuftrace-capture"}
 failures = []
 
 
@@ -173,6 +174,21 @@ def main():
                               "not one scenarios/%s.sh set up" %
                               (name, c[0], addr, scen))
                 check(traced > 0, "%s: no traced frame" % name)
+
+            # Jail names: what the scenario's kern.mbuf_trace.vnets said is
+            # in the metadata, and the plugin names each hop's vnet.
+            names = re.findall(r"  vnet (\d+)=(\S+)", show.split("\n", 1)[0])
+            if name not in NO_BYTES and name != "10-mbuftrace-capture":
+                check(names or "vnet" not in script.replace("vnet_id", ""),
+                      "%s: no jail names in the metadata" % name)
+            if names:
+                p = ts.run("-r", mine, "-V")
+                for vid, vname in names:
+                    if ("-- vnet %s (%s)" % (vid, vname)) in show or \
+                            ("-> %s (%s)" % (vid, vname)) in show:
+                        check("VNET: %s (%s)" % (vid, vname) in p.stdout,
+                              "%s: the plugin does not name vnet %s (%s)" %
+                              (name, vid, vname))
 
             # routed-twice: the reverted dup-to capture and nothing else.
             p = ts.run("-r", mine, "-Y", "mbuftrace.expert.routed_twice",
