@@ -363,7 +363,6 @@ mbt_listening(void)
 }
 
 #define	MBT_TS_MOVED	0x01	/* a grown copy replaced this tag */
-#define	MBT_TS_QUEUED	0x02	/* off its mbuf, waiting for the task */
 
 /* Frees the snapshots a trace owns. */
 static void
@@ -411,7 +410,6 @@ mbt_enqueue(struct m_tag *mt)
 		mbt_release(mt);
 		return;
 	}
-	t->t_state |= MBT_TS_QUEUED;
 	t->t_qticks = cpu_ticks();
 	SLIST_NEXT(mt, m_tag_link) = NULL;
 	q = &mbt_queues[curcpu];
@@ -920,18 +918,6 @@ mbuf_trace_move(struct mbuf_trace_point *tp, struct mbuf *from,
 		(void)mbt_append(to, &t, tp);
 }
 
-/* Takes the trace tag off m and queues it, marked with flags. */
-static void
-mbt_finish(struct mbuf *m, struct m_tag *mt, uint16_t flags)
-{
-	struct mbuf_trace *t;
-
-	t = MBT_TAG_TRACE(mt);
-	m_tag_unlink(m, mt);
-	t->t_flags |= flags;
-	mbt_enqueue(mt);
-}
-
 /*
  * An explicit emission point (e.g. icmp_reflect(), where a request becomes
  * its reply): the segment so far is copied into a tag of its exact size
@@ -984,7 +970,9 @@ mbuf_trace_free(struct mbuf *m)
 
 	if ((m->m_flags & M_PKTHDR) == 0 || (mt = mbt_tag(m)) == NULL)
 		return;
-	mbt_finish(m, mt, MBT_RF_FREED);
+	m_tag_unlink(m, mt);
+	MBT_TAG_TRACE(mt)->t_flags |= MBT_RF_FREED;
+	mbt_enqueue(mt);
 }
 
 /* m_tag_delete_chain(m, NULL) for stale tags that keeps the trace. */
@@ -1473,10 +1461,6 @@ VNET_SYSUNINIT(mbt_tap_detach, SI_SUB_PSEUDO, SI_ORDER_ANY, mbt_tap_detach,
     NULL);
 #endif
 
-static void
-mbt_tap_init(void)
-{
-}
 #endif
 
 /*
@@ -1601,7 +1585,10 @@ mbt_init(void *arg __unused)
 		tp->tp_relfile = mbt_relfile(tp->tp_file);
 	}
 	mbt_next_tpid = id;
+#ifdef MBUF_TRACE_BPF_ATTACH
+	/* main/16: the one tap; on 15.x each vnet attaches its own. */
 	mbt_tap_init();
+#endif
 	EVENTHANDLER_REGISTER(kld_unload_try, mbt_kld_unload_try, NULL,
 	    EVENTHANDLER_PRI_ANY);
 	EVENTHANDLER_REGISTER(kld_load, mbt_kld_load, NULL,
