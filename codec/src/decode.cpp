@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "cursor.hpp"
 
@@ -159,6 +160,26 @@ Field<T> u8field(Cursor& c, const char* field)
     return f;
 }
 
+void xlate_side(Cursor& v, mbt_xlate_side& xs, const char* field)
+{
+    const size_t at = v.pos();
+    xs.xs_ver = v.u8(field);
+    size_t alen = 0;
+    if (xs.xs_ver == MBT_XLATE_IPV4)
+        alen = 4;
+    else if (xs.xs_ver == MBT_XLATE_IPV6)
+        alen = 16;
+    else
+        v.fail(at, field,
+               "IP version " + std::to_string(xs.xs_ver) +
+                   " is neither 4 nor 6");
+    const uint8_t* p = v.bytes(2 * alen, field);
+    std::memcpy(xs.xs_src, p, alen);
+    std::memcpy(xs.xs_dst, p + alen, alen);
+    xs.xs_sport = v.u16(field);
+    xs.xs_dport = v.u16(field);
+}
+
 void parse_hop(Cursor c, Record& r, Hop& h)
 {
     c.ctx = Ctx{};
@@ -215,6 +236,21 @@ void parse_hop(Cursor c, Record& r, Hop& h)
             break;
         case MBT_A_COPY:
             h.copy_id = vfield<uint64_t>(v, "copy_id", UINT64_MAX);
+            break;
+        case MBT_A_XLATE:
+            h.xlate.at = Span{uint32_t(vstart), uint32_t(vlen)};
+            h.xlate.v.xl_proto = v.u8("xlate.proto");
+            xlate_side(v, h.xlate.v.xl_before, "xlate.before");
+            xlate_side(v, h.xlate.v.xl_after, "xlate.after");
+            h.xlate.present = true;
+            break;
+        case MBT_A_STATE:
+            h.state.at = Span{uint32_t(vstart), uint32_t(vlen)};
+            h.state.v.id = vfield<uint64_t>(v, "state.id", UINT64_MAX).v;
+            h.state.v.creator =
+                vfield<uint32_t>(v, "state.creator", UINT32_MAX).v;
+            h.state.v.how = v.u8("state.how");
+            h.state.present = true;
             break;
         case MBT_A_SNAPSHOT:
             h.snap_linktype.at = Span{uint32_t(v.pos()), 2};

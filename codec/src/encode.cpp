@@ -58,6 +58,16 @@ void fill(void* arg, unsigned i, struct mbt_hop_view* hv)
         hv->hv_has |= MBT_HV_COPY;
         hv->hv_copy_id = *h.copy_id;
     }
+    if (h.xlate) {
+        hv->hv_has |= MBT_HV_XLATE;
+        hv->hv_xlate = &*h.xlate;
+    }
+    if (h.state) {
+        hv->hv_has |= MBT_HV_STATE;
+        hv->hv_state_id = h.state->id;
+        hv->hv_state_creator = h.state->creator;
+        hv->hv_state_how = h.state->how;
+    }
     if (h.snap) {
         hv->hv_has |= MBT_HV_SNAP;
         hv->hv_snap_linktype = h.snap->linktype;
@@ -84,6 +94,13 @@ void check_strings(const std::vector<HopIn>& hops)
             (h.node && (nul(h.node->node) || nul(h.node->hook))))
             throw std::invalid_argument(where +
                                         ": strings may not contain NUL");
+        const auto bad_ver = [](uint8_t v) {
+            return v != MBT_XLATE_IPV4 && v != MBT_XLATE_IPV6;
+        };
+        if (h.xlate && (bad_ver(h.xlate->xl_before.xs_ver) ||
+                        bad_ver(h.xlate->xl_after.xs_ver)))
+            throw std::invalid_argument(where +
+                                        ".xlate: IP version must be 4 or 6");
         if (h.snap && h.snap->bytes.size() > MBT_MAX_RECORD_LEN)
             throw std::invalid_argument(where + ".snapshot: too large");
     }
@@ -166,6 +183,10 @@ RecordIn to_input(const Record& r, const uint8_t* data)
             o.node = HopIn::Node{r.str(h.node), r.str(h.hook)};
         if (h.copy_id)
             o.copy_id = h.copy_id.v;
+        if (h.xlate)
+            o.xlate = h.xlate.v;
+        if (h.state)
+            o.state = h.state.v;
         if (h.has_snap)
             o.snap = HopIn::Snap{
                 h.snap_linktype.v,

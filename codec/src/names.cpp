@@ -1,6 +1,9 @@
 // Registry names (SPEC 6), generated from the X-macros of the wire header.
 #include "mbuftrace/decode.hpp"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 namespace mbt {
 
 namespace {
@@ -79,6 +82,40 @@ const char* kind_name(uint8_t kind)
     default:
         return "point";
     }
+}
+
+const char* state_how_name(uint8_t how)
+{
+    switch (how) {
+    case MBT_STATE_CREATED:
+        return "created";
+    case MBT_STATE_MATCHED:
+        return "matched";
+    default:
+        return "";
+    }
+}
+
+std::string xlate_addr(const mbt_xlate_side& s, bool src)
+{
+    char buf[INET6_ADDRSTRLEN];
+    const bool v6 = s.xs_ver == MBT_XLATE_IPV6;
+    if (inet_ntop(v6 ? AF_INET6 : AF_INET, src ? s.xs_src : s.xs_dst, buf,
+                  sizeof(buf)) == nullptr)
+        return "?";
+    const uint16_t port = src ? s.xs_sport : s.xs_dport;
+    if (port == 0)
+        return buf;
+    return (v6 ? "[" + std::string(buf) + "]" : std::string(buf)) + ":" +
+           std::to_string(port);
+}
+
+std::string xlate_text(const mbt_xlate& x)
+{
+    return xlate_addr(x.xl_before, true) + " > " +
+           xlate_addr(x.xl_before, false) + " => " +
+           xlate_addr(x.xl_after, true) + " > " +
+           xlate_addr(x.xl_after, false);
 }
 
 }  // namespace mbt

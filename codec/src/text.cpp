@@ -91,6 +91,15 @@ void hop_line(std::string& o, const Record& r, const Hop& h)
     }
     if (h.copy_id)
         kv(o, "copy", h.copy_id.v);
+    if (h.xlate) {
+        kv(o, "xlate.proto", h.xlate.v.xl_proto);
+        ks(o, "xlate", xlate_text(h.xlate.v));
+    }
+    if (h.state) {
+        kv(o, "state.id", h.state.v.id);
+        kv(o, "state.creator", h.state.v.creator);
+        kv(o, "state.how", h.state.v.how);
+    }
     if (h.has_snap) {
         kv(o, "snap.linktype", h.snap_linktype.v);
         kv(o, "snap.len", h.snap.len);

@@ -273,13 +273,13 @@ std::vector<Example> good()
         out.push_back({"08-metadata", encode_meta(m)});
     }
     {
-        // A newer minor version's TLVs a v1.0 reader skips: record TLV 0x30
+        // A newer minor version's TLVs a v1.1 reader skips: record TLV 0x30
         // and hop attribute 0x31, both without the must-understand bit.
         RecordIn r;
         r.trace_id = 9;
         r.hops.push_back(hop("a.c", 1, "f", MBT_SS_TEST, 0));
         std::vector<uint8_t> b = encode(r);
-        b[MBT_HDR_OFF_MINOR] = 1;
+        b[MBT_HDR_OFF_MINOR] = MBT_VERSION_MINOR + 1;
         // Append an unknown attribute to the hop (the last TLV).
         const size_t hop_len_at = b.size() - 1 - 6;  // len byte of the hop
         b[hop_len_at] = uint8_t(b[hop_len_at] + 3);
@@ -289,6 +289,35 @@ std::vector<Example> good()
         b.insert(b.begin() + MBT_HDR_LEN, tlv, tlv + 4);
         set_len(b);
         out.push_back({"09-unknown-noncritical", b});
+    }
+    {
+        // pf translates a TCP SYN (nat-to) and creates a state; the
+        // verdict hop says so (v1.1: XLATE, STATE).
+        RecordIn r;
+        r.trace_id = 0x7001;
+        const char* pf = "sys/netpfil/pf/pf.c";
+        r.hops.push_back(hop(pf, 11360, "pf_test", MBT_SS_PF, 0));
+        r.hops.back().vnet = 2;
+        rule(r.hops.back(), "", 0, MBT_ACT_PASS);
+        r.hops.back().state = Hop::State{0x6790f5c500000001ull, 0x2a,
+                                         MBT_STATE_CREATED};
+        r.hops.push_back(hop(pf, 11375, "pf_test", MBT_SS_PF, 800));
+        rule(r.hops.back(), "", 1, MBT_ACT_NAT);
+        r.hops.back().msg = "after translation";
+        mbt_xlate x{};
+        x.xl_proto = 6;
+        const uint8_t in[4] = {10, 0, 0, 2}, out4[4] = {192, 0, 2, 1},
+                      srv[4] = {198, 51, 100, 7};
+        x.xl_before.xs_ver = x.xl_after.xs_ver = MBT_XLATE_IPV4;
+        std::memcpy(x.xl_before.xs_src, in, 4);
+        std::memcpy(x.xl_before.xs_dst, srv, 4);
+        std::memcpy(x.xl_after.xs_src, out4, 4);
+        std::memcpy(x.xl_after.xs_dst, srv, 4);
+        x.xl_before.xs_sport = 40000;
+        x.xl_after.xs_sport = 53000;
+        x.xl_before.xs_dport = x.xl_after.xs_dport = 7777;
+        r.hops.back().xlate = x;
+        out.push_back({"10-pf-nat", encode(r)});
     }
     return out;
 }

@@ -214,3 +214,66 @@ TEST_CASE("decoding without strings checks the same and keeps the table sizes")
         CHECK(to_text(d) == to_text(full));
     }
 }
+
+TEST_CASE("a translation (XLATE) and a state (STATE) round-trip and print")
+{
+    RecordIn r;
+    r.trace_id = 5;
+    r.hops.push_back(examples::hop("sys/netpfil/pf/pf.c", 1, "pf_test",
+                                   MBT_SS_PF, 0));
+    mbt_xlate x{};
+    x.xl_proto = 17;
+    x.xl_before.xs_ver = MBT_XLATE_IPV6;
+    x.xl_after.xs_ver = MBT_XLATE_IPV6;
+    x.xl_before.xs_src[0] = 0x20;
+    x.xl_before.xs_src[1] = 0x01;
+    x.xl_before.xs_src[15] = 1;
+    x.xl_after.xs_src[0] = 0x20;
+    x.xl_after.xs_src[1] = 0x01;
+    x.xl_after.xs_src[15] = 9;
+    x.xl_before.xs_sport = 5353;
+    x.xl_after.xs_sport = 6000;
+    r.hops.back().xlate = x;
+    r.hops.back().state = Hop::State{0x1234, 7, MBT_STATE_MATCHED};
+    const std::vector<uint8_t> b = encode(r);
+    const DecodeResult d = decode_record(b.data(), b.size());
+    REQUIRE(d.ok());
+    const Hop& h = d.rec.hops.at(0);
+    REQUIRE(h.xlate);
+    CHECK(xlate_text(h.xlate.v) == "[2001::1]:5353 > :: => [2001::9]:6000 > ::");
+    REQUIRE(h.state);
+    CHECK(h.state.v.id == 0x1234);
+    CHECK(h.state.v.creator == 7);
+    CHECK(std::string(state_how_name(h.state.v.how)) == "matched");
+    // The XLATE value: proto, then two sides of 1 + 16 + 16 + 2 + 2 bytes.
+    CHECK(h.xlate.at.len == 1 + 2 * 37);
+    CHECK(b[h.xlate.at.off] == 17);
+    // And back through the encoder's input unchanged.
+    const RecordIn again = to_input(d.rec, b.data());
+    CHECK(encode(again) == b);
+}
+
+TEST_CASE("an XLATE side with an IP version other than 4 or 6 is malformed")
+{
+    RecordIn r;
+    r.trace_id = 6;
+    r.hops.push_back(examples::hop("a.c", 1, "f", MBT_SS_PF, 0));
+    mbt_xlate x{};
+    x.xl_before.xs_ver = x.xl_after.xs_ver = MBT_XLATE_IPV4;
+    r.hops.back().xlate = x;
+    std::vector<uint8_t> b = encode(r);
+    // The before side's version byte follows the proto byte, 26 bytes
+    // before the end of the value (1 + 4 + 4 + 2 + 2 + 13 after it).
+    const size_t ver_at = b.size() - 2 * 13;
+    REQUIRE(b[ver_at] == MBT_XLATE_IPV4);
+    b[ver_at] = 5;
+    const DecodeResult d = decode_record(b.data(), b.size());
+    REQUIRE(d.error);
+    CHECK(d.error->offset == ver_at);
+    CHECK(d.error->field == "hop[0].attr 0x0a.xlate.before");
+    CHECK(d.error->what == "IP version 5 is neither 4 nor 6");
+    // The encoder refuses it too, naming the field.
+    x.xl_after.xs_ver = 5;
+    r.hops.back().xlate = x;
+    CHECK_THROWS_WITH(encode(r), "hop[0].xlate: IP version must be 4 or 6");
+}

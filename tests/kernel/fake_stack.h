@@ -32,6 +32,8 @@ void	fake_if_output(struct ifnet *, struct mbuf *, int *line);
 void	fake_vnet(struct mbuf *, struct vnet *, int *line);
 void	fake_msg(struct mbuf *, int *line);
 void	fake_snap(struct mbuf *, int *line);
+struct mbt_xlate;
+void	fake_pf_nat(struct mbuf *, const struct mbt_xlate *, int *line);
 void	fake_emit(struct mbuf *, int *line);
 void	fake_drop(struct mbuf *, int *line);
 void	fake_epair_cross(struct mbuf *, struct vnet *);

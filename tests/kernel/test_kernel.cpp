@@ -708,6 +708,75 @@ TEST_CASE_METHOD(Fixture, "no listener: nothing is encoded; drop, snapshot and e
     CHECK(standin_live_allocs() == allocs0);
 }
 
+TEST_CASE_METHOD(Fixture, "pf's state and translation hops carry STATE, XLATE, the rule and the packet after it", "[kernel][pf]")
+{
+    auto f = frame(true);
+    REQUIRE(standin_sysctl_int("kern.mbuf_trace.snaplen", 24) == 0);
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 5);
+    mbt_xlate xl{};
+    xl.xl_proto = 6;
+    xl.xl_before.xs_ver = xl.xl_after.xs_ver = MBT_XLATE_IPV4;
+    const uint8_t in[4] = {10, 0, 0, 2}, out[4] = {192, 0, 2, 1};
+    memcpy(xl.xl_before.xs_src, in, 4);
+    memcpy(xl.xl_after.xs_src, out, 4);
+    xl.xl_before.xs_sport = 40000;
+    xl.xl_after.xs_sport = 53000;
+    int l_nat;
+    fake_ether_input(epair0a, m, nullptr);
+    fake_pf_nat(m, &xl, &l_nat);
+    // The caller's struct is copied: changing it now changes nothing.
+    xl.xl_after.xs_sport = 1;
+    m_freem(m);
+    auto recs = decoded();
+    REQUIRE(recs.size() == 1);
+    const mbt::Record& r = recs[0].rec;
+    REQUIRE(r.hops.size() == 3);
+    const mbt::Hop& v = r.hops[1];
+    REQUIRE(v.state);
+    CHECK(v.state.v.id == 0x6790f5c500000001ULL);
+    CHECK(v.state.v.creator == 0x2a);
+    CHECK(v.state.v.how == MBT_STATE_CREATED);
+    CHECK(v.rule.v == 2);
+    CHECK(r.str(v.msg) == "created a state");
+    const mbt::Hop& n = r.hops[2];
+    CHECK(n.line.v == uint32_t(l_nat));
+    REQUIRE(n.xlate);
+    CHECK(mbt::xlate_text(n.xlate.v) ==
+          "10.0.0.2:40000 > 0.0.0.0 => 192.0.2.1:53000 > 0.0.0.0");
+    CHECK(n.rule.v == 1);
+    CHECK(n.action.v == MBT_ACT_NAT);
+    CHECK(r.str(n.ruleset) == "nat");
+    CHECK(r.str(n.msg) == "after translation");
+    REQUIRE(n.has_snap);
+    CHECK(n.snap_linktype.v == MBT_LINKTYPE_IPV4);
+    CHECK(n.snap.len == 24);
+    CHECK(!r.hops[0].state);
+    CHECK(standin_live_allocs() == allocs0);
+}
+
+TEST_CASE_METHOD(Fixture, "a translation hop whose allocation fails keeps the packet and says so", "[kernel][pf][alloc]")
+{
+    auto f = frame(true);
+    struct mbuf* m = standin_packet(f.data(), int(f.size()), 5);
+    mbt_xlate xl{};
+    xl.xl_before.xs_ver = xl.xl_after.xs_ver = MBT_XLATE_IPV4;
+    fake_ether_input(epair0a, m, nullptr);
+    long long fs = stat("fail_snap");
+    standin_fail_point_nth(1);  // the translation hop's buffer
+    fake_pf_nat(m, &xl, nullptr);
+    standin_fail_point_nth(0);
+    CHECK(stat("fail_snap") == fs + 1);
+    CHECK(standin_packet_equals(m, f.data(), int(f.size())));
+    m_freem(m);
+    auto recs = decoded();
+    REQUIRE(recs.size() == 1);
+    const mbt::Record& r = recs[0].rec;
+    CHECK((r.flags.v & MBT_RF_ALLOC_FAIL) != 0);
+    REQUIRE(r.hops.size() == 3);
+    CHECK(!r.hops[2].xlate);
+    CHECK(standin_live_allocs() == allocs0);
+}
+
 TEST_CASE_METHOD(Fixture, "a module with tracepoints cannot be unloaded while tracing is on", "[kernel][kld]")
 {
     // The fixture has enabled tracing: the module's tracepoints may record.

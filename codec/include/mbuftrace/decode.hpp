@@ -16,6 +16,7 @@
 #include <vector>
 
 extern "C" {
+#include <sys/mbuf_trace_enc.h>  // struct mbt_xlate
 #include <sys/mbuf_trace_wire.h>
 }
 
@@ -85,6 +86,13 @@ struct Hop {
     StrRef node;
     StrRef hook;
     Field<uint64_t> copy_id;
+    Field<mbt_xlate> xlate;  // SPEC 4.4.1: what a translation rewrote
+    struct State {
+        uint64_t id = 0;
+        uint32_t creator = 0;
+        uint8_t how = 0;  // MBT_STATE_*
+    };
+    Field<State> state;
     Field<uint16_t> snap_linktype;
     Span snap;             // packet snapshot bytes
     bool has_snap = false;
@@ -216,6 +224,11 @@ std::string subsys_name(uint8_t id);
 std::string action_name(uint8_t id);
 const char* dir_name(uint8_t dir);        // "", "in", "out"
 const char* kind_name(uint8_t kind);      // "point", "enter", "leave"
+const char* state_how_name(uint8_t how);  // "created", "matched", ""
+// One side of a translation: "10.0.0.2:1234", "[2001:db8::1]:80", "10.0.0.2".
+std::string xlate_addr(const mbt_xlate_side& s, bool src);
+// "10.0.0.2:1234 > 10.0.1.2:7 => 192.0.2.1:5678 > 10.0.1.2:7"
+std::string xlate_text(const mbt_xlate& x);
 std::optional<uint8_t> subsys_by_name(std::string_view s);
 std::optional<uint8_t> action_by_name(std::string_view s);
 

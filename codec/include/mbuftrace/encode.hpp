@@ -41,6 +41,8 @@ struct HopIn {
     };
     std::optional<Node> node;
     std::optional<uint64_t> copy_id;
+    std::optional<mbt_xlate> xlate;
+    std::optional<Hop::State> state;
     struct Snap {
         uint16_t linktype = 1;
         std::vector<uint8_t> bytes;

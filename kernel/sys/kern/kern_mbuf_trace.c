@@ -376,6 +376,9 @@ mbt_free_snaps(struct mbuf_trace *t)
 		if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
 		    h->h_u.hu_snap != NULL)
 			free(h->h_u.hu_snap, M_MBUFTRACE);
+		if ((h->h_flags & MBUF_TRACE_HF_XLATE) != 0 &&
+		    h->h_u.hu_xl != NULL)
+			free(h->h_u.hu_xl, M_MBUFTRACE);
 	}
 	if (t->t_snap != NULL)
 		free(t->t_snap, M_MBUFTRACE);
@@ -649,8 +652,8 @@ mbuf_trace_hop_node(struct mbuf_trace_point *tp, struct mbuf *m,
 	}
 }
 
-void
-mbuf_trace_hop_rule(struct mbuf_trace_point *tp, struct mbuf *m,
+static struct mbuf_trace_hop *
+mbt_rule_hop(struct mbuf_trace_point *tp, struct mbuf *m,
     const char *ruleset, uint32_t rule, int action)
 {
 	struct mbuf_trace *t;
@@ -658,13 +661,38 @@ mbuf_trace_hop_rule(struct mbuf_trace_point *tp, struct mbuf *m,
 
 	t = mbt_trace(tp, m);
 	if (t == NULL || (h = mbt_append(m, &t, tp)) == NULL)
-		return;
-	memset(h->h_u.hu_rule.ruleset, 0, sizeof(h->h_u.hu_rule.ruleset));
+		return (NULL);
+	memset(&h->h_u.hu_rule, 0, sizeof(h->h_u.hu_rule));
 	if (ruleset != NULL)
 		strlcpy(h->h_u.hu_rule.ruleset, ruleset,
 		    sizeof(h->h_u.hu_rule.ruleset));
 	h->h_u.hu_rule.rule = rule;
 	h->h_u.hu_rule.action = action;
+	return (h);
+}
+
+void
+mbuf_trace_hop_rule(struct mbuf_trace_point *tp, struct mbuf *m,
+    const char *ruleset, uint32_t rule, int action)
+{
+
+	(void)mbt_rule_hop(tp, m, ruleset, rule, action);
+}
+
+/* A verdict that created or matched the firewall state id/creator. */
+void
+mbuf_trace_hop_state(struct mbuf_trace_point *tp, struct mbuf *m,
+    const char *ruleset, uint32_t rule, int action, uint64_t id,
+    uint32_t creator, int how)
+{
+	struct mbuf_trace_hop *h;
+
+	h = mbt_rule_hop(tp, m, ruleset, rule, action);
+	if (h == NULL)
+		return;
+	h->h_u.hu_rule.how = how;
+	h->h_u.hu_rule.creator = creator;
+	h->h_u.hu_rule.state = id;
 }
 
 /*
@@ -705,6 +733,46 @@ mbuf_trace_hop_snap(struct mbuf_trace_point *tp, struct mbuf *m)
 		return;
 	h->h_flags |= MBUF_TRACE_HF_SNAP;
 	h->h_u.hu_snap = mbt_snap(t, m);
+}
+
+/*
+ * A translation: the rule, what it rewrote (*xl, copied) and a snapshot of
+ * the packet after it, in one buffer of the trace's own.
+ */
+void
+mbuf_trace_hop_xlate(struct mbuf_trace_point *tp, struct mbuf *m,
+    const char *ruleset, uint32_t rule, int action,
+    const struct mbt_xlate *xl)
+{
+	struct mbuf_trace *t;
+	struct mbuf_trace_hop *h;
+	struct mbuf_trace_xlate *x;
+	int len;
+
+	t = mbt_trace(tp, m);
+	if (t == NULL || (h = mbt_append(m, &t, tp)) == NULL)
+		return;
+	h->h_flags |= MBUF_TRACE_HF_XLATE;
+	len = imin(m->m_pkthdr.len, mbt_snaplen);
+	if (len < 0)
+		len = 0;
+	x = mbt_alloc_fails() ? NULL : malloc(sizeof(*x) + len,
+	    M_MBUFTRACE, M_NOWAIT | M_ZERO);
+	h->h_u.hu_xl = x;
+	if (x == NULL) {
+		t->t_allocfail++;
+		t->t_flags |= MBT_RF_ALLOC_FAIL;
+		counter_u64_add(mbt_st_fail_snap, 1);
+		return;
+	}
+	if (ruleset != NULL)
+		strlcpy(x->xl_ruleset, ruleset, sizeof(x->xl_ruleset));
+	x->xl_rule = rule;
+	x->xl_action = action;
+	x->xl_x = *xl;
+	x->xl_snap.sn_len = len;
+	if (len > 0)
+		m_copydata(m, 0, len, (caddr_t)(&x->xl_snap + 1));
 }
 
 /* Start points of these subsystems see a link (Ethernet) header. */
@@ -1011,6 +1079,7 @@ mbt_fill(void *arg, unsigned idx, struct mbt_hop_view *hv)
 	const struct mbt_emit_ctx *ec = arg;
 	const struct mbuf_trace_hop *h = &ec->ec_t->t_hops[idx];
 	const struct mbuf_trace_point *tp = h->h_tp;
+	const struct mbuf_trace_xlate *x;
 
 	/* Descriptors of modules are not walked at boot; do it here. */
 	hv->hv_file = tp->tp_relfile != NULL ? tp->tp_relfile :
@@ -1042,6 +1111,26 @@ mbt_fill(void *arg, unsigned idx, struct mbt_hop_view *hv)
 		hv->hv_ruleset = h->h_u.hu_rule.ruleset;
 		hv->hv_rule = h->h_u.hu_rule.rule;
 		hv->hv_action = h->h_u.hu_rule.action;
+		if (h->h_u.hu_rule.how != 0) {
+			hv->hv_has |= MBT_HV_STATE;
+			hv->hv_state_id = h->h_u.hu_rule.state;
+			hv->hv_state_creator = h->h_u.hu_rule.creator;
+			hv->hv_state_how = h->h_u.hu_rule.how;
+		}
+	}
+	if ((h->h_flags & MBUF_TRACE_HF_XLATE) != 0 && h->h_u.hu_xl != NULL) {
+		x = h->h_u.hu_xl;
+		hv->hv_has |= MBT_HV_RULE | MBT_HV_XLATE;
+		hv->hv_ruleset = x->xl_ruleset;
+		hv->hv_rule = x->xl_rule;
+		hv->hv_action = x->xl_action;
+		hv->hv_xlate = &x->xl_x;
+		if (x->xl_snap.sn_len > 0 && !ec->ec_nosnap) {
+			hv->hv_has |= MBT_HV_SNAP;
+			hv->hv_snap_linktype = tp->tp_linktype;
+			hv->hv_snap = &x->xl_snap + 1;
+			hv->hv_snaplen = x->xl_snap.sn_len;
+		}
 	}
 	if ((tp->tp_attr & MBUF_TRACE_A_NODE) != 0) {
 		hv->hv_has |= MBT_HV_NODE;
@@ -1264,6 +1353,12 @@ mbt_emit(struct mbuf_trace *t)
 		if ((h->h_flags & MBUF_TRACE_HF_SNAP) != 0 &&
 		    h->h_u.hu_snap != NULL) {
 			sn = h->h_u.hu_snap;
+			rv.rv_linktype = h->h_tp->tp_linktype;
+			break;
+		}
+		if ((h->h_flags & MBUF_TRACE_HF_XLATE) != 0 &&
+		    h->h_u.hu_xl != NULL && h->h_u.hu_xl->xl_snap.sn_len > 0) {
+			sn = &h->h_u.hu_xl->xl_snap;
 			rv.rv_linktype = h->h_tp->tp_linktype;
 			break;
 		}

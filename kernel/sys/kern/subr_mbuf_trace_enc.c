@@ -364,6 +364,27 @@ mbt_enc_ref(struct mbt_encoder *e, const struct mbt_strtabs *t, int files,
 	mbt_enc_varint(e, idx);
 }
 
+static inline int
+mbt_xlate_ver_ok(uint8_t ver)
+{
+
+	return (ver == MBT_XLATE_IPV4 || ver == MBT_XLATE_IPV6);
+}
+
+static void
+mbt_enc_xlate_side(struct mbt_encoder *e, const struct mbt_xlate_side *xs)
+{
+	size_t alen;
+
+	/* mbt_encode_trace() checked the versions. */
+	alen = xs->xs_ver == MBT_XLATE_IPV4 ? 4 : 16;
+	mbt_put(e, xs->xs_ver);
+	mbt_enc_bytes(e, xs->xs_src, alen);
+	mbt_enc_bytes(e, xs->xs_dst, alen);
+	mbt_enc_u16(e, xs->xs_sport);
+	mbt_enc_u16(e, xs->xs_dport);
+}
+
 static void
 mbt_enc_hop(struct mbt_encoder *e, const struct mbt_strtabs *t,
     const struct mbt_hop_view *hv, int vnet_changed, int cpu_changed)
@@ -414,6 +435,20 @@ mbt_enc_hop(struct mbt_encoder *e, const struct mbt_strtabs *t,
 	}
 	if ((hv->hv_has & MBT_HV_COPY) != 0)
 		mbt_enc_tlv_varint(e, MBT_A_COPY, hv->hv_copy_id);
+	if ((hv->hv_has & MBT_HV_XLATE) != 0) {
+		a = mbt_enc_tlv_begin(e, MBT_A_XLATE);
+		mbt_put(e, hv->hv_xlate->xl_proto);
+		mbt_enc_xlate_side(e, &hv->hv_xlate->xl_before);
+		mbt_enc_xlate_side(e, &hv->hv_xlate->xl_after);
+		mbt_enc_tlv_end(e, a);
+	}
+	if ((hv->hv_has & MBT_HV_STATE) != 0) {
+		a = mbt_enc_tlv_begin(e, MBT_A_STATE);
+		mbt_enc_varint(e, hv->hv_state_id);
+		mbt_enc_varint(e, hv->hv_state_creator);
+		mbt_put(e, hv->hv_state_how);
+		mbt_enc_tlv_end(e, a);
+	}
 	if ((hv->hv_has & MBT_HV_SNAP) != 0) {
 		a = mbt_enc_tlv_begin(e, MBT_A_SNAPSHOT);
 		mbt_enc_u16(e, hv->hv_snap_linktype);
@@ -459,6 +494,10 @@ mbt_encode_trace(const struct mbt_record_view *rv, mbt_hop_fn *fn,
 			return (MBT_ENC_EINVAL);
 		if ((hv.hv_has & MBT_HV_SNAP) != 0 && hv.hv_snap == NULL &&
 		    hv.hv_snaplen != 0)
+			return (MBT_ENC_EINVAL);
+		if ((hv.hv_has & MBT_HV_XLATE) != 0 && (hv.hv_xlate == NULL ||
+		    !mbt_xlate_ver_ok(hv.hv_xlate->xl_before.xs_ver) ||
+		    !mbt_xlate_ver_ok(hv.hv_xlate->xl_after.xs_ver)))
 			return (MBT_ENC_EINVAL);
 		error = mbt_intern_hop(&t, &hv);
 		if (error != 0)

@@ -16,6 +16,7 @@
 #ifdef _KERNEL
 
 #include <sys/linker_set.h>
+#include <sys/mbuf_trace_enc.h>
 #include <sys/mbuf_trace_wire.h>
 
 /* Private m_tag cookie (date -u +%s, as mbuf_tags(9) asks) and types. */
@@ -35,6 +36,7 @@
 #define	MBUF_TRACE_A_START	0x40	/* a start point (selection) */
 #define	MBUF_TRACE_A_COPY	0x80	/* a copy was made here */
 #define	MBUF_TRACE_A_NODE	0x100	/* netgraph node and hook */
+#define	MBUF_TRACE_A_XLATE	0x200	/* rule, translation, snapshot */
 
 /* Size of the names copied into a hop: IFNAMSIZ, and pf/ipfw ruleset. */
 #define	MBUF_TRACE_NAMELEN	16
@@ -88,6 +90,9 @@ struct mbuf_trace_hop {
 			char	 ruleset[MBUF_TRACE_NAMELEN];
 			uint32_t rule;
 			uint8_t	 action; /* MBT_ACT_* */
+			uint8_t	 how;	/* MBT_STATE_*, 0: no state */
+			uint32_t creator; /* state creator id */
+			uint64_t state;	/* state id */
 		} hu_rule;
 		struct {
 			char	 node[MBUF_TRACE_NGLEN];
@@ -95,6 +100,7 @@ struct mbuf_trace_hop {
 		} hu_ng;
 		uint64_t	 hu_copy;	/* trace id of the copy */
 		struct mbuf_trace_snap *hu_snap; /* owned by the trace */
+		struct mbuf_trace_xlate *hu_xl;	/* owned by the trace */
 	} h_u;
 };
 
@@ -104,6 +110,20 @@ struct mbuf_trace_snap {
 };
 #define	MBUF_TRACE_HF_COPY	0x01	/* hu_copy is valid */
 #define	MBUF_TRACE_HF_SNAP	0x02	/* hu_snap is valid (may be NULL) */
+#define	MBUF_TRACE_HF_XLATE	0x04	/* hu_xl is valid (may be NULL) */
+
+/*
+ * A translation hop (MBUF_TRACE_XLATE): the rule that rewrote the packet,
+ * what it rewrote and the packet after it, in one allocation.
+ */
+struct mbuf_trace_xlate {
+	char		 xl_ruleset[MBUF_TRACE_NAMELEN];
+	uint32_t	 xl_rule;
+	uint8_t		 xl_action;	/* MBT_ACT_* */
+	struct mbt_xlate xl_x;
+	struct mbuf_trace_snap xl_snap;	/* sn_len 0: no bytes */
+	/* xl_snap.sn_len bytes follow */
+};
 
 /*
  * The payload of the one MBUF_TRACE_TAG_TRACE tag of a traced mbuf.  It is
@@ -146,6 +166,10 @@ void	mbuf_trace_hop_if(struct mbuf_trace_point *, struct mbuf *,
 	    struct ifnet *, int);
 void	mbuf_trace_hop_rule(struct mbuf_trace_point *, struct mbuf *,
 	    const char *, uint32_t, int);
+void	mbuf_trace_hop_state(struct mbuf_trace_point *, struct mbuf *,
+	    const char *, uint32_t, int, uint64_t, uint32_t, int);
+void	mbuf_trace_hop_xlate(struct mbuf_trace_point *, struct mbuf *,
+	    const char *, uint32_t, int, const struct mbt_xlate *);
 void	mbuf_trace_hop_snap(struct mbuf_trace_point *, struct mbuf *);
 void	mbuf_trace_start(struct mbuf_trace_point *, struct mbuf *,
 	    struct ifnet *, int);
@@ -233,6 +257,17 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 	    mbuf_trace_hop_rule(&_mbt_tp, _mbt_m, (ruleset), (rule),	\
 	    (action)))
 /* A message: a string constant, stored once in the descriptor. */
+#define	MBUF_TRACE_RULE_STATE(m, ss, ruleset, rule, action, id, creator, \
+    how, msg)								\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT,			\
+	    MBUF_TRACE_A_RULE | MBUF_TRACE_A_MSG, "" msg, 0,		\
+	    mbuf_trace_hop_state(&_mbt_tp, _mbt_m, (ruleset), (rule),	\
+	    (action), (id), (creator), (how)))
+#define	MBUF_TRACE_XLATE(m, ss, lt, ruleset, rule, action, xl, msg)	\
+	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT,			\
+	    MBUF_TRACE_A_XLATE | MBUF_TRACE_A_MSG, "" msg, (lt),	\
+	    mbuf_trace_hop_xlate(&_mbt_tp, _mbt_m, (ruleset), (rule),	\
+	    (action), (xl)))
 #define	MBUF_TRACE_MSG(m, ss, msg)					\
 	_MBUF_TRACE(m, MBT_SS_##ss, MBT_HK_POINT, MBUF_TRACE_A_MSG,	\
 	    "" msg, 0, mbuf_trace_hop(&_mbt_tp, _mbt_m))
@@ -317,6 +352,10 @@ uint32_t mbuf_trace_vnet_id(struct vnet *);
 #define	MBUF_TRACE_IF(m, ss, ifp, dir)			do { } while (0)
 #define	MBUF_TRACE_RULE(m, ss, ruleset, rule, action)	do { } while (0)
 #define	MBUF_TRACE_RULE_MSG(m, ss, ruleset, rule, action, msg) \
+							do { } while (0)
+#define	MBUF_TRACE_RULE_STATE(m, ss, ruleset, rule, action, id, creator, \
+    how, msg)						do { } while (0)
+#define	MBUF_TRACE_XLATE(m, ss, lt, ruleset, rule, action, xl, msg) \
 							do { } while (0)
 #define	MBUF_TRACE_MSG(m, ss, msg)			do { } while (0)
 #define	MBUF_TRACE_DROP(m, ss, reason)			do { } while (0)

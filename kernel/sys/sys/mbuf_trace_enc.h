@@ -42,6 +42,22 @@ extern "C" {
 #define	MBT_HV_SNAP		0x0040
 #define	MBT_HV_NODE		0x0080
 #define	MBT_HV_COPY		0x0100
+#define	MBT_HV_XLATE		0x0200
+#define	MBT_HV_STATE		0x0400
+
+/* A translation (XLATE, SPEC 4.4.1): the packet before and after it. */
+struct mbt_xlate_side {
+	uint8_t		 xs_ver;	/* MBT_XLATE_IPV4 or MBT_XLATE_IPV6 */
+	uint8_t		 xs_src[16];	/* network byte order */
+	uint8_t		 xs_dst[16];
+	uint16_t	 xs_sport;	/* host byte order; 0: none */
+	uint16_t	 xs_dport;
+};
+struct mbt_xlate {
+	uint8_t		 xl_proto;	/* IP protocol number */
+	struct mbt_xlate_side xl_before;
+	struct mbt_xlate_side xl_after;
+};
 
 /* One hop as the encoder sees it; filled by the caller's callback. */
 struct mbt_hop_view {
@@ -74,6 +90,10 @@ struct mbt_hop_view {
 	const char	*hv_hook;
 	const void	*hv_snap;
 	uint64_t	 hv_copy_id;
+	const struct mbt_xlate *hv_xlate;
+	uint64_t	 hv_state_id;
+	uint32_t	 hv_state_creator;
+	uint8_t		 hv_state_how;	/* MBT_STATE_* */
 };
 
 /* Which optional parts of a record view are valid. */

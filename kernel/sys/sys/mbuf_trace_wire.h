@@ -23,7 +23,7 @@
 #define	MBT_MAGIC3		0x52	/* 'R' */
 #define	MBT_MAGIC		0x4d425452u
 #define	MBT_VERSION_MAJOR	1
-#define	MBT_VERSION_MINOR	0
+#define	MBT_VERSION_MINOR	1	/* 1.1: XLATE, STATE */
 #define	MBT_HDR_LEN		16
 #define	MBT_HDR_OFF_MAGIC	0	/* 4 bytes */
 #define	MBT_HDR_OFF_MAJOR	4	/* u8 */
@@ -80,6 +80,17 @@
 #define	MBT_A_SNAPSHOT		0x07	/* u16 linktype, packet bytes */
 #define	MBT_A_NODE		0x08	/* varint node name, varint hook name */
 #define	MBT_A_COPY		0x09	/* varint u64 trace id of a copy made here */
+#define	MBT_A_XLATE		0x0a	/* u8 proto, before, after (SPEC 4.4.1) */
+#define	MBT_A_STATE		0x0b	/* varint id, varint creator, u8 how */
+
+/* XLATE: each side is u8 IP version, src, dst, u16 sport, u16 dport. */
+#define	MBT_XLATE_IPV4		4	/* 4-byte addresses */
+#define	MBT_XLATE_IPV6		6	/* 16-byte addresses */
+#define	MBT_XLATE_MAX_LEN	(1 + 2 * (1 + 2 * 16 + 2 + 2))
+
+/* STATE: how the packet relates to the firewall state. */
+#define	MBT_STATE_CREATED	1	/* this packet created the state */
+#define	MBT_STATE_MATCHED	2	/* it matched an existing state */
 
 /* Interface direction (SPEC 4.4). */
 #define	MBT_DIR_NONE		0

@@ -74,6 +74,17 @@ fake_rule(struct mbuf *m, const char *anchor, uint32_t rule, int action,
 	MBUF_TRACE_RULE(m, PF, anchor, rule, action); L(line);
 }
 
+/* pf passing a packet that created a state, then its nat-to rewrite. */
+void
+fake_pf_nat(struct mbuf *m, const struct mbt_xlate *xl, int *line)
+{
+
+	MBUF_TRACE_RULE_STATE(m, PF, "", 2, MBT_ACT_PASS,
+	    0x6790f5c500000001ULL, 0x2a, MBT_STATE_CREATED, "created a state");
+	L(line); MBUF_TRACE_XLATE(m, PF, MBT_LINKTYPE_IPV4, "nat", 1,
+	    MBT_ACT_NAT, xl, "after translation");
+}
+
 void
 fake_if_output(struct ifnet *ifp, struct mbuf *m, int *line)
 {
