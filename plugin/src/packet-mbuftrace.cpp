@@ -67,6 +67,13 @@ int hf_hop = -1, hf_hop_kind = -1, hf_hop_depth = -1, hf_hop_subsys = -1,
     hf_hop_hook = -1, hf_hop_copy = -1, hf_hop_snap_lt = -1,
     hf_hop_snap = -1, hf_hop_text = -1, hf_hop_arg = -1,
     hf_hop_unknown = -1;
+// Hop: a translation (XLATE) and a firewall state (STATE), SPEC 4.4
+int hf_hop_xlate = -1, hf_hop_xlate_proto = -1, hf_hop_xb_src = -1,
+    hf_hop_xb_dst = -1, hf_hop_xb_src6 = -1, hf_hop_xb_dst6 = -1,
+    hf_hop_xb_sport = -1, hf_hop_xb_dport = -1, hf_hop_xa_src = -1,
+    hf_hop_xa_dst = -1, hf_hop_xa_src6 = -1, hf_hop_xa_dst6 = -1,
+    hf_hop_xa_sport = -1, hf_hop_xa_dport = -1, hf_hop_state = -1,
+    hf_hop_state_creator = -1, hf_hop_state_how = -1;
 // Capture metadata
 int hf_meta = -1, hf_meta_ident = -1, hf_meta_kversion = -1,
     hf_meta_rev = -1, hf_meta_host = -1, hf_meta_start = -1,
@@ -74,7 +81,8 @@ int hf_meta = -1, hf_meta_ident = -1, hf_meta_kversion = -1,
     hf_meta_vnet_name = -1;
 
 int ett_mbt = -1, ett_header = -1, ett_flags = -1, ett_strings = -1,
-    ett_hops = -1, ett_hop = -1, ett_meta = -1, ett_snap = -1;
+    ett_hops = -1, ett_hop = -1, ett_meta = -1, ett_snap = -1,
+    ett_xlate = -1;
 
 expert_field ei_malformed = EI_INIT, ei_unknown_major = EI_INIT,
              ei_hops_lost = EI_INIT, ei_alloc_fail = EI_INIT,
@@ -389,7 +397,9 @@ enum HopF {
     W_KIND, W_DEPTH, W_SUBSYS, W_FILE, W_LINE, W_FUNC, W_LOC, W_URL, W_TS,
     W_VNET, W_CPU, W_IFINDEX, W_DIR, W_IFNAME, W_RULESET, W_RULE, W_ACTION,
     W_MSG, W_DROP, W_NODE, W_HOOK, W_COPY, W_TEXT, W_ARG, W_UNKNOWN,
-    W_SNAPLT, W_SNAP, W_HOP, W_COUNT
+    W_SNAPLT, W_SNAP, W_HOP, W_XLATE, W_XPROTO, W_XBSRC, W_XBDST, W_XBSRC6,
+    W_XBDST6, W_XBSPORT, W_XBDPORT, W_XASRC, W_XADST, W_XASRC6, W_XADST6,
+    W_XASPORT, W_XADPORT, W_STATE, W_SCREATOR, W_SHOW, W_COUNT
 };
 int* const hop_hf[W_COUNT] = {
     &hf_hop_kind, &hf_hop_depth, &hf_hop_subsys, &hf_hop_file, &hf_hop_line,
@@ -397,7 +407,12 @@ int* const hop_hf[W_COUNT] = {
     &hf_hop_cpu, &hf_hop_ifindex, &hf_hop_dir, &hf_hop_ifname,
     &hf_hop_ruleset, &hf_hop_rule, &hf_hop_action, &hf_hop_msg, &hf_hop_drop,
     &hf_hop_node, &hf_hop_hook, &hf_hop_copy, &hf_hop_text, &hf_hop_arg,
-    &hf_hop_unknown, &hf_hop_snap_lt, &hf_hop_snap, &hf_hop};
+    &hf_hop_unknown, &hf_hop_snap_lt, &hf_hop_snap, &hf_hop, &hf_hop_xlate,
+    &hf_hop_xlate_proto, &hf_hop_xb_src, &hf_hop_xb_dst, &hf_hop_xb_src6,
+    &hf_hop_xb_dst6, &hf_hop_xb_sport, &hf_hop_xb_dport, &hf_hop_xa_src,
+    &hf_hop_xa_dst, &hf_hop_xa_src6, &hf_hop_xa_dst6, &hf_hop_xa_sport,
+    &hf_hop_xa_dport, &hf_hop_state, &hf_hop_state_creator,
+    &hf_hop_state_how};
 bool want[W_COUNT];
 bool want_any;
 
@@ -408,6 +423,79 @@ void decide_wanted(proto_tree* tree)
         want[i] = proto_field_is_referenced(tree, *hop_hf[i]) != 0;
         want_any = want_any || want[i];
     }
+}
+
+// One side of a translation: its addresses and ports, typed, so that
+// `mbuftrace.hop.xlate.before.src == 10.0.0.0/8` works.
+void xlate_side(proto_tree* t, tvbuff_t* tvb, guint off,
+                const mbt_xlate_side& s, bool before)
+{
+    const bool v6 = s.xs_ver == MBT_XLATE_IPV6;
+    const guint alen = v6 ? 16 : 4;
+    const guint src = off + 1, dst = src + alen, ports = dst + alen;
+    const int w = before ? 0 : W_XASRC - W_XBSRC;
+    if (v6) {
+        ws_in6_addr a;
+        if (want[W_XBSRC6 + w]) {
+            memcpy(a.bytes, s.xs_src, 16);
+            proto_tree_add_ipv6(t, *hop_hf[W_XBSRC6 + w], tvb, src, 16, &a);
+        }
+        if (want[W_XBDST6 + w]) {
+            memcpy(a.bytes, s.xs_dst, 16);
+            proto_tree_add_ipv6(t, *hop_hf[W_XBDST6 + w], tvb, dst, 16, &a);
+        }
+    } else {
+        guint32 a;
+        if (want[W_XBSRC + w]) {
+            memcpy(&a, s.xs_src, 4);
+            proto_tree_add_ipv4(t, *hop_hf[W_XBSRC + w], tvb, src, 4, a);
+        }
+        if (want[W_XBDST + w]) {
+            memcpy(&a, s.xs_dst, 4);
+            proto_tree_add_ipv4(t, *hop_hf[W_XBDST + w], tvb, dst, 4, a);
+        }
+    }
+    if (want[W_XBSPORT + w])
+        proto_tree_add_uint(t, *hop_hf[W_XBSPORT + w], tvb, ports, 2,
+                            s.xs_sport);
+    if (want[W_XBDPORT + w])
+        proto_tree_add_uint(t, *hop_hf[W_XBDPORT + w], tvb, ports + 2, 2,
+                            s.xs_dport);
+}
+
+void xlate_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
+                  const mbt::Hop& h)
+{
+    bool any = false;
+    for (int i = W_XLATE; i <= W_XADPORT; i++)
+        any = any || want[i];
+    if (!any)
+        return;
+    const mbt_xlate& x = h.xlate.v;
+    const std::string text = mbt::xlate_text(x);
+    proto_item* xi = proto_tree_add_string(t, hf_hop_xlate, tvb,
+                                           SP(h.xlate.at), text.c_str());
+    proto_tree* xt = proto_item_add_subtree(xi, ett_xlate);
+    const guint off = h.xlate.at.off;
+    if (want[W_XPROTO])
+        proto_tree_add_uint(xt, hf_hop_xlate_proto, tvb, off, 1, x.xl_proto);
+    xlate_side(xt, tvb, off + 1, x.xl_before, true);
+    const guint blen = x.xl_before.xs_ver == MBT_XLATE_IPV6 ? 37 : 13;
+    xlate_side(xt, tvb, off + 1 + blen, x.xl_after, false);
+}
+
+void state_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
+                  const mbt::Hop& h)
+{
+    if (want[W_STATE])
+        proto_tree_add_uint64(t, hf_hop_state, tvb, SP(h.state.at),
+                              h.state.v.id);
+    if (want[W_SCREATOR])
+        proto_tree_add_uint(t, hf_hop_state_creator, tvb, SP(h.state.at),
+                            h.state.v.creator);
+    if (want[W_SHOW])
+        proto_tree_add_string(t, hf_hop_state_how, tvb, SP(h.state.at),
+                              mbt::state_how_name(h.state.v.how));
 }
 
 // Fills the hop's subtree with every decoded field.
@@ -501,6 +589,10 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
     if (h.copy_id && want[W_COPY])
         proto_tree_add_uint64(t, hf_hop_copy, tvb, SP(h.copy_id.at),
                               h.copy_id.v);
+    if (h.xlate)
+        xlate_fields(t, tvb, tvblen, h);
+    if (h.state)
+        state_fields(t, tvb, tvblen, h);
     if (want[W_TEXT])
         add_str(t, hf_hop_text, tvb, tvblen, r, h.text);
     if (want[W_ARG])
@@ -563,6 +655,11 @@ void hop_line(Buf& b, const mbt::Record& r, const mbt::Hop& h)
         b.str("DROPPED: ").str(r.str(h.drop)).str("  ");
     if (h.copy_id)
         b.str("copy \xe2\x86\x92 trace ").u(h.copy_id.v).str("  ");
+    if (h.state)
+        b.add("state %016" PRIx64 " %s  ", h.state.v.id,
+              mbt::state_how_name(h.state.v.how));
+    if (h.xlate)
+        b.str(mbt::xlate_text(h.xlate.v).c_str()).str("  ");
     while (b.n > 0 && b.s[b.n - 1] == ' ')
         b.s[--b.n] = '\0';
 }
@@ -1183,6 +1280,23 @@ void proto_register_mbuftrace(void)
         HF(hf_hop_node, "Netgraph node", "mbuftrace.hop.node", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_hop_hook, "Netgraph hook", "mbuftrace.hop.hook", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_hop_copy, "Copy trace ID", "mbuftrace.hop.copy_id", FT_UINT64, BASE_DEC, NULL, 0, NULL),
+        HF(hf_hop_xlate, "Translation", "mbuftrace.hop.xlate", FT_STRING, BASE_NONE, NULL, 0, "Addresses and ports before => after a NAT/RDR/BINAT rewrite"),
+        HF(hf_hop_xlate_proto, "Protocol", "mbuftrace.hop.xlate.proto", FT_UINT8, BASE_DEC, NULL, 0, NULL),
+        HF(hf_hop_xb_src, "Source before", "mbuftrace.hop.xlate.before.src", FT_IPv4, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xb_dst, "Destination before", "mbuftrace.hop.xlate.before.dst", FT_IPv4, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xb_src6, "Source before", "mbuftrace.hop.xlate.before.src6", FT_IPv6, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xb_dst6, "Destination before", "mbuftrace.hop.xlate.before.dst6", FT_IPv6, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xb_sport, "Source port before", "mbuftrace.hop.xlate.before.sport", FT_UINT16, BASE_DEC, NULL, 0, NULL),
+        HF(hf_hop_xb_dport, "Destination port before", "mbuftrace.hop.xlate.before.dport", FT_UINT16, BASE_DEC, NULL, 0, NULL),
+        HF(hf_hop_xa_src, "Source after", "mbuftrace.hop.xlate.after.src", FT_IPv4, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xa_dst, "Destination after", "mbuftrace.hop.xlate.after.dst", FT_IPv4, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xa_src6, "Source after", "mbuftrace.hop.xlate.after.src6", FT_IPv6, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xa_dst6, "Destination after", "mbuftrace.hop.xlate.after.dst6", FT_IPv6, BASE_NONE, NULL, 0, NULL),
+        HF(hf_hop_xa_sport, "Source port after", "mbuftrace.hop.xlate.after.sport", FT_UINT16, BASE_DEC, NULL, 0, NULL),
+        HF(hf_hop_xa_dport, "Destination port after", "mbuftrace.hop.xlate.after.dport", FT_UINT16, BASE_DEC, NULL, 0, NULL),
+        HF(hf_hop_state, "State ID", "mbuftrace.hop.state", FT_UINT64, BASE_HEX, NULL, 0, "Firewall state (pfctl -ss -vv: id)"),
+        HF(hf_hop_state_creator, "State creator ID", "mbuftrace.hop.state.creator", FT_UINT32, BASE_HEX, NULL, 0, NULL),
+        HF(hf_hop_state_how, "State", "mbuftrace.hop.state.how", FT_STRING, BASE_NONE, NULL, 0, "created: this packet created the state; matched: it matched an existing one, whose creating rule the hop names"),
         HF(hf_hop_snap_lt, "Snapshot link type", "mbuftrace.hop.snapshot_linktype", FT_UINT16, BASE_DEC, NULL, 0, NULL),
         HF(hf_hop_snap, "Snapshot", "mbuftrace.hop.snapshot", FT_BYTES, BASE_NONE, NULL, 0, NULL),
         HF(hf_hop_text, "Legacy text", "mbuftrace.hop.text", FT_STRING, BASE_NONE, NULL, 0, NULL),
@@ -1201,7 +1315,8 @@ void proto_register_mbuftrace(void)
     };
 #undef HF
     static gint* ett[] = {&ett_mbt,  &ett_header, &ett_flags, &ett_strings,
-                          &ett_hops, &ett_hop,    &ett_meta,  &ett_snap};
+                          &ett_hops, &ett_hop,    &ett_meta,  &ett_snap,
+                          &ett_xlate};
     static ei_register_info ei[] = {
         {&ei_malformed, {"mbuftrace.expert.malformed", PI_MALFORMED, PI_ERROR,
                          "Malformed trace record", EXPFILL}},

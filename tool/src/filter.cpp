@@ -19,7 +19,8 @@ enum class F {
     HopsLost, AllocFail,
     HFile, HLine, HFunc, HLocation, HSubsys, HVnet, HRule, HRuleset,
     HAction, HIfname, HIfindex, HDir, HTs, HMsg, HDrop, HCpu, HNode, HHook,
-    HKind, HDepth, HIndex, HCopyId, HArg, HText,
+    HKind, HDepth, HIndex, HCopyId, HArg, HText, HXlate, HState, HStateHow,
+    HXBSrc, HXBDst, HXASrc, HXADst,
 };
 
 struct FieldDef {
@@ -45,6 +46,12 @@ const FieldDef kFields[] = {
     {"hop.kind", F::HKind, true},      {"hop.depth", F::HDepth, false},
     {"hop.index", F::HIndex, false},   {"hop.copy_id", F::HCopyId, false},
     {"hop.arg", F::HArg, true},        {"hop.text", F::HText, true},
+    {"hop.xlate", F::HXlate, true},    {"hop.state", F::HState, false},
+    {"hop.state.how", F::HStateHow, true},
+    {"hop.xlate.before.src", F::HXBSrc, true},
+    {"hop.xlate.before.dst", F::HXBDst, true},
+    {"hop.xlate.after.src", F::HXASrc, true},
+    {"hop.xlate.after.dst", F::HXADst, true},
     {"hops_lost", F::HopsLost, false}, {"alloc_fail", F::AllocFail, false},
 };
 
@@ -173,6 +180,25 @@ Val hop_value(const Record& r, const Hop& h, F f)
         return str(h.arg.present, r.str(h.arg));
     case F::HText:
         return str(h.text.present, r.str(h.text));
+    case F::HXlate:
+        return str(h.xlate.present,
+                   h.xlate.present ? xlate_text(h.xlate.v) : std::string());
+    case F::HState:
+        return num(h.state.present, h.state.v.id);
+    case F::HStateHow:
+        return str(h.state.present, state_how_name(h.state.v.how));
+    case F::HXBSrc:
+    case F::HXBDst:
+    case F::HXASrc:
+    case F::HXADst: {
+        if (!h.xlate.present)
+            return Val{};
+        mbt_xlate_side xs = (f == F::HXBSrc || f == F::HXBDst)
+                                ? h.xlate.v.xl_before
+                                : h.xlate.v.xl_after;
+        xs.xs_sport = xs.xs_dport = 0;  // the address alone
+        return str(true, xlate_addr(xs, f == F::HXBSrc || f == F::HXASrc));
+    }
     default:
         return Val{};
     }
@@ -462,7 +488,9 @@ const char* filter_field_list()
            "hop.file hop.line hop.func hop.location hop.subsys hop.vnet "
            "hop.rule hop.ruleset hop.action hop.ifname hop.ifindex hop.dir "
            "hop.ts hop.msg hop.drop hop.cpu hop.node hop.hook hop.kind "
-           "hop.depth hop.index hop.copy_id hop.arg hop.text";
+           "hop.depth hop.index hop.copy_id hop.arg hop.text hop.xlate "
+           "hop.xlate.before.src hop.xlate.before.dst hop.xlate.after.src "
+           "hop.xlate.after.dst hop.state hop.state.how";
 }
 
 }  // namespace mbt::tool

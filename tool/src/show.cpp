@@ -184,6 +184,32 @@ std::string to_json(const Item& it, const std::vector<Finding>& fs)
         s("arg", h.arg);
         if (h.copy_id)
             o += ",\"copy\":" + std::to_string(h.copy_id.v);
+        if (h.xlate) {
+            const mbt_xlate& x = h.xlate.v;
+            const auto side = [&](const char* k, const mbt_xlate_side& xs) {
+                o += std::string(",\"") + k + "\":{\"src\":";
+                mbt_xlate_side a = xs;
+                a.xs_sport = a.xs_dport = 0;  // addresses alone
+                json_string(o, xlate_addr(a, true));
+                o += ",\"dst\":";
+                json_string(o, xlate_addr(a, false));
+                o += ",\"sport\":" + std::to_string(xs.xs_sport) +
+                     ",\"dport\":" + std::to_string(xs.xs_dport) + "}";
+            };
+            o += ",\"xlate\":{\"proto\":" + std::to_string(x.xl_proto);
+            side("before", x.xl_before);
+            side("after", x.xl_after);
+            o += ",\"text\":";
+            json_string(o, xlate_text(x));
+            o += "}";
+        }
+        if (h.state) {
+            o += ",\"state\":{\"id\":" + std::to_string(h.state.v.id) +
+                 ",\"creator\":" + std::to_string(h.state.v.creator) +
+                 ",\"how\":";
+            json_string(o, state_how_name(h.state.v.how));
+            o += "}";
+        }
         if (h.has_snap) {
             o += ",\"snapshot\":{\"linktype\":" +
                  std::to_string(h.snap_linktype.v) +
@@ -351,6 +377,14 @@ private:
                 o += "  \"" + esc(r.str(h.msg)) + "\"";
             if (h.copy_id)
                 o += "  copy -> trace " + std::to_string(h.copy_id.v);
+            if (h.state) {
+                char id[20];
+                std::snprintf(id, sizeof(id), "%016" PRIx64, h.state.v.id);
+                o += std::string("  state ") + id + " " +
+                     state_how_name(h.state.v.how);
+            }
+            if (h.xlate)
+                o += "  " + xlate_text(h.xlate.v);
             if (h.has_snap)
                 o += "  snapshot " + std::to_string(h.snap.len) + " bytes";
             if (h.cpu && !h.cpu_inherited)
