@@ -3,11 +3,19 @@
 //    prototype's one-string-per-hop layout, and their ratio (target <= 0.5);
 //  - records per second: v1 decode vs the prototype layout's decode, each
 //    fresh and into a reused DecodeResult (what the plugin and the tool
-//    do), v1 without assembling strings (convert), and the C encoder.
+//    do), v1 without assembling strings (convert), and the C encoder;
+//  - with --instructions K (the numbers that hold on a shared machine):
+//    callgrind's instructions per record of each decode over K records,
+//    beside a memcpy of the record (the floor), and the targets of issue 16.
+// Usage: bench_codec [--quick] [--instructions K]
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <string>
 
+#include "../common/instructions.hpp"
 #include "examples.hpp"
 
 using namespace mbt;
@@ -25,16 +33,114 @@ double rate(size_t n, F&& f)
     return double(n) / s;
 }
 
+// The decodes whose instructions are counted, in the order printed.
+struct Op {
+    const char* name;
+    int kind;
+};
+constexpr Op kOps[] = {
+    {"memcpy of the record (floor)", 0},
+    {"decode v1", 1},
+    {"decode v1, reused result", 2},
+    {"decode v1, reused, no strings", 3},
+    {"decode prototype layout", 4},
+    {"decode prototype, reused result", 5},
+    {"decode prototype, reused, no strings", 6},
+};
+
+// The child under callgrind: every op over k records, one phase each.
+size_t run_phases(size_t k, const std::vector<uint8_t>& v1,
+                  const std::vector<uint8_t>& proto)
+{
+    size_t sink = 0;
+    DecodeResult reused;
+    std::vector<uint8_t> copy(v1.size());
+    for (const Op& op : kOps) {
+        bench::Phase ph(op.name);
+        for (size_t i = 0; i < k; i++) {
+            switch (op.kind) {
+            case 0:
+                std::memcpy(copy.data(), v1.data(), v1.size());
+                sink += copy[i % copy.size()];
+                break;
+            case 1:
+                sink += decode_record(v1.data(), v1.size()).rec.hops.size();
+                break;
+            case 2:
+                decode_record(v1.data(), v1.size(), reused);
+                sink += reused.rec.hops.size();
+                break;
+            case 3:
+                decode_record(v1.data(), v1.size(), reused, false);
+                sink += reused.rec.hops.size();
+                break;
+            case 4:
+                sink += decode_any(proto.data(), proto.size()).rec.hops.size();
+                break;
+            case 5:
+                decode_any(proto.data(), proto.size(), reused);
+                sink += reused.rec.hops.size();
+                break;
+            case 6:
+                decode_any(proto.data(), proto.size(), reused, false);
+                sink += reused.rec.hops.size();
+                break;
+            }
+            asm volatile("" : : "r"(sink) : "memory");
+        }
+    }
+    return sink;
+}
+
+void print_instructions(size_t k)
+{
+    const auto ph = bench::count_phases({"--phases", std::to_string(k)}, "/tmp");
+    const double floor =
+        double(bench::phase_count(ph, kOps[0].name)) / double(k);
+    std::printf("\ninstructions per 20-hop record (callgrind, %zu records "
+                "each)\n",
+                k);
+    std::printf("%-38s %12s %10s\n", "operation", "instr/rec", "x floor");
+    for (const Op& op : kOps) {
+        const double v = double(bench::phase_count(ph, op.name)) / double(k);
+        std::printf("%-38s %12.0f %10.1f\n", op.name, v,
+                    floor > 0 ? v / floor : 0);
+    }
+    const double v1 = double(bench::phase_count(ph, kOps[1].name)) / double(k);
+    const double pr = double(bench::phase_count(ph, kOps[4].name)) / double(k);
+    std::printf("decode prototype / decode v1: %.2fx\n", pr / v1);
+    std::printf("target decode v1 <= 8000: %s; decode prototype <= 20000: %s\n",
+                v1 <= 8000 ? "met" : "MISSED", pr <= 20000 ? "met" : "MISSED");
+}
+
 }  // namespace
 
-int main(int argc, char** argv)
+static int run(int argc, char** argv)
 {
-    const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+    bool quick = false;
+    size_t instr = 0, phases = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!std::strcmp(argv[i], "--quick"))
+            quick = true;
+        else if (!std::strcmp(argv[i], "--instructions") && i + 1 < argc)
+            instr = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--phases") && i + 1 < argc)
+            phases = std::strtoull(argv[++i], nullptr, 10);  // the child
+        else {
+            std::fprintf(stderr,
+                         "usage: bench_codec [--quick] [--instructions K]\n");
+            return 2;
+        }
+    }
     const size_t n = quick ? 2000 : 400000;
     const RecordIn in = examples::ping_two_vnets();
     const std::vector<uint8_t> v1 = encode(in);
     const std::vector<uint8_t> proto = examples::ping_two_vnets_prototype();
     const size_t hops = in.hops.size();
+    if (phases) {
+        run_phases(phases, v1, proto);
+        return 0;
+    }
 
     std::printf("path: %zu hops over 8 source files (SPEC 10.2)\n", hops);
     std::printf("%-28s %8s %12s\n", "encoding", "bytes", "bytes/hop");
@@ -79,5 +185,17 @@ int main(int argc, char** argv)
     std::printf("decode v1 / decode prototype: %.2fx fresh, %.2fx reused\n",
                 dec_v1 / dec_proto, dec_v1_reused / dec_proto_reused);
     std::printf("(checksum %zu)\n", sink);
+    if (instr)
+        print_instructions(instr);
     return 0;
+}
+
+int main(int argc, char** argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_codec: %s\n", e.what());
+        return 1;
+    }
 }

@@ -5,10 +5,17 @@
 //            tap payload, check it, write v1 pcapng.
 // The input is a tap capture as tcpdump -i mbuf_trace0 -w saves it (pcapng,
 // LINKTYPE_USER0: record then packet bytes), cycling through the spec's
-// example records.  Target: convert >= 1M records/s.
-// Usage: bench_convert [--records N] [--quick] [--dir DIR]
+// example records.  Targets (issue 16): convert >= 1.5M records/s, and at
+// most 2x the copy's instructions per record on the tap file.
+// With --instructions K both also run over K records under callgrind and the
+// instructions per record are printed side by side: on a shared machine the
+// times swing, the instruction counts do not.
+// --runs R repeats the timed runs and prints the best and the median.
+// Usage: bench_convert [--records N] [--quick] [--dir DIR] [--runs R]
+//                      [--instructions K]
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -17,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/instructions.hpp"
 #include "commands.hpp"
 #include "examples.hpp"
 #include "mbuftrace/pcapng.hpp"
@@ -96,15 +104,73 @@ uint64_t plain_copy(const std::string& in, const std::string& out)
     return n;
 }
 
+const char* const kPhases[] = {"plain pcapng copy (tap file)",
+                               "mbuftrace convert (tap file)",
+                               "plain pcapng copy (v1 file)",
+                               "mbuftrace convert (v1 file)"};
+
+// The child under callgrind: the four runs over n records, one phase each.
+int run_phases(const std::string& base, uint64_t n)
+{
+    const std::string in = base + "-tap.pcapng", copy = base + "-copy.pcapng",
+                      v1 = base + "-v1.pcapng", v1copy = base + "-v1copy.pcapng",
+                      v1conv = base + "-v1conv.pcapng";
+    double hops_avg = 0, bytes_avg = 0;
+    write_input(in, n, hops_avg, bytes_avg);
+    {
+        bench::Phase ph(kPhases[0]);
+        plain_copy(in, copy);
+    }
+    {
+        bench::Phase ph(kPhases[1]);
+        mbt::tool::cmd_convert({"-q", in, v1});
+    }
+    {
+        bench::Phase ph(kPhases[2]);
+        plain_copy(v1, v1copy);
+    }
+    {
+        bench::Phase ph(kPhases[3]);
+        mbt::tool::cmd_convert({"-q", v1, v1conv});
+    }
+    for (const auto& p : {in, copy, v1, v1copy, v1conv})
+        std::remove(p.c_str());
+    return 0;
+}
+
+void print_instructions(const std::string& dir, uint64_t k)
+{
+    const auto ph = bench::count_phases(
+        {"--phases", std::to_string(k), "--dir", dir}, dir);
+    std::printf("\ninstructions per record (callgrind, %llu records each)\n",
+                (unsigned long long)k);
+    std::printf("%-40s %12s\n", "operation", "instr/rec");
+    double v[4];
+    for (int i = 0; i < 4; i++) {
+        v[i] = double(bench::phase_count(ph, kPhases[i])) / double(k);
+        std::printf("%-40s %12.0f\n", kPhases[i], v[i]);
+    }
+    std::printf("convert / copy instructions: tap %.2fx, v1 %.2fx\n",
+                v[1] / v[0], v[3] / v[2]);
+    std::printf("target tap convert <= 2x copy: %s\n",
+                v[1] <= 2 * v[0] ? "met" : "MISSED");
+}
+
 }  // namespace
 
 static int run(int argc, char** argv)
 {
-    uint64_t n = 1000000;
+    uint64_t n = 1000000, instr = 0, phases = 0, runs = 1;
     std::string dir = "/tmp";
     for (int i = 1; i < argc; i++) {
         if (!std::strcmp(argv[i], "--quick"))
             n = 20000;
+        else if (!std::strcmp(argv[i], "--instructions") && i + 1 < argc)
+            instr = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = std::max<uint64_t>(1, std::strtoull(argv[++i], nullptr, 10));
+        else if (!std::strcmp(argv[i], "--phases") && i + 1 < argc)
+            phases = std::strtoull(argv[++i], nullptr, 10);  // the child
         else if (!std::strcmp(argv[i], "--records") && i + 1 < argc)
             n = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc)
@@ -112,11 +178,13 @@ static int run(int argc, char** argv)
         else {
             std::fprintf(stderr,
                          "usage: bench_convert [--records N] [--quick] "
-                         "[--dir DIR]\n");
+                         "[--dir DIR] [--runs R] [--instructions K]\n");
             return 2;
         }
     }
     const std::string base = dir + "/mbt-bench-" + std::to_string(getpid());
+    if (phases)
+        return run_phases(base, phases);
     const std::string in = base + "-tap.pcapng", copy = base + "-copy.pcapng",
                       v1 = base + "-v1.pcapng", v1copy = base + "-v1copy.pcapng",
                       v1conv = base + "-v1conv.pcapng";
@@ -140,32 +208,47 @@ static int run(int argc, char** argv)
     };
     // Warm the page cache so that neither side pays for the first read.
     plain_copy(in, copy);
-    const double r_copy = measure("copy", [&] { return plain_copy(in, copy); });
-    const double r_conv = measure("convert", [&] {
-        mbt::tool::cmd_convert({"-q", in, v1});
-        return n;
-    });
-    // The same on the converted file: v1 pcapng in, v1 pcapng out.
-    const double r_copy1 = measure("copy v1", [&] { return plain_copy(v1, v1copy); });
-    const double r_conv1 = measure("convert v1", [&] {
-        mbt::tool::cmd_convert({"-q", v1, v1conv});
-        return n;
-    });
-    std::printf("%-40s %14s\n", "operation", "records/s");
-    std::printf("%-40s %14.0f\n", "plain pcapng copy (tap file)", r_copy);
-    std::printf("%-40s %14.0f\n", "mbuftrace convert (tap file)", r_conv);
-    std::printf("%-40s %14.0f\n", "plain pcapng copy (v1 file)", r_copy1);
-    std::printf("%-40s %14.0f\n", "mbuftrace convert (v1 file)", r_conv1);
-    std::printf("convert / copy: tap %.2f, v1 %.2f\n", r_conv / r_copy,
-                r_conv1 / r_copy1);
-    std::printf("target >= 1000000 records/s: tap %s, v1 %s\n",
-                r_conv >= 1e6 ? "met" : "MISSED",
-                r_conv1 >= 1e6 ? "met" : "MISSED");
+    // Each of the four, runs times, interleaved: best and median.
+    std::vector<double> r[4];
+    for (uint64_t k = 0; k < runs; k++) {
+        r[0].push_back(measure("copy", [&] { return plain_copy(in, copy); }));
+        r[1].push_back(measure("convert", [&] {
+            mbt::tool::cmd_convert({"-q", in, v1});
+            return n;
+        }));
+        // The same on the converted file: v1 pcapng in, v1 pcapng out.
+        r[2].push_back(
+            measure("copy v1", [&] { return plain_copy(v1, v1copy); }));
+        r[3].push_back(measure("convert v1", [&] {
+            mbt::tool::cmd_convert({"-q", v1, v1conv});
+            return n;
+        }));
+    }
+    double best[4], med[4];
+    for (int i = 0; i < 4; i++) {
+        std::sort(r[i].begin(), r[i].end());
+        best[i] = r[i].back();
+        med[i] = r[i][r[i].size() / 2];
+    }
+    std::printf("%-40s %14s %14s  (%llu runs)\n", "operation",
+                "best rec/s", "median rec/s", (unsigned long long)runs);
+    for (int i = 0; i < 4; i++)
+        std::printf("%-40s %14.0f %14.0f\n", kPhases[i], best[i], med[i]);
+    std::printf("convert / copy (median): tap %.2f, v1 %.2f\n",
+                med[1] / med[0], med[3] / med[2]);
+    std::printf("target >= 1500000 records/s (best; median): tap %s; %s, "
+                "v1 %s; %s\n",
+                best[1] >= 1.5e6 ? "met" : "MISSED",
+                med[1] >= 1.5e6 ? "met" : "MISSED",
+                best[3] >= 1.5e6 ? "met" : "MISSED",
+                med[3] >= 1.5e6 ? "met" : "MISSED");
     if (std::getenv("MBT_BENCH_KEEP"))  // for a profiler: keep the files
         std::printf("kept %s and the others\n", in.c_str());
     else
         for (const auto& p : {in, copy, v1, v1copy, v1conv})
             std::remove(p.c_str());
+    if (instr)
+        print_instructions(dir, instr);
     return rc;
 }
 
