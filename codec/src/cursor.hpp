@@ -1,13 +1,22 @@
 // Bounds-checked reader over a byte range: the only way the decoders touch
 // input.  A sub-cursor can never reach past its parent's end.
+//
+// The good path is inline and short (a one-byte varint is a compare and a
+// load); everything that builds an error message is out of line and cold,
+// so it costs nothing until something fails.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "mbuftrace/decode.hpp"
+
+#define MBT_COLD __attribute__((cold, noinline))
+#define MBT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MBT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 namespace mbt {
 
@@ -27,9 +36,9 @@ struct Ctx {
 
 std::string field_name(const Ctx& c, const char* field);
 
-// Storage reuse shared by the decoders (decode.cpp): a string from the
-// thread's pool of freed table strings, and emptying a Record into it.
-std::string spare_string();
+// Storage reuse shared by the decoders (decode.cpp): the thread's pool of
+// freed table strings, and emptying a Record into it.
+std::vector<std::string>& spare_strings();
 void recycle(Record& r);
 
 class Cursor {
@@ -41,25 +50,29 @@ public:
     size_t pos() const { return pos_; }
     size_t left() const { return end_ - pos_; }
     bool done() const { return pos_ >= end_; }
+    const uint8_t* base() const { return b_; }
 
-    [[noreturn]] void fail(size_t off, const char* field,
-                           const std::string& what) const
+    [[noreturn]] MBT_COLD void fail(size_t off, const char* field,
+                                    const std::string& what) const
     {
         throw DecodeFail{Error{uint32_t(off), field_name(ctx, field), what}};
     }
 
     const uint8_t* bytes(size_t n, const char* field)
     {
-        if (n > left())
-            fail(pos_, field,
-                 "needs " + std::to_string(n) + " bytes, only " +
-                     std::to_string(left()) + " left");
+        if (MBT_UNLIKELY(n > left()))
+            fail_short(n, field);
         const uint8_t* p = b_ + pos_;
         pos_ += n;
         return p;
     }
     void skip(size_t n) { bytes(n, "skip"); }
-    uint8_t u8(const char* f) { return *bytes(1, f); }
+    uint8_t u8(const char* f)
+    {
+        if (MBT_UNLIKELY(pos_ >= end_))
+            fail_short(1, f);
+        return b_[pos_++];
+    }
     uint16_t u16(const char* f)
     {
         const uint8_t* p = bytes(2, f);
@@ -76,8 +89,71 @@ public:
         return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 |
                uint32_t(p[2]) << 8 | p[3];
     }
-    // LEB128, at most 10 bytes, no bits beyond 64.
+    // LEB128, at most 10 bytes, no bits beyond 64.  One and two bytes
+    // (most of them: indexes, lengths, lines, hop times) inline.
     uint64_t varint(const char* f)
+    {
+        if (MBT_LIKELY(pos_ < end_)) {
+            const uint8_t b0 = b_[pos_];
+            if (MBT_LIKELY(b0 < 0x80)) {
+                pos_++;
+                return b0;
+            }
+            if (pos_ + 1 < end_ && b_[pos_ + 1] < 0x80) {
+                const uint64_t v = uint64_t(b0 & 0x7f) | uint64_t(b_[pos_ + 1]) << 7;
+                pos_ += 2;
+                return v;
+            }
+        }
+        return varint_long(f);
+    }
+    // A length that must fit in what is left.
+    size_t length(const char* f)
+    {
+        const size_t start = pos_;
+        const uint64_t n = varint(f);
+        if (MBT_UNLIKELY(n > left()))
+            fail_length(start, n, f);
+        return size_t(n);
+    }
+    // Up to and including a NUL; returns the text without it.
+    std::string_view cstring(const char* f)
+    {
+        const size_t start = pos_;
+        const void* nul = std::memchr(b_ + pos_, 0, end_ - pos_);
+        if (MBT_UNLIKELY(!nul))
+            fail(start, f, "string is not NUL-terminated");
+        const size_t i = size_t(static_cast<const uint8_t*>(nul) - b_);
+        pos_ = i + 1;
+        return std::string_view(reinterpret_cast<const char*>(b_ + start),
+                                i - start);
+    }
+    // The next n bytes as a cursor sharing our offsets.
+    Cursor sub(size_t n, const char* f)
+    {
+        const size_t start = pos_;
+        bytes(n, f);
+        Cursor c(b_, start + n);
+        c.pos_ = start;
+        c.ctx = ctx;
+        return c;
+    }
+
+private:
+    [[noreturn]] MBT_COLD void fail_short(size_t n, const char* field) const
+    {
+        fail(pos_, field,
+             "needs " + std::to_string(n) + " bytes, only " +
+                 std::to_string(left()) + " left");
+    }
+    [[noreturn]] MBT_COLD void fail_length(size_t start, uint64_t n,
+                                           const char* f) const
+    {
+        fail(start, f,
+             "length " + std::to_string(n) + " runs past the end (" +
+                 std::to_string(left()) + " bytes left)");
+    }
+    __attribute__((noinline)) uint64_t varint_long(const char* f)
     {
         const size_t start = pos_;
         uint64_t v = 0;
@@ -94,42 +170,7 @@ public:
                 fail(start, f, "varint longer than 10 bytes");
         }
     }
-    // A length that must fit in what is left.
-    size_t length(const char* f)
-    {
-        const size_t start = pos_;
-        const uint64_t n = varint(f);
-        if (n > left())
-            fail(start, f,
-                 "length " + std::to_string(n) + " runs past the end (" +
-                     std::to_string(left()) + " bytes left)");
-        return size_t(n);
-    }
-    // Up to and including a NUL; returns the text without it.
-    std::string_view cstring(const char* f)
-    {
-        const size_t start = pos_;
-        for (size_t i = pos_; i < end_; i++) {
-            if (b_[i] == 0) {
-                pos_ = i + 1;
-                return std::string_view(
-                    reinterpret_cast<const char*>(b_ + start), i - start);
-            }
-        }
-        fail(start, f, "string is not NUL-terminated");
-    }
-    // The next n bytes as a cursor sharing our offsets.
-    Cursor sub(size_t n, const char* f)
-    {
-        const size_t start = pos_;
-        bytes(n, f);
-        Cursor c(b_, start + n);
-        c.pos_ = start;
-        c.ctx = ctx;
-        return c;
-    }
 
-private:
     const uint8_t* b_;
     size_t pos_;
     size_t end_;

@@ -68,82 +68,98 @@ std::string hex8(unsigned v)
 
 // Strings of records decoded before, kept for their storage: a reused
 // DecodeResult decodes without allocating once it has seen its largest.
+namespace {
 thread_local std::vector<std::string> t_spare;
-
-std::string spare_string()
-{
-    if (t_spare.empty())
-        return std::string();
-    std::string s = std::move(t_spare.back());
-    t_spare.pop_back();
-    s.clear();
-    return s;
 }
+
+std::vector<std::string>& spare_strings() { return t_spare; }
 
 namespace {
 
-// Whether decode_record() builds the strings of the tables (a thread's
-// setting for the decode under way).
-thread_local bool t_strings = true;
+[[noreturn]] MBT_COLD void fail_prefix(const Cursor& c, size_t start,
+                                       unsigned pfx, size_t prev_len)
+{
+    c.fail(start, "prefix",
+           "shares " + std::to_string(pfx) +
+               " bytes with the previous entry, which has only " +
+               std::to_string(prev_len));
+}
 
-// Front-coded string table (SPEC 4.2).  Without t_strings every entry is
-// still checked, only its text is not put together.
-void parse_strtab(Cursor c, std::vector<StrEntry>& out, const char* area)
+// Front-coded string table (SPEC 4.2), in one pass over the entries.
+// Without strings every entry is still checked, only its text is not put
+// together.
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, const char* area,
+                  bool strings)
 {
     c.ctx.area = area;
     out.reserve(c.left() / 6);
+    std::vector<std::string>& spare = t_spare;
     size_t prev_len = 0;
     while (!c.done()) {
-        StrEntry e;
         const size_t start = c.pos();
         c.ctx.entry = long(out.size());
         const uint8_t pfx = c.u8("prefix");
-        if (pfx > (out.empty() ? 0 : prev_len))
-            c.fail(start, "prefix",
-                   "shares " + std::to_string(pfx) +
-                       " bytes with the previous entry, which has only " +
-                       std::to_string(out.empty() ? 0 : prev_len));
+        if (MBT_UNLIKELY(pfx > prev_len))
+            fail_prefix(c, start, pfx, prev_len);
         const std::string_view suffix = c.cstring("text");
-        prev_len = pfx + suffix.size();
-        if (t_strings) {
-            e.s = spare_string();
-            e.s.reserve(prev_len);
-            if (pfx)
-                e.s.assign(out.back().s, 0, pfx);
-            e.s.append(suffix);
-        }
+        const size_t n = pfx + suffix.size();
+        out.emplace_back();
+        StrEntry& e = out.back();
         e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
-        out.push_back(std::move(e));
+        if (strings) {
+            std::string& t = e.s;
+            if (n > 15 && !spare.empty()) {
+                t.swap(spare.back());
+                spare.pop_back();
+                t.clear();
+            }
+            t.reserve(n);
+            if (pfx)
+                t.append(out[out.size() - 2].s, 0, pfx);
+            t.append(suffix.data(), suffix.size());
+        }
+        prev_len = n;
     }
 }
 
-StrRef ref(Cursor& c, const std::vector<StrEntry>& tab, const char* field,
-           const char* tabname)
+[[noreturn]] MBT_COLD void fail_index(const Cursor& c, size_t start,
+                                      uint64_t v, size_t n, const char* field,
+                                      const char* tabname)
+{
+    c.fail(start, field,
+           "string index " + std::to_string(v) + " is not in the " + tabname +
+               " table (" + std::to_string(n) + " entries)");
+}
+
+inline StrRef ref(Cursor& c, const std::vector<StrEntry>& tab,
+                  const char* field, const char* tabname)
 {
     StrRef r;
     const size_t start = c.pos();
     const uint64_t v = c.varint(field);
-    if (v >= tab.size())
-        c.fail(start, field,
-               "string index " + std::to_string(v) + " is not in the " +
-                   tabname + " table (" + std::to_string(tab.size()) +
-                   " entries)");
+    if (MBT_UNLIKELY(v >= tab.size()))
+        fail_index(c, start, v, tab.size(), field, tabname);
     r.idx = uint32_t(v);
     r.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
     r.present = true;
     return r;
 }
 
+[[noreturn]] MBT_COLD void fail_max(const Cursor& c, size_t start, uint64_t v,
+                                    uint64_t max, const char* field)
+{
+    c.fail(start, field,
+           "value " + std::to_string(v) + " exceeds " + std::to_string(max));
+}
+
 template <class T>
-Field<T> vfield(Cursor& c, const char* field, uint64_t max)
+inline Field<T> vfield(Cursor& c, const char* field, uint64_t max)
 {
     Field<T> f;
     const size_t start = c.pos();
     const uint64_t v = c.varint(field);
-    if (v > max)
-        c.fail(start, field,
-               "value " + std::to_string(v) + " exceeds " +
-                   std::to_string(max));
+    if (MBT_UNLIKELY(v > max))
+        fail_max(c, start, v, max, field);
     f.v = T(v);
     f.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
     f.present = true;
@@ -151,7 +167,7 @@ Field<T> vfield(Cursor& c, const char* field, uint64_t max)
 }
 
 template <class T>
-Field<T> u8field(Cursor& c, const char* field)
+inline Field<T> u8field(Cursor& c, const char* field)
 {
     Field<T> f;
     f.at = Span{uint32_t(c.pos()), 1};
@@ -357,7 +373,8 @@ void parse_meta_tlv(Cursor& v, uint8_t type, size_t at, Record& r)
     }
 }
 
-void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r)
+void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
+                     bool strings)
 {
     switch (type) {
     case MBT_T_TRACE_ID:
@@ -381,13 +398,13 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r)
         if (!r.files.empty() || !r.hops.empty())
             v.fail(at, "files",
                    "FILES must appear once, before the first hop");
-        parse_strtab(v.sub(v.left(), "files"), r.files, "files");
+        parse_strtab(v.sub(v.left(), "files"), r.files, "files", strings);
         break;
     case MBT_T_NAMES:
         if (!r.names.empty() || !r.hops.empty())
             v.fail(at, "names",
                    "NAMES must appear once, before the first hop");
-        parse_strtab(v.sub(v.left(), "names"), r.names, "names");
+        parse_strtab(v.sub(v.left(), "names"), r.names, "names", strings);
         break;
     case MBT_T_HOP: {
         r.hops.emplace_back();
@@ -436,10 +453,11 @@ void carry_forward(Record& r)
 // tables' strings in t_spare.
 void recycle(Record& r)
 {
+    std::vector<std::string>& spare = t_spare;
     for (std::vector<StrEntry>* tab : {&r.files, &r.names}) {
         for (StrEntry& e : *tab)
-            if (e.s.capacity() > 15 && t_spare.size() < 4096)
-                t_spare.push_back(std::move(e.s));
+            if (e.s.capacity() > 15 && spare.size() < 4096)
+                spare.push_back(std::move(e.s));
         tab->clear();
     }
     std::vector<StrEntry> files = std::move(r.files), names = std::move(r.names);
@@ -464,7 +482,6 @@ DecodeResult decode_record(const uint8_t* data, size_t len)
 void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
                    bool strings)
 {
-    t_strings = strings;
     recycle(res.rec);
     res.error.reset();
     res.consumed = 0;
@@ -530,7 +547,7 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
             if (r.kind.v == MBT_KIND_META)
                 parse_meta_tlv(v, type, at, r);
             else
-                parse_trace_tlv(v, type, at, r);
+                parse_trace_tlv(v, type, at, r, strings);
             if (!v.done())
                 v.fail(v.pos(), "",
                        std::to_string(v.left()) +
@@ -542,7 +559,6 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
         res.error = f.err;
     }
     carry_forward(r);
-    t_strings = true;
 }
 
 DecodeResult decode_any(const uint8_t* data, size_t len)

@@ -96,11 +96,17 @@ struct Interner {
             if (uint32_t(v >> 32) == h && (*tab)[idx].s == s)
                 return idx;
         }
-        StrEntry e;
-        e.s = spare_string();
-        e.s.assign(s);
+        tab->emplace_back();
+        StrEntry& e = tab->back();
+        if (s.size() > 15) {
+            std::vector<std::string>& spare = spare_strings();
+            if (!spare.empty()) {
+                e.s.swap(spare.back());
+                spare.pop_back();
+            }
+        }
+        e.s.assign(s.data(), s.size());
         e.at = at;
-        tab->push_back(std::move(e));
         const uint32_t idx = uint32_t(tab->size() - 1);
         if (2 * (used + 1) > slots.size())
             grow();

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -366,14 +367,7 @@ void Writer::put16(std::vector<uint8_t>& b, uint16_t v) const
 {
     const size_t n = b.size();
     b.resize(n + 2);
-    b[n] = uint8_t(be_ ? v >> 8 : v);
-    b[n + 1] = uint8_t(be_ ? v : v >> 8);
-}
-
-void Writer::store32(uint8_t* p, uint32_t v) const
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = uint8_t(v >> (be_ ? 24 - 8 * i : 8 * i));
+    store16(b.data() + n, v);
 }
 
 void Writer::put32(std::vector<uint8_t>& b, uint32_t v) const
@@ -468,61 +462,100 @@ uint32_t Writer::interface(uint16_t linktype, uint32_t snaplen,
     return nifs_++;
 }
 
+namespace {
+
+size_t pad4(size_t n) { return (n + 3) & ~size_t(3); }
+
+}  // namespace
+
+void Writer::check_option(uint16_t code, size_t n) const
+{
+    if (n > 0xffff)
+        throw FileError(FileError::Output{}, path_,
+                        "option " + std::to_string(code) + " too long (" +
+                            std::to_string(n) + " bytes)");
+}
+
+// An option written in place at p; returns the end of its padding (the
+// padding bytes are already zero).
+uint8_t* Writer::option_at(uint8_t* p, uint16_t code, const uint8_t* a,
+                           size_t an, const uint8_t* v, size_t vn) const
+{
+    store16(p, code);
+    store16(p + 2, uint16_t(an + vn));
+    if (an)
+        std::memcpy(p + 4, a, an);
+    if (vn)
+        std::memcpy(p + 4 + an, v, vn);
+    return p + 4 + pad4(an + vn);
+}
+
 void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
                     uint32_t caplen, uint32_t origlen, const uint8_t* record,
                     size_t record_len, std::optional<uint64_t> packet_id,
                     const std::vector<Option>* extra, std::string_view comment)
 {
-    // Built in one reused buffer and written once: the hot path of convert.
-    std::vector<uint8_t>& b = epb_;
-    b.clear();
-    put32(b, BT_EPB);
-    put32(b, 0);  // total length, below
-    put32(b, ifid);
-    put32(b, uint32_t(ts >> 32));
-    put32(b, uint32_t(ts));
-    put32(b, caplen);
-    put32(b, origlen);
-    if (caplen)
-        b.insert(b.end(), data, data + caplen);
-    b.resize((b.size() + 3) & ~size_t(3), 0);
-    bool opts = false;
+    // The hot path of convert: the block's size first, then the block
+    // written once, in place at the end of the pending output.
+    size_t opts = 0;
     if (record_len) {
-        if (4 + record_len > 0xffff)
-            throw FileError(FileError::Output{}, path_,
-                            "option " +
-                                std::to_string(MBT_PCAPNG_OPT_CUSTOM_BIN) +
-                                " too long (" +
-                                std::to_string(4 + record_len) + " bytes)");
-        put16(b, MBT_PCAPNG_OPT_CUSTOM_BIN);
-        put16(b, uint16_t(4 + record_len));
-        put32(b, MBT_PEN);
-        b.insert(b.end(), record, record + record_len);
-        b.resize((b.size() + 3) & ~size_t(3), 0);
-        opts = true;
+        check_option(MBT_PCAPNG_OPT_CUSTOM_BIN, 4 + record_len);
+        opts += 4 + pad4(4 + record_len);
     }
-    if (packet_id) {
-        put16(b, MBT_PCAPNG_OPT_PACKETID);
-        put16(b, 8);
-        put64(b, *packet_id);
-        opts = true;
-    }
+    if (packet_id)
+        opts += 12;
     if (extra)
         for (const Option& o : *extra) {
-            option(b, o.code, o.value.data(), o.value.size());
-            opts = true;
+            check_option(o.code, o.value.size());
+            opts += 4 + pad4(o.value.size());
         }
     if (!comment.empty()) {
-        option(b, OPT_COMMENT, reinterpret_cast<const uint8_t*>(comment.data()),
-               comment.size());
-        opts = true;
+        check_option(OPT_COMMENT, comment.size());
+        opts += 4 + pad4(comment.size());
     }
     if (opts)
-        put32(b, 0);
-    const uint32_t total = uint32_t(b.size() + 4);
-    put32(b, total);
-    store32(b.data() + 4, total);
-    emit(b.data(), b.size());
+        opts += 4;  // opt_endofopt
+    const size_t total = 28 + pad4(caplen) + opts + 4;
+    uint8_t* const b = room(total);
+    store32(b, BT_EPB);
+    store32(b + 4, uint32_t(total));
+    store32(b + 8, ifid);
+    store32(b + 12, uint32_t(ts >> 32));
+    store32(b + 16, uint32_t(ts));
+    store32(b + 20, caplen);
+    store32(b + 24, origlen);
+    if (caplen)
+        std::memcpy(b + 28, data, caplen);
+    uint8_t* p = b + 28 + pad4(caplen);
+    if (record_len) {
+        uint8_t pen[4];
+        store32(pen, MBT_PEN);
+        p = option_at(p, MBT_PCAPNG_OPT_CUSTOM_BIN, pen, 4, record,
+                      record_len);
+    }
+    if (packet_id) {
+        uint8_t v[8];
+        if (be_) {
+            store32(v, uint32_t(*packet_id >> 32));
+            store32(v + 4, uint32_t(*packet_id));
+        } else {
+            store32(v, uint32_t(*packet_id));
+            store32(v + 4, uint32_t(*packet_id >> 32));
+        }
+        p = option_at(p, MBT_PCAPNG_OPT_PACKETID, nullptr, 0, v, 8);
+    }
+    if (extra)
+        for (const Option& o : *extra)
+            p = option_at(p, o.code, nullptr, 0, o.value.data(),
+                          o.value.size());
+    if (!comment.empty())
+        p = option_at(p, OPT_COMMENT, nullptr, 0,
+                      reinterpret_cast<const uint8_t*>(comment.data()),
+                      comment.size());
+    if (opts)
+        p += 4;  // opt_endofopt: zero
+    store32(p, uint32_t(total));
+    emitted();
 }
 
 void Writer::custom_block(uint32_t pen, const uint8_t* data, size_t len,
@@ -563,8 +596,22 @@ void Writer::stats(uint32_t ifid, uint64_t ts, std::optional<uint64_t> ifrecv,
 // copies.  A small file never starts the thread.
 void Writer::emit(const uint8_t* p, size_t n)
 {
-    pending_.insert(pending_.end(), p, p + n);
+    std::memcpy(room(n), p, n);
+    emitted();
+}
+
+uint8_t* Writer::room(size_t n)
+{
+    const size_t at = pending_.size();
+    if (pending_.capacity() < at + n)
+        pending_.reserve(std::max(at + n, kChunk + (64u << 10)));
+    pending_.resize(at + n);  // zeroes: the padding
     emitted_ += n;
+    return pending_.data() + at;
+}
+
+void Writer::emitted()
+{
     if (pending_.size() >= kChunk) {
         if (mode_ == Mode::Stream)
             flush();  // whole blocks only, so a kill cuts at most one

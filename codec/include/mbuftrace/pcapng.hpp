@@ -200,7 +200,34 @@ public:
 
 private:
     void put16(std::vector<uint8_t>& b, uint16_t v) const;
-    void store32(uint8_t* p, uint32_t v) const;
+    // Stores in the file's byte order.
+    void store16(uint8_t* p, uint16_t v) const
+    {
+        if (be_) {
+            p[0] = uint8_t(v >> 8);
+            p[1] = uint8_t(v);
+        } else {
+            p[0] = uint8_t(v);
+            p[1] = uint8_t(v >> 8);
+        }
+    }
+    void store32(uint8_t* p, uint32_t v) const
+    {
+        if (be_) {
+            p[0] = uint8_t(v >> 24);
+            p[1] = uint8_t(v >> 16);
+            p[2] = uint8_t(v >> 8);
+            p[3] = uint8_t(v);
+        } else {
+            p[0] = uint8_t(v);
+            p[1] = uint8_t(v >> 8);
+            p[2] = uint8_t(v >> 16);
+            p[3] = uint8_t(v >> 24);
+        }
+    }
+    void check_option(uint16_t code, size_t n) const;
+    uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* a, size_t an,
+                       const uint8_t* v, size_t vn) const;
     void put32(std::vector<uint8_t>& b, uint32_t v) const;
     void put64(std::vector<uint8_t>& b, uint64_t v) const;
     void option(std::vector<uint8_t>& b, uint16_t code, const uint8_t* p,
@@ -211,8 +238,11 @@ private:
     bool be_;
     bool committed_ = false;
     uint32_t nifs_ = 0;
-    std::vector<uint8_t> epb_;  // reused by packet()
     void emit(const uint8_t* p, size_t n);
+    // n more bytes (zeroed) at the end of the pending output, and the
+    // check for a full chunk once they are written.
+    uint8_t* room(size_t n);
+    void emitted();
     void hand_over();
     void write_loop();
     void stop_thread();
