@@ -38,6 +38,10 @@ std::optional<uint8_t> rlookup(const Name (&tab)[N], std::string_view s)
 
 }  // namespace
 
+const char* subsys_known(uint8_t id) { return lookup(subsys_names, id); }
+
+const char* action_known(uint8_t id) { return lookup(action_names, id); }
+
 std::string subsys_name(uint8_t id)
 {
     const char* s = lookup(subsys_names, id);

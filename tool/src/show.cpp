@@ -11,32 +11,57 @@
 #include "filter.hpp"
 #include "input.hpp"
 #include "mbuftrace/analyze.hpp"
+#include "textout.hpp"
 #include "util.hpp"
 
 namespace mbt::tool {
 
 namespace {
 
-std::string fmt_time(uint64_t ns)
+// A hop's time since the first hop, as "+%.3fus" etc. would print it, in
+// integers: ns/unit with three decimals rounded to nearest.  A tie (the
+// rest exactly half a step) rounds as printf rounds the double, so that
+// case, and a time beyond double's exact integers, go to snprintf.
+void time_offset(Text& o, uint64_t ns)
 {
-    char b[32];
-    if (ns < 1000)
-        std::snprintf(b, sizeof b, "+%" PRIu64 "ns", ns);
-    else if (ns < 1000000)
-        std::snprintf(b, sizeof b, "+%.3fus", double(ns) / 1e3);
-    else if (ns < 1000000000)
-        std::snprintf(b, sizeof b, "+%.3fms", double(ns) / 1e6);
-    else
-        std::snprintf(b, sizeof b, "+%.3fs", double(ns) / 1e9);
-    return b;
+    if (ns < 1000) {
+        o.add('+').num(ns).add("ns");
+        return;
+    }
+    const char* unit = ns < 1000000 ? "us" : ns < 1000000000 ? "ms" : "s";
+    const uint64_t step = ns < 1000000 ? 1 : ns < 1000000000 ? 1000 : 1000000;
+    const uint64_t rest = ns % step;
+    if (2 * rest == step || ns >= (uint64_t(1) << 53)) {
+        char b[40];
+        const double div = double(step) * 1e3;
+        std::snprintf(b, sizeof b, "+%.3f%s", double(ns) / div, unit);
+        o.add(b);
+        return;
+    }
+    const uint64_t q = ns / step + (2 * rest > step);  // thousandths
+    o.add('+').num(q / 1000).add('.');
+    const unsigned f = unsigned(q % 1000);
+    const char d[3] = {char('0' + f / 100), char('0' + f / 10 % 10),
+                       char('0' + f % 10)};
+    o.add(std::string_view(d, 3)).add(unit);
+}
+
+// Seconds.nanoseconds since the epoch.
+void abs_time(Text& o, uint64_t ns)
+{
+    o.num(ns / 1000000000u).add('.');
+    char d[9];
+    uint64_t f = ns % 1000000000u;
+    for (int i = 8; i >= 0; i--, f /= 10)
+        d[i] = char('0' + f % 10);
+    o.add(std::string_view(d, 9));
 }
 
 std::string fmt_abs(uint64_t ns)
 {
-    char b[40];
-    std::snprintf(b, sizeof b, "%" PRIu64 ".%09" PRIu64, ns / 1000000000u,
-                  ns % 1000000000u);
-    return b;
+    Text t;
+    abs_time(t, ns);
+    return t.str();
 }
 
 std::string flag_names(uint16_t f)
@@ -59,21 +84,26 @@ std::string flag_names(uint16_t f)
 // Control characters from a record must not reach the terminal raw.
 std::string esc(std::string_view s)
 {
-    std::string o;
-    o.reserve(s.size());
-    for (unsigned char ch : s) {
-        if (ch == '\n')
-            o += "\\n";
-        else if (ch == '\t')
-            o += "\\t";
-        else if (ch < 0x20 || ch == 0x7f) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\x%02x", ch);
-            o += b;
-        } else
-            o += char(ch);
-    }
-    return o;
+    Text t;
+    t.esc(s);
+    return t.str();
+}
+
+// A registry name (SPEC 6) without a temporary string.
+void add_subsys(Text& o, uint8_t id)
+{
+    if (const char* n = subsys_known(id))
+        o.add(n);
+    else
+        o.add(subsys_name(id));
+}
+
+void add_action(Text& o, uint8_t id)
+{
+    if (const char* n = action_known(id))
+        o.add(n);
+    else
+        o.add(action_name(id));
 }
 
 std::string location(const Record& r, const Hop& h)
@@ -84,15 +114,27 @@ std::string location(const Record& r, const Hop& h)
     return s;
 }
 
-std::string rule_text(const Record& r, const Hop& h)
+void rule_text(Text& o, const Record& r, const Hop& h)
 {
+    if (is_pf_default_rule(h)) {
+        o.add("default rule ");
+        add_action(o, h.action.v);
+        return;
+    }
     const std::string& rs = r.str(h.ruleset);
-    if (is_pf_default_rule(h))
-        return "default rule " + action_name(h.action.v);
-    return "rule " + (rs.empty() ? std::string() : rs + "/") +
-           std::to_string(h.rule.v) + " " + action_name(h.action.v);
+    o.add("rule ");
+    if (!rs.empty())
+        o.add(rs).add('/');
+    o.num(h.rule.v).add(' ');
+    add_action(o, h.action.v);
 }
 
+std::string rule_text(const Record& r, const Hop& h)
+{
+    Text t;
+    rule_text(t, r, h);
+    return t.str();
+}
 
 // One JSON object per packet (JSON Lines).
 std::string to_json(const Item& it, const std::vector<Finding>& fs)
@@ -297,102 +339,124 @@ private:
     {
         const Record& r = it.d.rec;
         const Colors& c = o_.col;
-        std::string o;
-        o += std::string(c.bold()) + "packet " + std::to_string(it.number) +
-             c.reset();
+        Text& o = text_;
+        o.clear();
+        o.add(c.bold()).add("packet ").num(it.number).add(c.reset());
         if (r.trace_id)
-            o += "  trace " + std::to_string(r.trace_id.v);
+            o.add("  trace ").num(r.trace_id.v);
         if (r.parent_id)
-            o += "  parent " + std::to_string(r.parent_id.v);
+            o.add("  parent ").num(r.parent_id.v);
         if (r.packet_id)
-            o += "  id " + std::to_string(r.packet_id.v);
-        o += "  " + std::to_string(r.hops.size()) + " hops";
-        if (it.ts_ns)
-            o += "  ts " + fmt_abs(it.ts_ns);
+            o.add("  id ").num(r.packet_id.v);
+        o.add("  ").num(r.hops.size()).add(" hops");
+        if (it.ts_ns) {
+            o.add("  ts ");
+            abs_time(o, it.ts_ns);
+        }
         if (r.flags && r.flags.v)
-            o += "  [" + flag_names(r.flags.v) + "]";
+            o.add("  [").add(flag_names(r.flags.v)).add(']');
         if (r.format != Format::V1)
-            o += r.format == Format::LegacyPart1 ? "  (legacy part-1)"
-                                                 : "  (legacy part-3)";
+            o.add(r.format == Format::LegacyPart1 ? "  (legacy part-1)"
+                                                  : "  (legacy part-3)");
         if (it.pkt_len)
-            o += "  " + std::to_string(it.pkt_len) + " packet bytes";
-        o += '\n';
-        std::set<int> flagged;
+            o.add("  ").num(it.pkt_len).add(" packet bytes");
+        o.add('\n');
+        flagged_.assign(r.hops.size(), 0);
         for (const Finding& f : fs)
-            if (f.kind != FindingKind::VnetCrossing)  // marked by its line
-                flagged.insert(f.hop);
+            if (f.kind != FindingKind::VnetCrossing &&  // marked by its line
+                f.hop >= 0 && size_t(f.hop) < flagged_.size())
+                flagged_[size_t(f.hop)] = 1;
         const Hop* prev = nullptr;
         for (const Hop& h : r.hops) {
             if (h.vnet && (!prev || !prev->vnet || prev->vnet.v != h.vnet.v)) {
-                if (prev && prev->vnet)
-                    o += std::string("   ") + c.yellow() + "-- vnet " +
-                         vnet_label(prev->vnet.v) + " -> " +
-                         vnet_label(h.vnet.v) + " --" + c.reset() + "\n";
-                else
-                    o += std::string("   ") + c.dim() + "-- vnet " +
-                         vnet_label(h.vnet.v) + " --" + c.reset() + "\n";
+                if (prev && prev->vnet) {
+                    o.add("   ").add(c.yellow()).add("-- vnet ");
+                    vnet_label(o, prev->vnet.v);
+                    o.add(" -> ");
+                    vnet_label(o, h.vnet.v);
+                } else {
+                    o.add("   ").add(c.dim()).add("-- vnet ");
+                    vnet_label(o, h.vnet.v);
+                }
+                o.add(" --").add(c.reset()).add('\n');
             }
             prev = &h;
-            const bool bad = flagged.count(int(h.index)) > 0;
-            char idx[16];
-            std::snprintf(idx, sizeof idx, "#%-3u", h.index);
-            char tm[24];
-            std::snprintf(tm, sizeof tm, "%11s", fmt_time(h.time_ns.v).c_str());
-            o += std::string(bad ? c.red() : "") + (bad ? " ! " : "   ") +
-                 idx + (bad ? c.reset() : "") + " " + c.dim() + tm +
-                 c.reset() + "  ";
-            o += std::string(2 * h.depth.v, ' ');
+            const bool bad = h.index < flagged_.size() && flagged_[h.index];
+            o.add(bad ? c.red() : "").add(bad ? " ! " : "   ").add('#');
+            const size_t idx_at = o.size();
+            o.num(h.index);
+            if (o.size() - idx_at < 3)  // "#%-3u"
+                o.fill(3 - (o.size() - idx_at), ' ');
+            o.add(bad ? c.reset() : "").add(' ').add(c.dim());
+            time_.clear();  // "%11s"
+            time_offset(time_, h.time_ns.v);
+            o.pad_left(time_.view(), 11).add(c.reset()).add("  ");
+            o.fill(2 * size_t(h.depth.v), ' ');
             if (h.kind.v == MBT_HK_ENTER)
-                o += "> ";
+                o.add("> ");
             else if (h.kind.v == MBT_HK_LEAVE)
-                o += "< ";
-            o += std::string(c.cyan()) + "[" + subsys_name(h.subsys.v) + "]" +
-                 c.reset() + " ";
-            const std::string fn = esc(r.str(h.func));
-            o += std::string(c.bold()) + (fn.empty() ? "?" : fn) + c.reset();
+                o.add("< ");
+            o.add(c.cyan()).add('[');
+            add_subsys(o, h.subsys.v);
+            o.add(']').add(c.reset()).add(' ');
+            const std::string& fn = r.str(h.func);
+            o.add(c.bold());
+            if (fn.empty())
+                o.add('?');
+            else
+                o.esc(fn);
+            o.add(c.reset());
             if (h.arg)  // legacy "func(arg)"
-                o += "(" + esc(r.str(h.arg)) + ")";
+                o.add('(').esc(r.str(h.arg)).add(')');
             else if (h.text && !h.line)  // legacy string that did not parse
-                o += "  \"" + esc(r.str(h.text)) + "\"";
-            const std::string loc = esc(location(r, h));
-            if (!loc.empty())
-                o += std::string("  ") + c.dim() + loc + c.reset();
-            if (h.ifname) {
-                std::string ifs = h.dir.v ? dir_name(h.dir.v) : "";
-                const std::string& nm = r.str(h.ifname);
-                if (!nm.empty())
-                    ifs += (ifs.empty() ? "" : " ") + esc(nm);
-                else if (h.ifindex.v)
-                    ifs += (ifs.empty() ? "" : " ") + std::string("ifindex ") +
-                           std::to_string(h.ifindex.v);
-                if (!ifs.empty())
-                    o += std::string("  ") + c.green() + ifs + c.reset();
+                o.add("  \"").esc(r.str(h.text)).add('"');
+            const std::string& file = r.file_of(h);  // location()
+            if (!file.empty() || h.line) {
+                o.add("  ").add(c.dim()).esc(file);
+                if (h.line)
+                    o.add(':').num(h.line.v);
+                o.add(c.reset());
             }
-            if (h.rule)
-                o += std::string("  ") + c.magenta() + esc(rule_text(r, h)) +
-                     c.reset();
+            if (h.ifname) {
+                const char* d = h.dir.v ? dir_name(h.dir.v) : "";
+                const std::string& nm = r.str(h.ifname);
+                if (*d || !nm.empty() || h.ifindex.v) {
+                    o.add("  ").add(c.green()).add(d);
+                    if (!nm.empty())
+                        o.add(*d ? " " : "").esc(nm);
+                    else if (h.ifindex.v)
+                        o.add(*d ? " " : "").add("ifindex ").num(h.ifindex.v);
+                    o.add(c.reset());
+                }
+            }
+            if (h.rule) {
+                o.add("  ").add(c.magenta());
+                scratch_.clear();
+                rule_text(scratch_, r, h);
+                o.esc(scratch_.view()).add(c.reset());
+            }
             if (h.node)
-                o += "  node " + esc(r.str(h.node)) + ":" + esc(r.str(h.hook));
+                o.add("  node ").esc(r.str(h.node)).add(':').esc(r.str(h.hook));
             if (h.msg)
-                o += "  \"" + esc(r.str(h.msg)) + "\"";
+                o.add("  \"").esc(r.str(h.msg)).add('"');
             if (h.copy_id)
-                o += "  copy -> trace " + std::to_string(h.copy_id.v);
+                o.add("  copy -> trace ").num(h.copy_id.v);
             if (h.state) {
                 char id[20];
                 std::snprintf(id, sizeof(id), "%016" PRIx64, h.state.v.id);
-                o += std::string("  state ") + id + " " +
-                     state_how_name(h.state.v.how);
+                o.add("  state ").add(id).add(' ').add(
+                    state_how_name(h.state.v.how));
             }
             if (h.xlate)
-                o += "  " + xlate_text(h.xlate.v);
+                o.add("  ").add(xlate_text(h.xlate.v));
             if (h.has_snap)
-                o += "  snapshot " + std::to_string(h.snap.len) + " bytes";
+                o.add("  snapshot ").num(h.snap.len).add(" bytes");
             if (h.cpu && !h.cpu_inherited)
-                o += "  cpu " + std::to_string(h.cpu.v);
+                o.add("  cpu ").num(h.cpu.v);
             if (h.drop)
-                o += std::string("  ") + c.red() + "DROPPED: " +
-                     esc(r.str(h.drop)) + c.reset();
-            o += '\n';
+                o.add("  ").add(c.red()).add("DROPPED: ").esc(r.str(h.drop))
+                    .add(c.reset());
+            o.add('\n');
         }
         for (const Finding& f : fs) {
             const bool severe = f.kind == FindingKind::Dropped ||
@@ -401,21 +465,25 @@ private:
                                 f.kind == FindingKind::HopsLost;
             if (f.kind == FindingKind::VnetCrossing)
                 continue;  // shown inline
-            o += std::string("   ") + (severe ? c.red() : c.yellow()) + "! " +
-                 finding_name(f.kind) + ": " + esc(f.text) + c.reset() + "\n";
+            o.add("   ").add(severe ? c.red() : c.yellow()).add("! ")
+                .add(finding_name(f.kind)).add(": ").esc(f.text).add(c.reset())
+                .add('\n');
         }
-        o += '\n';
-        out_.write(o);
+        o.add('\n');
+        out_.write(o.view());
     }
 
     // "1 (jail-a)" when the metadata names the VNET.
-    std::string vnet_label(uint32_t v) const
+    void vnet_label(Text& o, uint32_t v) const
     {
+        o.num(v);
         const auto it = vnet_names_.find(v);
-        return std::to_string(v) +
-               (it == vnet_names_.end() ? "" : " (" + esc(it->second) + ")");
+        if (it != vnet_names_.end())
+            o.add(" (").esc(it->second).add(')');
     }
 
+    Text text_, time_, scratch_;
+    std::vector<uint8_t> flagged_;
     OutFile& out_;
     ShowOpts& o_;
     std::map<uint32_t, std::string> vnet_names_;

@@ -222,6 +222,8 @@ bool parse_legacy_text(std::string_view s, LegacyText& out);
 // Registry names (SPEC 6); "subsys#N" / "action#N" for unknown ids.
 std::string subsys_name(uint8_t id);
 std::string action_name(uint8_t id);
+const char* subsys_known(uint8_t id);     // the registry's name, or nullptr
+const char* action_known(uint8_t id);
 const char* dir_name(uint8_t dir);        // "", "in", "out"
 const char* kind_name(uint8_t kind);      // "point", "enter", "leave"
 const char* state_how_name(uint8_t how);  // "created", "matched", ""
