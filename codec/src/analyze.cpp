@@ -56,6 +56,43 @@ bool routes(const Hop& h)
     }
 }
 
+// Hits per tracepoint (file index, line): an open-addressed table in the
+// thread's reused storage, so that counting allocates nothing per hop.
+class HitCounter {
+public:
+    explicit HitCounter(size_t hops)
+    {
+        size_t n = 16;
+        while (n < 2 * hops)
+            n *= 2;
+        slots_.assign(n, Slot{});
+    }
+    unsigned add(uint32_t file, uint32_t line)
+    {
+        const uint64_t key = uint64_t(file) << 32 | line;
+        const size_t mask = slots_.size() - 1;
+        for (size_t i = size_t((key * 0x9e3779b97f4a7c15ull) >> 40) & mask;;
+             i = (i + 1) & mask) {
+            Slot& s = slots_[i];
+            if (s.hits == 0) {
+                s.key = key;
+                return s.hits = 1;
+            }
+            if (s.key == key)
+                return ++s.hits;
+        }
+    }
+
+private:
+    struct Slot {
+        uint64_t key = 0;
+        unsigned hits = 0;
+    };
+    static thread_local std::vector<Slot> slots_;
+};
+
+thread_local std::vector<HitCounter::Slot> HitCounter::slots_;
+
 }  // namespace
 
 std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
@@ -82,7 +119,7 @@ std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
                            " allocation failures while tracing"});
 
     // (file, line) -> hits, and first routing hop per tracepoint.
-    std::map<std::pair<uint32_t, uint32_t>, unsigned> hits;
+    HitCounter hits(r.hops.size());
     std::map<std::pair<uint32_t, uint32_t>, int> routed;
     const Hop* prev = nullptr;
     int copy_route = -1;  // first routing hop
@@ -97,7 +134,8 @@ std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
                                " to vnet " + std::to_string(h.vnet.v) +
                                " at " + where(r, h)});
         const auto key = std::make_pair(h.file.idx, h.line.v);
-        if (h.file && h.line && ++hits[key] == o.loop_threshold + 1)
+        if (h.file && h.line &&
+            hits.add(h.file.idx, h.line.v) == o.loop_threshold + 1)
             out.push_back({FindingKind::Loop, i,
                            "tracepoint " + where(r, h) + " hit more than " +
                                std::to_string(o.loop_threshold) +

@@ -26,14 +26,20 @@ public:
     std::string str() const { return std::string(view()); }
     size_t size() const { return size_t(p_ - buf_.get()); }
 
-    Text& add(std::string_view s)
+    __attribute__((always_inline)) Text& add(std::string_view s)
     {
         need(s.size());
-        std::memcpy(p_, s.data(), s.size());
+        copy(p_, s.data(), s.size());
         p_ += s.size();
         return *this;
     }
-    Text& add(const char* s) { return add(std::string_view(s)); }
+    // Inline, so that a literal's length is known when compiling.
+    __attribute__((always_inline)) Text& add(const char* s)
+    {
+        if (!*s)  // a colour that is off
+            return *this;
+        return add(std::string_view(s));
+    }
     Text& add(char c)
     {
         need(1);
@@ -50,13 +56,30 @@ public:
     // Decimal, as std::to_string and %u print it.
     Text& num(uint64_t v)
     {
+        if (v < 10) {
+            need(1);
+            *p_++ = char('0' + v);
+            return *this;
+        }
+        static const char pairs[] =
+            "0001020304050607080910111213141516171819"
+            "2021222324252627282930313233343536373839"
+            "4041424344454647484950515253545556575859"
+            "6061626364656667686970717273747576777879"
+            "8081828384858687888990919293949596979899";
         char b[20];
         char* e = b + sizeof b;
         char* q = e;
-        do {
-            *--q = char('0' + v % 10);
-            v /= 10;
-        } while (v);
+        while (v >= 100) {
+            q -= 2;
+            std::memcpy(q, pairs + 2 * (v % 100), 2);
+            v /= 100;
+        }
+        if (v >= 10) {
+            q -= 2;
+            std::memcpy(q, pairs + 2 * v, 2);
+        } else
+            *--q = char('0' + v);
         return add(std::string_view(q, size_t(e - q)));
     }
     // v in at least width characters, padded on the left ("%*s") or on
@@ -82,6 +105,12 @@ public:
         const char* e = p + s.size();
         while (p < e) {
             const char* run = p;
+            // Eight bytes at a time while none needs escaping.
+            for (uint64_t w; e - p >= 8; p += 8) {
+                std::memcpy(&w, p, 8);
+                if (bad8(w))
+                    break;
+            }
             while (p < e && !bad(static_cast<unsigned char>(*p)))
                 p++;
             add(std::string_view(run, size_t(p - run)));
@@ -103,6 +132,39 @@ public:
 
 private:
     static bool bad(unsigned char ch) { return ch < 0x20 || ch == 0x7f; }
+    // Whether any of eight bytes is below 0x20 or is 0x7f (bytes of 0x80
+    // and up, UTF-8, never count).
+    static bool bad8(uint64_t w)
+    {
+        constexpr uint64_t ones = 0x0101010101010101ull;
+        constexpr uint64_t high = 0x8080808080808080ull;
+        const uint64_t below = (w - 0x20 * ones) & ~w & high;
+        const uint64_t x = w ^ (0x7f * ones);
+        const uint64_t del = (x - ones) & ~x & high;
+        return (below | del) != 0;
+    }
+    // A short copy without a call to memcpy.
+    static void copy(char* d, const char* s, size_t n)
+    {
+        if (n >= 16) {
+            std::memcpy(d, s, n);
+        } else if (n >= 8) {
+            uint64_t a, b;
+            std::memcpy(&a, s, 8);
+            std::memcpy(&b, s + n - 8, 8);
+            std::memcpy(d, &a, 8);
+            std::memcpy(d + n - 8, &b, 8);
+        } else if (n >= 4) {
+            uint32_t a, b;
+            std::memcpy(&a, s, 4);
+            std::memcpy(&b, s + n - 4, 4);
+            std::memcpy(d, &a, 4);
+            std::memcpy(d + n - 4, &b, 4);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                d[i] = s[i];
+        }
+    }
     void need(size_t n)
     {
         if (size_t(end_ - p_) < n)
