@@ -196,6 +196,126 @@ void xlate_side(Cursor& v, mbt_xlate_side& xs, const char* field)
     xs.xs_dport = v.u16(field);
 }
 
+// The common hop, read with plain locals: known attributes, every value
+// in range.  On anything else it returns false having set only fields that
+// parse_hop() sets the same way before reaching that point; parse_hop()
+// then reads the hop again and finds what it is (an error with its field
+// and offset, an unknown attribute, a long varint).
+//
+// Everything lives in locals: the hop's fields are bytes and bools, which
+// may alias anything, so a reader kept in an object would be reloaded from
+// memory after every store.
+bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
+              const Record& r, Hop& h)
+{
+    const size_t nf = r.files.size(), nn = r.names.size();
+    uint64_t v = 0;
+    Span at;
+    const auto varint = [&](size_t lim) {
+        const size_t start = pos;
+        if (pos < lim && b[pos] < 0x80) {
+            v = b[pos++];
+            at = Span{uint32_t(start), 1};
+            return true;
+        }
+        uint64_t x = 0;
+        for (unsigned shift = 0; shift < 63; shift += 7) {
+            if (pos >= lim)
+                return false;
+            const uint8_t c = b[pos++];
+            x |= uint64_t(c & 0x7f) << shift;
+            if (!(c & 0x80)) {
+                v = x;
+                at = Span{uint32_t(start), uint32_t(pos - start)};
+                return true;
+            }
+        }
+        return false;  // 10 bytes: parse_hop() checks the last one
+    };
+    const auto field32 = [&](size_t lim, Field<uint32_t>& f) {
+        if (!varint(lim) || v > UINT32_MAX)
+            return false;
+        f.v = uint32_t(v);
+        f.at = at;
+        f.present = true;
+        return true;
+    };
+    const auto field64 = [&](size_t lim, Field<uint64_t>& f) {
+        if (!varint(lim))
+            return false;
+        f.v = v;
+        f.at = at;
+        f.present = true;
+        return true;
+    };
+    const auto ref = [&](size_t lim, StrRef& f, size_t n) {
+        if (!varint(lim) || v >= n)
+            return false;
+        f.idx = uint32_t(v);
+        f.at = at;
+        f.present = true;
+        return true;
+    };
+    const auto u8 = [&](size_t lim, Field<uint8_t>& f) {
+        if (pos >= lim)
+            return false;
+        f.at = Span{uint32_t(pos), 1};
+        f.v = b[pos++];
+        f.present = true;
+        return true;
+    };
+    if (pos >= end || (b[pos] >> MBT_HOP_KIND_SHIFT) > MBT_HK_LEAVE)
+        return false;
+    h.kind.v = uint8_t(b[pos] >> MBT_HOP_KIND_SHIFT);
+    h.depth.v = uint8_t(b[pos] & MBT_HOP_DEPTH_MASK);
+    h.kind.at = h.depth.at = Span{uint32_t(pos), 1};
+    h.kind.present = h.depth.present = true;
+    pos++;
+    if (!u8(end, h.subsys) || !ref(end, h.file, nf) || !field32(end, h.line) ||
+        !ref(end, h.func, nn) || !field64(end, h.time_ns))
+        return false;
+    while (pos < end) {
+        const uint8_t type = b[pos++];
+        if (!varint(end) || v > end - pos)
+            return false;
+        const size_t ve = pos + size_t(v);
+        bool ok;
+        switch (type) {
+        case MBT_A_VNET:
+            ok = field32(ve, h.vnet);
+            break;
+        case MBT_A_CPU:
+            ok = field32(ve, h.cpu);
+            break;
+        case MBT_A_IFACE:
+            ok = field32(ve, h.ifindex) && u8(ve, h.dir) &&
+                 ref(ve, h.ifname, nn);
+            break;
+        case MBT_A_RULE:
+            ok = ref(ve, h.ruleset, nn) && field32(ve, h.rule) &&
+                 u8(ve, h.action);
+            break;
+        case MBT_A_MSG:
+            ok = ref(ve, h.msg, nn);
+            break;
+        case MBT_A_DROP:
+            ok = ref(ve, h.drop, nn);
+            break;
+        case MBT_A_NODE:
+            ok = ref(ve, h.node, nn) && ref(ve, h.hook, nn);
+            break;
+        case MBT_A_COPY:
+            ok = field64(ve, h.copy_id);
+            break;
+        default:  // snapshots, unknown attributes: parse_hop()
+            return false;
+        }
+        if (!ok || pos != ve)
+            return false;
+    }
+    return true;
+}
+
 void parse_hop(Cursor c, Record& r, Hop& h)
 {
     c.ctx = Ctx{};
@@ -411,7 +531,10 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
         Hop& h = r.hops.back();
         h.index = uint32_t(r.hops.size() - 1);
         h.at = Span{uint32_t(at), uint32_t(v.pos() + v.left() - at)};
-        parse_hop(v.sub(v.left(), "hop"), r, h);
+        if (fast_hop(v.base(), v.pos(), v.pos() + v.left(), r, h))
+            v.skip(v.left());
+        else
+            parse_hop(v.sub(v.left(), "hop"), r, h);
         break;
     }
     default:
@@ -534,8 +657,25 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
         Cursor body = c.sub(rl - MBT_HDR_LEN, "record");
         // A hop takes 8 bytes or more: one allocation instead of a few.
         r.hops.reserve(std::min<size_t>(rl / 8, 1024));
+        const bool trace = r.kind.v == MBT_KIND_TRACE;
+        const uint8_t* const b = body.base();
+        const size_t end = body.pos() + body.left();
         while (!body.done()) {
             const size_t at = body.pos();
+            // A hop with a one-byte length that fast_hop() reads whole;
+            // anything else goes the careful way below.
+            if (trace && b[at] == MBT_T_HOP && at + 1 < end &&
+                b[at + 1] < 0x80 && b[at + 1] <= end - at - 2) {
+                const size_t ve = at + 2 + b[at + 1];
+                Hop& h = r.hops.emplace_back();
+                h.index = uint32_t(r.hops.size() - 1);
+                h.at = Span{uint32_t(at), uint32_t(ve - at)};
+                if (fast_hop(b, at + 2, ve, r, h)) {
+                    body.skip(ve - at);
+                    continue;
+                }
+                r.hops.pop_back();
+            }
             body.ctx.tlv = -1;
             body.ctx.hop = -1;
             const uint8_t type = body.u8("tlv.type");
