@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <array>
+
 namespace mbt {
 
 namespace {
@@ -38,9 +40,28 @@ std::optional<uint8_t> rlookup(const Name (&tab)[N], std::string_view s)
 
 }  // namespace
 
-const char* subsys_known(uint8_t id) { return lookup(subsys_names, id); }
+// The registry as a table by id (the first name of an id, as lookup()).
+template <size_t N>
+static std::array<const char*, 256> by_id(const Name (&tab)[N])
+{
+    std::array<const char*, 256> t{};
+    for (const Name& n : tab)
+        if (!t[n.id])
+            t[n.id] = n.text;
+    return t;
+}
 
-const char* action_known(uint8_t id) { return lookup(action_names, id); }
+const char* subsys_known(uint8_t id)
+{
+    static const std::array<const char*, 256> t = by_id(subsys_names);
+    return t[id];
+}
+
+const char* action_known(uint8_t id)
+{
+    static const std::array<const char*, 256> t = by_id(action_names);
+    return t[id];
+}
 
 std::string subsys_name(uint8_t id)
 {

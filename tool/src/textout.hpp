@@ -103,6 +103,8 @@ public:
     {
         const char* p = s.data();
         const char* e = p + s.size();
+        if (s.size() <= 16 && clean16(p, s.size()))  // names, most paths
+            return add(s);
         while (p < e) {
             const char* run = p;
             // Eight bytes at a time while none needs escaping.
@@ -143,8 +145,28 @@ private:
         const uint64_t del = (x - ones) & ~x & high;
         return (below | del) != 0;
     }
+    // Whether n <= 16 bytes need no escaping.
+    __attribute__((always_inline)) static bool clean16(const char* p,
+                                                       size_t n)
+    {
+        uint64_t a = 0, b = 0;
+        if (n >= 8) {
+            std::memcpy(&a, p, 8);
+            std::memcpy(&b, p + n - 8, 8);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                a |= uint64_t(uint8_t(p[i])) << (8 * i);
+            // Bytes past n are 0, which would count as control
+            // characters: make them a harmless ' '.
+            for (size_t i = n; i < 8; i++)
+                a |= uint64_t(' ') << (8 * i);
+            b = a;
+        }
+        return !bad8(a) && !bad8(b);
+    }
     // A short copy without a call to memcpy.
-    static void copy(char* d, const char* s, size_t n)
+    __attribute__((always_inline)) static void copy(char* d, const char* s,
+                                                    size_t n)
     {
         if (n >= 16) {
             std::memcpy(d, s, n);
@@ -165,12 +187,12 @@ private:
                 d[i] = s[i];
         }
     }
-    void need(size_t n)
+    __attribute__((always_inline)) void need(size_t n)
     {
-        if (size_t(end_ - p_) < n)
+        if (__builtin_expect(size_t(end_ - p_) < n, 0))
             grow(n);
     }
-    void grow(size_t n)
+    __attribute__((noinline)) void grow(size_t n)
     {
         const size_t used = size();
         const size_t cap = size_t(end_ - buf_.get());
