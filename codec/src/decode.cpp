@@ -86,39 +86,47 @@ namespace {
 }
 
 // Front-coded string table (SPEC 4.2), in one pass over the entries.
-// Without strings every entry is still checked, only its text is not put
-// together.
-void parse_strtab(Cursor c, std::vector<StrEntry>& out, const char* area,
-                  bool strings)
+// Entries are written over those of the record decoded before (their
+// strings keep their storage); n counts this record's, and the caller
+// cuts the table to n.  Without strings every entry is still checked, only
+// its text is not put together.
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, size_t& n,
+                  const char* area, bool strings)
 {
     c.ctx.area = area;
-    out.reserve(c.left() / 6);
+    if (out.capacity() < n + c.left() / 6)
+        out.reserve(n + c.left() / 6);
     std::vector<std::string>& spare = t_spare;
     size_t prev_len = 0;
     while (!c.done()) {
         const size_t start = c.pos();
-        c.ctx.entry = long(out.size());
+        c.ctx.entry = long(n);
         const uint8_t pfx = c.u8("prefix");
         if (MBT_UNLIKELY(pfx > prev_len))
             fail_prefix(c, start, pfx, prev_len);
         const std::string_view suffix = c.cstring("text");
-        const size_t n = pfx + suffix.size();
-        out.emplace_back();
-        StrEntry& e = out.back();
-        e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
-        if (strings) {
-            std::string& t = e.s;
-            if (n > 15 && !spare.empty()) {
-                t.swap(spare.back());
+        const size_t len = pfx + suffix.size();
+        if (n == out.size()) {
+            out.emplace_back();
+            if (strings && len > 15 && !spare.empty()) {
+                out.back().s.swap(spare.back());
                 spare.pop_back();
-                t.clear();
             }
-            t.reserve(n);
-            if (pfx)
-                t.append(out[out.size() - 2].s, 0, pfx);
+        }
+        StrEntry& e = out[n];
+        e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
+        std::string& t = e.s;
+        if (!strings)
+            t.clear();
+        else if (!pfx)
+            t.assign(suffix.data(), suffix.size());
+        else {
+            t.reserve(len);
+            t.assign(out[n - 1].s, 0, pfx);
             t.append(suffix.data(), suffix.size());
         }
-        prev_len = n;
+        n++;
+        prev_len = len;
     }
 }
 
@@ -131,14 +139,19 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, const char* area,
                " table (" + std::to_string(n) + " entries)");
 }
 
-inline StrRef ref(Cursor& c, const std::vector<StrEntry>& tab,
-                  const char* field, const char* tabname)
+// The entries of the two tables so far (see parse_strtab()).
+struct Counts {
+    size_t files = 0;
+    size_t names = 0;
+};
+
+inline StrRef ref(Cursor& c, size_t n, const char* field, const char* tabname)
 {
     StrRef r;
     const size_t start = c.pos();
     const uint64_t v = c.varint(field);
-    if (MBT_UNLIKELY(v >= tab.size()))
-        fail_index(c, start, v, tab.size(), field, tabname);
+    if (MBT_UNLIKELY(v >= n))
+        fail_index(c, start, v, n, field, tabname);
     r.idx = uint32_t(v);
     r.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
     r.present = true;
@@ -206,9 +219,9 @@ void xlate_side(Cursor& v, mbt_xlate_side& xs, const char* field)
 // may alias anything, so a reader kept in an object would be reloaded from
 // memory after every store.
 bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
-              const Record& r, Hop& h)
+              const Counts& tabs, Hop& h)
 {
-    const size_t nf = r.files.size(), nn = r.names.size();
+    const size_t nf = tabs.files, nn = tabs.names;
     uint64_t v = 0;
     Span at;
     const auto varint = [&](size_t lim) {
@@ -316,7 +329,7 @@ bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
     return true;
 }
 
-void parse_hop(Cursor c, Record& r, Hop& h)
+void parse_hop(Cursor c, const Counts& tabs, Hop& h)
 {
     c.ctx = Ctx{};
     c.ctx.hop = long(h.index);
@@ -330,9 +343,9 @@ void parse_hop(Cursor c, Record& r, Hop& h)
         c.fail(kd_at, "kind",
                "hop kind " + std::to_string(h.kind.v) + " is reserved");
     h.subsys = u8field<uint8_t>(c, "subsys");
-    h.file = ref(c, r.files, "file", "FILES");
+    h.file = ref(c, tabs.files, "file", "FILES");
     h.line = vfield<uint32_t>(c, "line", UINT32_MAX);
-    h.func = ref(c, r.names, "func", "NAMES");
+    h.func = ref(c, tabs.names, "func", "NAMES");
     h.time_ns = vfield<uint64_t>(c, "time", UINT64_MAX);
 
     while (!c.done()) {
@@ -353,22 +366,22 @@ void parse_hop(Cursor c, Record& r, Hop& h)
         case MBT_A_IFACE:
             h.ifindex = vfield<uint32_t>(v, "ifindex", UINT32_MAX);
             h.dir = u8field<uint8_t>(v, "dir");
-            h.ifname = ref(v, r.names, "ifname", "NAMES");
+            h.ifname = ref(v, tabs.names, "ifname", "NAMES");
             break;
         case MBT_A_RULE:
-            h.ruleset = ref(v, r.names, "ruleset", "NAMES");
+            h.ruleset = ref(v, tabs.names, "ruleset", "NAMES");
             h.rule = vfield<uint32_t>(v, "rule", UINT32_MAX);
             h.action = u8field<uint8_t>(v, "action");
             break;
         case MBT_A_MSG:
-            h.msg = ref(v, r.names, "msg", "NAMES");
+            h.msg = ref(v, tabs.names, "msg", "NAMES");
             break;
         case MBT_A_DROP:
-            h.drop = ref(v, r.names, "drop", "NAMES");
+            h.drop = ref(v, tabs.names, "drop", "NAMES");
             break;
         case MBT_A_NODE:
-            h.node = ref(v, r.names, "node", "NAMES");
-            h.hook = ref(v, r.names, "hook", "NAMES");
+            h.node = ref(v, tabs.names, "node", "NAMES");
+            h.hook = ref(v, tabs.names, "hook", "NAMES");
             break;
         case MBT_A_COPY:
             h.copy_id = vfield<uint64_t>(v, "copy_id", UINT64_MAX);
@@ -494,7 +507,7 @@ void parse_meta_tlv(Cursor& v, uint8_t type, size_t at, Record& r)
 }
 
 void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
-                     bool strings)
+                     Counts& tabs, bool strings)
 {
     switch (type) {
     case MBT_T_TRACE_ID:
@@ -515,26 +528,28 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
         r.alloc_fail = vfield<uint32_t>(v, "lost.alloc_fail", UINT32_MAX);
         break;
     case MBT_T_FILES:
-        if (!r.files.empty() || !r.hops.empty())
+        if (tabs.files || !r.hops.empty())
             v.fail(at, "files",
                    "FILES must appear once, before the first hop");
-        parse_strtab(v.sub(v.left(), "files"), r.files, "files", strings);
+        parse_strtab(v.sub(v.left(), "files"), r.files, tabs.files, "files",
+                     strings);
         break;
     case MBT_T_NAMES:
-        if (!r.names.empty() || !r.hops.empty())
+        if (tabs.names || !r.hops.empty())
             v.fail(at, "names",
                    "NAMES must appear once, before the first hop");
-        parse_strtab(v.sub(v.left(), "names"), r.names, "names", strings);
+        parse_strtab(v.sub(v.left(), "names"), r.names, tabs.names, "names",
+                     strings);
         break;
     case MBT_T_HOP: {
         r.hops.emplace_back();
         Hop& h = r.hops.back();
         h.index = uint32_t(r.hops.size() - 1);
         h.at = Span{uint32_t(at), uint32_t(v.pos() + v.left() - at)};
-        if (fast_hop(v.base(), v.pos(), v.pos() + v.left(), r, h))
+        if (fast_hop(v.base(), v.pos(), v.pos() + v.left(), tabs, h))
             v.skip(v.left());
         else
-            parse_hop(v.sub(v.left(), "hop"), r, h);
+            parse_hop(v.sub(v.left(), "hop"), tabs, h);
         break;
     }
     default:
@@ -574,15 +589,21 @@ void carry_forward(Record& r)
 
 // Empties r, keeping what can be reused: vector capacity, and the string
 // tables' strings in t_spare.
-void recycle(Record& r)
+// Cuts a string table to its first n entries; the strings of the others
+// go to t_spare for their storage.
+static void cut_table(std::vector<StrEntry>& tab, size_t n)
 {
     std::vector<std::string>& spare = t_spare;
-    for (std::vector<StrEntry>* tab : {&r.files, &r.names}) {
-        for (StrEntry& e : *tab)
-            if (e.s.capacity() > 15 && spare.size() < 4096)
-                spare.push_back(std::move(e.s));
-        tab->clear();
-    }
+    for (size_t i = n; i < tab.size(); i++)
+        if (tab[i].s.capacity() > 15 && spare.size() < 4096)
+            spare.push_back(std::move(tab[i].s));
+    tab.resize(n);
+}
+
+// Empties r but for its string tables, whose entries the decoder writes
+// over (parse_strtab()).
+static void reset_keeping_tables(Record& r)
+{
     std::vector<StrEntry> files = std::move(r.files), names = std::move(r.names);
     std::vector<Hop> hops = std::move(r.hops);
     hops.clear();
@@ -595,6 +616,13 @@ void recycle(Record& r)
     r.unknown = std::move(unknown);
 }
 
+void recycle(Record& r)
+{
+    cut_table(r.files, 0);
+    cut_table(r.names, 0);
+    reset_keeping_tables(r);
+}
+
 DecodeResult decode_record(const uint8_t* data, size_t len)
 {
     DecodeResult res;
@@ -605,7 +633,8 @@ DecodeResult decode_record(const uint8_t* data, size_t len)
 void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
                    bool strings)
 {
-    recycle(res.rec);
+    reset_keeping_tables(res.rec);
+    Counts tabs;
     res.error.reset();
     res.consumed = 0;
     Record& r = res.rec;
@@ -670,7 +699,7 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
                 Hop& h = r.hops.emplace_back();
                 h.index = uint32_t(r.hops.size() - 1);
                 h.at = Span{uint32_t(at), uint32_t(ve - at)};
-                if (fast_hop(b, at + 2, ve, r, h)) {
+                if (fast_hop(b, at + 2, ve, tabs, h)) {
                     body.skip(ve - at);
                     continue;
                 }
@@ -687,7 +716,7 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
             if (r.kind.v == MBT_KIND_META)
                 parse_meta_tlv(v, type, at, r);
             else
-                parse_trace_tlv(v, type, at, r, strings);
+                parse_trace_tlv(v, type, at, r, tabs, strings);
             if (!v.done())
                 v.fail(v.pos(), "",
                        std::to_string(v.left()) +
@@ -698,6 +727,8 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
     } catch (const DecodeFail& f) {
         res.error = f.err;
     }
+    cut_table(r.files, tabs.files);
+    cut_table(r.names, tabs.names);
     carry_forward(r);
 }
 
