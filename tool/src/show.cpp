@@ -28,17 +28,33 @@ void time_offset(Text& o, uint64_t ns)
         o.add('+').num(ns).add("ns");
         return;
     }
-    const char* unit = ns < 1000000 ? "us" : ns < 1000000000 ? "ms" : "s";
-    const uint64_t step = ns < 1000000 ? 1 : ns < 1000000000 ? 1000 : 1000000;
-    const uint64_t rest = ns % step;
-    if (2 * rest == step || ns >= (uint64_t(1) << 53)) {
-        char b[40];
-        const double div = double(step) * 1e3;
-        std::snprintf(b, sizeof b, "+%.3f%s", double(ns) / div, unit);
-        o.add(b);
-        return;
+    const char* unit;
+    uint64_t q;  // thousandths of the unit
+    if (ns < 1000000) {
+        unit = "us";
+        q = ns;
+    } else {
+        uint64_t step, rest;
+        if (ns < 1000000000) {
+            unit = "ms";
+            step = 1000;
+            rest = ns % 1000;
+            q = ns / 1000;
+        } else {
+            unit = "s";
+            step = 1000000;
+            rest = ns % 1000000;
+            q = ns / 1000000;
+        }
+        if (2 * rest == step || ns >= (uint64_t(1) << 53)) {
+            char b[40];
+            std::snprintf(b, sizeof b, "+%.3f%s",
+                          double(ns) / (double(step) * 1e3), unit);
+            o.add(b);
+            return;
+        }
+        q += 2 * rest > step;
     }
-    const uint64_t q = ns / step + (2 * rest > step);  // thousandths
     o.add('+').num(q / 1000).add('.');
     const unsigned f = unsigned(q % 1000);
     const char d[3] = {char('0' + f / 100), char('0' + f / 10 % 10),

@@ -103,8 +103,8 @@ public:
     {
         const char* p = s.data();
         const char* e = p + s.size();
-        if (s.size() <= 16 && clean16(p, s.size()))  // names, most paths
-            return add(s);
+        if (s.size() <= 16 ? clean16(p, s.size()) : clean(p, s.size()))
+            return add(s);  // the usual case: nothing to escape
         while (p < e) {
             const char* run = p;
             // Eight bytes at a time while none needs escaping.
@@ -144,6 +144,18 @@ private:
         const uint64_t x = w ^ (0x7f * ones);
         const uint64_t del = (x - ones) & ~x & high;
         return (below | del) != 0;
+    }
+    // Whether n > 8 bytes need no escaping, eight at a time.
+    static bool clean(const char* p, size_t n)
+    {
+        uint64_t w;
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            std::memcpy(&w, p + i, 8);
+            if (bad8(w))
+                return false;
+        }
+        std::memcpy(&w, p + n - 8, 8);
+        return !bad8(w);
     }
     // Whether n <= 16 bytes need no escaping.
     __attribute__((always_inline)) static bool clean16(const char* p,
