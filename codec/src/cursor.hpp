@@ -41,6 +41,11 @@ std::string field_name(const Ctx& c, const char* field);
 std::vector<std::string>& spare_strings();
 void recycle(Record& r);
 
+// decode_any() of a legacy payload (legacy.cpp): false if data is not in a
+// legacy layout; otherwise decodes it with the items sniffing walked.
+bool decode_sniffed_legacy(const uint8_t* data, size_t len, DecodeResult& res,
+                           bool strings);
+
 class Cursor {
 public:
     Cursor(const uint8_t* base, size_t end) : b_(base), pos_(0), end_(end) {}

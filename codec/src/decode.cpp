@@ -742,11 +742,8 @@ DecodeResult decode_any(const uint8_t* data, size_t len)
 void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
                 bool strings)
 {
-    const std::optional<Format> f = sniff(data, len);
-    if (!f || *f == Format::V1)
+    if (!decode_sniffed_legacy(data, len, res, strings))
         decode_record(data, len, res, strings);
-    else
-        decode_legacy(data, len, *f, res, strings);
 }
 
 }  // namespace mbt

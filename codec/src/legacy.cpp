@@ -3,6 +3,7 @@
 // record's tables so that legacy and v1 records look alike to readers.
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "cursor.hpp"
 #include "mbuftrace/decode.hpp"
@@ -65,9 +66,27 @@ struct Interner {
         else
             std::fill(slots.begin(), slots.end(), 0);
     }
+    // Eight bytes a step, multiply and fold: only places entries in the
+    // index, so any spread-out hash gives the same tables.
     static uint32_t hash(std::string_view s)
     {
-        return uint32_t(std::hash<std::string_view>()(s));
+        uint64_t h = 0x9e3779b97f4a7c15ull ^ s.size();
+        const char* p = s.data();
+        size_t n = s.size();
+        for (; n >= 8; p += 8, n -= 8) {
+            uint64_t w;
+            std::memcpy(&w, p, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdull;
+            h ^= h >> 32;
+        }
+        uint64_t w = 0;
+        if (n && s.size() >= 8)  // the last eight bytes, overlapping
+            std::memcpy(&w, s.data() + s.size() - 8, 8);
+        else
+            for (size_t i = 0; i < n; i++)
+                w |= uint64_t(uint8_t(p[i])) << (8 * i);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+        return uint32_t(h ^ (h >> 29));
     }
     void grow()
     {
@@ -159,7 +178,7 @@ void walk(Cursor& c, Format fmt, std::vector<Item>& items)
 uint8_t subsys_from_path(std::string_view f)
 {
     struct Rule {
-        const char* needle;
+        std::string_view needle;
         uint8_t ss;
     };
     static const Rule rules[] = {
@@ -184,6 +203,25 @@ uint8_t subsys_from_path(std::string_view f)
     return MBT_SS_UNKNOWN;
 }
 
+// subsys_from_path() remembered for the paths of the last payloads: a
+// capture names the same few files again and again.
+uint8_t subsys_cached(std::string_view f)
+{
+    struct Entry {
+        std::string path;
+        uint8_t ss = 0;
+        bool used = false;
+    };
+    thread_local Entry cache[64];
+    Entry& e = cache[Interner::hash(f) & 63];
+    if (!e.used || e.path != f) {
+        e.path.assign(f.data(), f.size());
+        e.ss = subsys_from_path(f);
+        e.used = true;
+    }
+    return e.ss;
+}
+
 // The item list of the payload being looked at, kept for its storage.
 thread_local std::vector<Item> t_items;
 
@@ -192,6 +230,15 @@ bool printable(const uint8_t* p, size_t n)
     size_t i = 0;
     while (n > 0 && p[n - 1] == 0)
         n--;
+    // Eight bytes at a time while none is below 0x20 (a tab is, so a word
+    // with one is looked at byte by byte).
+    constexpr uint64_t ones = 0x0101010101010101ull;
+    constexpr uint64_t high = 0x8080808080808080ull;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        std::memcpy(&w, p + i, 8);
+        if ((w - 0x20 * ones) & ~w & high)
+            break;
+    }
     for (; i < n; i++)
         if (p[i] < 0x20 && p[i] != '\t')
             return false;
@@ -200,7 +247,12 @@ bool printable(const uint8_t* p, size_t n)
 
 }  // namespace
 
-std::optional<Format> sniff(const uint8_t* data, size_t len)
+namespace {
+
+// sniff() that leaves the chosen layout's items in t_items and where they
+// end in end.
+std::optional<Format> sniff_items(const uint8_t* data, size_t len,
+                                  size_t& end)
 {
     if (has_v1_magic(data, len))
         return Format::V1;
@@ -220,12 +272,37 @@ std::optional<Format> sniff(const uint8_t* data, size_t len)
                     ok = false;
             }
             // Part 3 ends with its items; part 1 may carry Ethernet after.
-            if (ok && (f == Format::LegacyPart1 || c.done()))
+            if (ok && (f == Format::LegacyPart1 || c.done())) {
+                end = c.pos();
                 return f;
+            }
         } catch (const DecodeFail&) {
         }
     }
     return std::nullopt;
+}
+
+void decode_items(const uint8_t* data, size_t len, Format fmt,
+                  DecodeResult& res, bool strings, bool walked, size_t end);
+
+}  // namespace
+
+std::optional<Format> sniff(const uint8_t* data, size_t len)
+{
+    size_t end = 0;
+    return sniff_items(data, len, end);
+}
+
+bool decode_sniffed_legacy(const uint8_t* data, size_t len, DecodeResult& res,
+                           bool strings)
+{
+    size_t end = 0;
+    const std::optional<Format> f = sniff_items(data, len, end);
+    if (!f || *f == Format::V1)
+        return false;
+    // The walk that recognised the layout is the one decoding needs.
+    decode_items(data, len, *f, res, strings, true, end);
+    return true;
 }
 
 DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
@@ -238,22 +315,34 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt)
 void decode_legacy(const uint8_t* data, size_t len, Format fmt,
                    DecodeResult& res, bool strings)
 {
+    decode_items(data, len, fmt, res, strings, false, 0);
+}
+
+namespace {
+
+// walked: t_items already holds fmt's items of data, ending at end.
+void decode_items(const uint8_t* data, size_t len, Format fmt,
+                  DecodeResult& res, bool strings, bool walked, size_t end)
+{
     recycle(res.rec);
     res.error.reset();
     res.consumed = 0;
     Record& r = res.rec;
     r.format = fmt;
-    Cursor c(data, len);
     std::vector<Item>& items = t_items;
-    try {
-        walk(c, fmt, items);
-    } catch (const DecodeFail& f) {
-        res.error = f.err;
+    if (!walked) {
+        Cursor c(data, len);
+        try {
+            walk(c, fmt, items);
+        } catch (const DecodeFail& f) {
+            res.error = f.err;
+        }
+        end = c.pos();
     }
-    res.consumed = res.error ? len : c.pos();
+    res.consumed = res.error ? len : end;
     r.at = Span{0, uint32_t(res.consumed)};
-    if (fmt == Format::LegacyPart1 && !res.error && c.pos() < len)
-        r.legacy_ether = Span{uint32_t(c.pos()), uint32_t(len - c.pos())};
+    if (fmt == Format::LegacyPart1 && !res.error && end < len)
+        r.legacy_ether = Span{uint32_t(end), uint32_t(len - end)};
     if (fmt == Format::LegacyPart1 && r.legacy_ether.len)
         r.linktype = Field<uint16_t>{1, r.legacy_ether, true};
 
@@ -313,7 +402,7 @@ void decode_legacy(const uint8_t* data, size_t len, Format fmt,
                 file_ss.resize(h.file.idx + 1, 0xff);
             uint8_t& ss = file_ss[h.file.idx];
             if (ss == 0xff)
-                ss = subsys_from_path(t.file);
+                ss = subsys_cached(t.file);
             h.subsys = Field<uint8_t>{
                 ss == MBT_SS_UNKNOWN && t.func.rfind("ether_", 0) == 0
                     ? uint8_t(MBT_SS_ETHER) : ss,
@@ -333,5 +422,7 @@ void decode_legacy(const uint8_t* data, size_t len, Format fmt,
         h.line.at.len = n ? n : 1;
     }
 }
+
+}  // namespace
 
 }  // namespace mbt
