@@ -11,17 +11,19 @@
 
 namespace mbt {
 
+// What a missing string reads as (no guard for a function's static on
+// every call).
+static const std::string k_empty;
+
 const std::string& Record::str(const StrRef& r) const
 {
-    static const std::string empty;
-    return r.present && r.idx < names.size() ? names[r.idx].s : empty;
+    return r.present && r.idx < names.size() ? names[r.idx].s : k_empty;
 }
 
 const std::string& Record::file_of(const Hop& h) const
 {
-    static const std::string empty;
     return h.file.present && h.file.idx < files.size() ? files[h.file.idx].s
-                                                       : empty;
+                                                       : k_empty;
 }
 
 std::string Error::message() const
