@@ -95,12 +95,9 @@ dissector_handle_t post_handle, tap_handle, meta_handle, eth_handle,
 dissector_table_t wtap_encap_table;
 int expert_tap_id = -1;
 
-// Expert info is wanted with a tree, or by an expert tap (tshark -z expert
-// dissects without a tree).
-bool expert_wanted(proto_tree* tree)
+// Whether an expert tap listens (tshark -z expert dissects without a tree).
+bool expert_tap_listens()
 {
-    if (tree)
-        return true;
     if (expert_tap_id < 0)  // looked up late: registered after handoffs
         expert_tap_id = find_tap_id("expert");
     return expert_tap_id >= 0 && have_tap_listener(expert_tap_id);
@@ -112,7 +109,7 @@ bool findings_wanted(proto_tree* tree)
 {
     if (tree && PTREE_DATA(tree)->visible)
         return true;
-    if (expert_wanted(NULL))  // an expert tap listens
+    if (expert_tap_listens())
         return true;
     if (!tree)
         return false;
@@ -390,9 +387,6 @@ void add_str(proto_tree* t, int hf, tvbuff_t* tvb, guint tvblen,
         proto_tree_add_string(t, hf, tvb, SP(ref.at), r.str(ref).c_str());
 }
 
-// Which hop fields this frame's tree wants, decided once per frame: with
-// an invisible tree (display filter) only referenced fields are added, so
-// the per-hop loop makes no calls for fields nobody asked for.
 enum HopF {
     W_KIND, W_DEPTH, W_SUBSYS, W_FILE, W_LINE, W_FUNC, W_LOC, W_URL, W_TS,
     W_VNET, W_CPU, W_IFINDEX, W_DIR, W_IFNAME, W_RULESET, W_RULE, W_ACTION,
@@ -416,11 +410,49 @@ int* const hop_hf[W_COUNT] = {
 bool want[W_COUNT];
 bool want_any;
 
+// What a frame asks of this dissector, decided once per record before it
+// is decoded: build only what a visible or primed tree can show.  The tree
+// is visible for packet details (Wireshark's pane, tshark -V, -T pdml, and
+// 4.0's -T fields); otherwise it holds only the fields a display filter, a
+// custom column or (4.4+) -T fields -e names: those are primed, and a
+// primed field marks its protocol referenced too.  Anything else would be
+// a faked item, so nothing of ours is made, and strings are parsed only
+// when a shown field or the path checks read them.
+struct Need {
+    bool items;     // an item of ours is visible or primed
+    bool findings;  // the path checks are looked at (expert info)
+    bool strings;   // the decoder parses strings: something reads them
+} need;
+
+// Fields whose values come from a record's strings (for a legacy record
+// also its line and subsystem, parsed from the trace string).
+int* const string_hf[] = {
+    &hf_path,      &hf_file_entry, &hf_name_entry, &hf_hop_subsys,
+    &hf_hop_file,  &hf_hop_line,   &hf_hop_func,   &hf_hop_location,
+    &hf_hop_url,   &hf_hop_ifname, &hf_hop_ruleset, &hf_hop_msg,
+    &hf_hop_drop,  &hf_hop_node,   &hf_hop_hook,   &hf_hop_text,
+    &hf_hop_arg};
+
+void decide_need(proto_tree* tree)
+{
+    need.findings = findings_wanted(tree);
+    // A filter on _ws.expert finds the expert items under our tree.
+    need.items = tree && (need.findings ||
+                          proto_field_is_referenced(tree, proto_mbt));
+    need.strings = need.findings || (need.items && PTREE_DATA(tree)->visible);
+    for (int* hf : string_hf)
+        need.strings = need.strings ||
+                       (need.items && proto_field_is_referenced(tree, *hf));
+}
+
+// Which hop fields the tree wants, decided once per record: with an
+// invisible tree only the primed ones, so the per-hop loop makes no calls
+// for fields nobody asked for.
 void decide_wanted(proto_tree* tree)
 {
     want_any = false;
     for (int i = 0; i < W_COUNT; i++) {
-        want[i] = proto_field_is_referenced(tree, *hop_hf[i]) != 0;
+        want[i] = need.items && proto_field_is_referenced(tree, *hop_hf[i]);
         want_any = want_any || want[i];
     }
 }
@@ -781,10 +813,14 @@ void remember_meta(const mbt::Meta& m)
         cap_meta.vnet_names = m.vnet_names;
 }
 
-// Shows `cur` (decoded from tvb) under tree.  Returns the top item.
-proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
+// Shows `cur` (decoded from tvb) under ptree, as `need` (decide_need())
+// says.  Returns the top item.
+proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
                         const char* carrier)
 {
+    // Our items go under tree: none when nobody sees or primed them.  The
+    // packets in hop snapshots still go under ptree, whose fields may be.
+    proto_tree* const tree = need.items ? ptree : NULL;
     const mbt::Record& r = cur.rec;
     const guint tvblen = tvb_captured_length(tvb);
     const bool full = tree && PTREE_DATA(tree)->visible;
@@ -963,7 +999,7 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
                 proto_item* si = proto_tree_add_item(ht, hf_hop_snap, tvb,
                                                      SP(h.snap), ENC_NA);
                 if (!si)
-                    si = ht;
+                    si = ht ? ht : ptree;
                 Sp s = clamp(h.snap, tvblen);
                 if (s.len > 0) {
                     tvbuff_t* st = tvb_new_subset_length(tvb, s.off, s.len);
@@ -981,7 +1017,7 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     }
 
     // Path checks shared with `mbuftrace show`.
-    if (!findings_wanted(tree))
+    if (!need.findings)
         return top;
     mbt::AnalyzeOptions ao;
     ao.loop_threshold = pref_loop_threshold;
@@ -1047,7 +1083,7 @@ proto_item* dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
     guint8* copy = static_cast<guint8*>(wmem_memdup(pinfo->pool, data, len));
     tvbuff_t* rt = tvb_new_child_real_data(parent, copy, guint(len), gint(len));
     add_new_data_source(pinfo, rt, "Trace record");
-    mbt::decode_record(copy, len, cur, expert_wanted(tree));
+    mbt::decode_record(copy, len, cur, need.strings);
     return show_record(rt, pinfo, tree, carrier);
 }
 
@@ -1056,6 +1092,7 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
 {
     const guint len = tvb_captured_length(tvb);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
+    decide_need(tree);
     mbt::decode_record(tvb_get_ptr(tvb, 0, gint(len)), len, cur);
     show_record(tvb, pinfo, tree, "custom-block");
     if (cur.ok() && cur.rec.kind && cur.rec.kind.v == MBT_KIND_META) {
@@ -1139,9 +1176,11 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // A packet consumed without a snapshot has no bytes: the record is all
     // there is, so it names the frame in the Info column.
     const bool no_bytes = tvb_captured_length(tvb) == 0;
-    // Otherwise, no tree and no expert tap: nothing of ours is shown,
-    // filtered on or counted.
-    if (!no_bytes && !expert_wanted(tree))
+    // Otherwise, when no item of ours is seen or primed and the path
+    // checks are not looked at, nothing of ours is shown, filtered on or
+    // counted.
+    decide_need(tree);
+    if (!no_bytes && !need.items && !need.findings)
         return 0;
     const int n = dissect_epb_records(tvb, pinfo, tree, no_bytes);
     return n ? int(tvb_captured_length(tvb)) : 0;
@@ -1163,15 +1202,16 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
             return 0;
         p_add_proto_data(pinfo->pool, pinfo, proto_mbt, MARK_EPB_DONE,
                          GINT_TO_POINTER(1));
+        decide_need(tree);
         // A zero-length tvb is claimed by returning more than its length.
         return dissect_epb_records(tvb, pinfo, tree, true) ? 1 : 0;
     }
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
     col_clear(pinfo->cinfo, COL_INFO);
-    // Without a tree or an expert tap only the Info column and the packet
-    // underneath are wanted: the strings are not parsed.
-    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur,
-                    expert_wanted(tree));
+    // Without a tree of ours or the path checks only the Info column and
+    // the packet underneath are wanted: the strings are not parsed.
+    decide_need(tree);
+    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur, need.strings);
     show_record(tvb, pinfo, tree, "tap");
     const mbt::Record& r = cur.rec;
     const bool malformed = !cur.ok();
