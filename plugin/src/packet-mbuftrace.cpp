@@ -1074,17 +1074,16 @@ mbt_foreach_ret find_opt(wtap_block_t, guint option_id, wtap_opttype_e type,
     return TRUE;
 }
 
-proto_item* dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
-                                  proto_tree* tree, const guint8* data,
-                                  gsize len, const char* carrier)
+// The option is not in the frame's bytes: a data source of its own (the
+// hex pane, tshark -x), copied to the packet pool so it outlives the
+// wiretap buffer.
+tvbuff_t* record_source(tvbuff_t* parent, packet_info* pinfo,
+                        const guint8* data, gsize len)
 {
-    // The option is not in the frame's bytes: a data source of its own,
-    // copied to the packet pool so it outlives the wiretap buffer.
     guint8* copy = static_cast<guint8*>(wmem_memdup(pinfo->pool, data, len));
     tvbuff_t* rt = tvb_new_child_real_data(parent, copy, guint(len), gint(len));
     add_new_data_source(pinfo, rt, "Trace record");
-    mbt::decode_record(copy, len, cur, need.strings);
-    return show_record(rt, pinfo, tree, carrier);
+    return rt;
 }
 
 int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
@@ -1119,8 +1118,15 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     wtap_block_foreach_option(pinfo->rec->block, find_opt, &hit);
     if (hit.n == 0)
         return 0;
-    proto_item* top = dissect_buffer_record(tvb, pinfo, tree, hit.data,
-                                            hit.len, "epb-option");
+    if (!no_bytes && hit.n > 1)
+        col_append_str(pinfo->cinfo, COL_INFO, " [extra mbuftrace records]");
+    tvbuff_t* rt = record_source(tvb, pinfo, hit.data, hit.len);
+    // A tree with nothing of ours in it (a filter or -T fields -e on other
+    // fields, a hex dump): the record's bytes only.
+    if (!no_bytes && !need.items && !need.findings)
+        return hit.n;
+    mbt::decode_record(hit.data, hit.len, cur, need.strings);
+    proto_item* top = show_record(rt, pinfo, tree, "epb-option");
     if (hit.n > 1) {
         char text[160];
         snprintf(text, sizeof text,
@@ -1146,8 +1152,7 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
             col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s%s",
                          cur.rec.hops.size(), cur.ok() ? "" : " [malformed]",
                          hit.n > 1 ? " [extra records]" : "");
-    } else if (hit.n > 1)
-        col_append_str(pinfo->cinfo, COL_INFO, " [extra mbuftrace records]");
+    }
     return hit.n;
 }
 
@@ -1176,11 +1181,10 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // A packet consumed without a snapshot has no bytes: the record is all
     // there is, so it names the frame in the Info column.
     const bool no_bytes = tvb_captured_length(tvb) == 0;
-    // Otherwise, when no item of ours is seen or primed and the path
-    // checks are not looked at, nothing of ours is shown, filtered on or
-    // counted.
+    // Otherwise, no tree and no expert tap: nothing of ours is shown,
+    // filtered on or counted.
     decide_need(tree);
-    if (!no_bytes && !need.items && !need.findings)
+    if (!no_bytes && !tree && !need.findings)
         return 0;
     const int n = dissect_epb_records(tvb, pinfo, tree, no_bytes);
     return n ? int(tvb_captured_length(tvb)) : 0;
