@@ -33,6 +33,11 @@ LIVE = {"10-mbuftrace-capture"}
 # point: their frames carry the record only.  Every other capture's traced
 # frames carry the packet (issue "show the packet").
 NO_BYTES = {"10-mbuftrace-capture"}
+# Captures whose pf translates: the action and the inside address the
+# issue's query selects on (ip.src == X && mbuftrace.hop.action == "nat").
+XLATE = {"06-pf-nat": ("nat", "10.0.0.1"),
+         "16-pf-rdr": ("rdr", "10.0.0.1"),
+         "17-pf-nat-tcp": ("nat", "10.0.0.1")}
 failures = []
 
 
@@ -134,7 +139,7 @@ def main():
             p = ts.run("-r", mine, "-T", "fields",
                        "-e", "mbuftrace.meta.kernel_ident",
                        "-e", "mbuftrace.meta.revision")
-            check("MBT_TRACE" in p.stdout or "MBT_REPRO" in p.stdout,
+            check(re.search(r"MBT_(TRACE|DEBUG|REPRO)", p.stdout),
                   "%s: no kernel ident in the metadata: %r" %
                   (name, p.stdout[:200]))
             if name not in LIVE:
@@ -168,7 +173,7 @@ def main():
                           "packet bytes" % (name, c[0], c[2]))
                     for addr in ",".join(c[3:]).split(","):
                         if not addr or addr.startswith(("fe80:", "ff02:")) \
-                                or addr in ("::", "0.0.0.0"):
+                                or addr == "::":
                             continue
                         check(addr in script, "%s: frame %s: address %s is "
                               "not one scenarios/%s.sh set up" %
@@ -211,9 +216,65 @@ def main():
                       "%s: pf's default rule in the tree: %r" %
                       (name, [l for l in p.stdout.splitlines()
                               if "ule" in l][:6]))
+                # The issue's query: the echo request routed twice.
+                p = ts.run("-r", mine, "-Y", "icmp.type == 8 && "
+                           "mbuftrace.expert.routed_twice",
+                           "-T", "fields", "-e", "frame.number")
+                check([int(x) for x in p.stdout.split()] == shown,
+                      "%s: icmp.type == 8 && routed_twice: %r, want %r" %
+                      (name, p.stdout.split(), shown))
             else:
                 check(not flagged, "%s: routed-twice raised on %r" %
                       (name, flagged))
+
+            # Every traced packet's addresses beside its path.
+            p = ts.run("-r", mine, "-T", "fields", "-E", "separator=|",
+                       "-e", "mbuftrace.trace_id", "-e", "ip.src",
+                       "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
+                       "-e", "arp.src.proto_ipv4", "-e", "mbuftrace.path")
+            if name not in NO_BYTES:
+                for line in p.stdout.splitlines():
+                    c = line.split("|")
+                    if c[0]:
+                        check(any(c[1:6]) and c[6], "%s: trace %s: no "
+                              "address or no path beside it: %r" %
+                              (name, c[0], line))
+
+            # pf says what it did: translations with the addresses before
+            # and after, and state ids, which the tool and tshark agree on.
+            xl = {o["packet"]: [h["xlate"] for h in o["hops"] if "xlate" in h]
+                  for o in packets}
+            xl = {k: v for k, v in xl.items() if v}
+            states = [(o["packet"], h["state"]) for o in packets
+                      for h in o["hops"] if "state" in h]
+            for fno, xs in xl.items():
+                p = ts.run("-r", mine, "-V", "-Y", "frame.number == %d" % fno)
+                for x in xs:
+                    check("Translation: " + x["text"] in p.stdout,
+                          "%s: frame %d: the tree lacks 'Translation: %s'" %
+                          (name, fno, x["text"]))
+            if name in XLATE:
+                act, inside = XLATE[name]
+                p = ts.run("-r", mine, "-Y", "ip.src == %s && "
+                           "mbuftrace.hop.action == \"%s\"" % (inside, act),
+                           "-T", "fields", "-e", "frame.number")
+                got = [int(x) for x in p.stdout.split()]
+                want = sorted(k for k, v in xl.items() if any(
+                    x["before"]["src"] == inside for x in v))
+                check(got and got == want, "%s: ip.src == %s && action %s: "
+                      "%r, want %r" % (name, inside, act, got, want))
+                # A state a packet matched was created by an earlier one.
+                created = {}
+                for fno, st in states:
+                    if st["how"] == "created":
+                        created.setdefault(st["id"], fno)
+                matched = [(f, st["id"]) for f, st in states
+                           if st["how"] == "matched"]
+                check(matched, "%s: no packet matched a state" % name)
+                for fno, sid in matched:
+                    check(sid in created and created[sid] <= fno,
+                          "%s: frame %d matched state %x that no earlier "
+                          "packet created" % (name, fno, sid))
     finally:
         ts.cleanup()
 
