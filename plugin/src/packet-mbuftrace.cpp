@@ -38,6 +38,7 @@ extern "C" {  // this header has no C++ guard
 #include "mbuftrace/decode.hpp"
 #include "packet-mbuftrace.h"
 #include "links.hpp"
+#include "stats.hpp"
 #include "verdict.hpp"
 
 #if MBT_WS_AT_LEAST(4, 4)
@@ -1061,13 +1062,16 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     // Path checks shared with `mbuftrace show`: expert info, and the
     // verdict for the Info column when the columns are filled.
     const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
-    if (!experts && !pinfo->cinfo)
+    const bool stats = mbtplugin::stats_wanted();
+    if (!experts && !pinfo->cinfo && !stats)
         return top;
     mbt::AnalyzeOptions ao;
     ao.loop_threshold = pref_loop_threshold;
     findings = mbt::analyze(r, ao);
     if (pinfo->cinfo)
         mbtplugin::verdict(verdict_buf, r, findings);
+    if (stats)
+        mbtplugin::stats_queue(pinfo, r, findings);
     if (!experts)
         return top;
     for (const mbt::Finding& f : findings) {
@@ -1131,7 +1135,8 @@ proto_item* dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
     guint8* copy = static_cast<guint8*>(wmem_memdup(pinfo->pool, data, len));
     tvbuff_t* rt = tvb_new_child_real_data(parent, copy, guint(len), gint(len));
     add_new_data_source(pinfo, rt, "Trace record");
-    mbt::decode_record(copy, len, cur, expert_wanted(tree));
+    mbt::decode_record(copy, len, cur,
+                       expert_wanted(tree) || mbtplugin::stats_wanted());
     return show_record(rt, pinfo, tree, carrier);
 }
 
@@ -1237,7 +1242,7 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // there is a tree, an expert tap, the columns (the Info verdict) or the
     // first pass over the file (expert info on open).
     if (!no_bytes && !expert_wanted(tree) && !pinfo->cinfo &&
-        !first_pass_open(pinfo, tree))
+        !first_pass_open(pinfo, tree) && !mbtplugin::stats_wanted())
         return 0;
     const int n = dissect_epb_records(tvb, pinfo, tree, no_bytes);
     return n ? int(tvb_captured_length(tvb)) : 0;
@@ -1267,7 +1272,7 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // Without a tree or an expert tap only the Info column and the packet
     // underneath are wanted: the strings are not parsed.
     mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur,
-                    expert_wanted(tree));
+                    expert_wanted(tree) || mbtplugin::stats_wanted());
     show_record(tvb, pinfo, tree, "tap");
     const mbt::Record& r = cur.rec;
     const bool malformed = !cur.ok();
@@ -1448,6 +1453,7 @@ void proto_register_mbuftrace(void)
     proto_register_field_array(proto_mbt, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     mbtplugin::links_register(proto_mbt);
+    mbtplugin::stats_register();
     expert_module_t* em = expert_register_protocol(proto_mbt);
     expert_register_field_array(em, ei, array_length(ei));
 

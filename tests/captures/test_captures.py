@@ -230,21 +230,40 @@ def main():
                   "%s: the first traced frame's time_relative: %r" %
                   (name, first))
 
+            # -z mbuftrace,paths: the distinct paths, their counts and
+            # first frames, as expected/NAME.paths.txt.
+            p = ts.run("-r", mine, "-q", "-z", "mbuftrace,paths")
+            compare(os.path.join(exp, name + ".paths.txt"), p.stdout,
+                    a.update)
+            if name == "02-pf-dup-to-reverted":
+                # -z mbuftrace,tree: hits per rule and action, anomalies.
+                p = ts.run("-r", mine, "-q", "-z", "mbuftrace,tree")
+                for row in (r"Traced packets\s+5\b",
+                            r"^ ipfw rule 65535 pass\s+7\b",
+                            r"^ pf default rule dup-to\s+1\b",
+                            r"^ routed-twice\s+1\b", r"^ vnet 2\s+15\b",
+                            r"^ m_dup\(\) sys/kern/uipc_mbuf\.c:788\s+6\b"):
+                    check(re.search(row, p.stdout, re.M),
+                          "%s: -z mbuftrace,tree lacks %r: %s" %
+                          (name, row, p.stdout[:1500]))
+            if name == "03-ipfw-deny":
+                p = ts.run("-r", mine, "-q", "-z", "mbuftrace,tree")
+                check(re.search(r"^ ipfw rule 100\s+1\b", p.stdout, re.M),
+                      "%s: drop place not counted: %s" % (name, p.stdout))
+
             # A flat loop over the hops in -T json (with
             # --no-duplicate-keys, as the plugin README says) sees every
             # hop, also those inside enter/leave scopes.
             p = ts.run("-r", mine, "-T", "json", "--no-duplicate-keys",
                        "-J", "mbuftrace")
             hops_json = {}
-            for pkt in json.loads(p.stdout or "[]"):
-                lay = pkt["_source"]["layers"]
-                m = lay.get("mbuftrace", {})
+            for num, pkt in enumerate(json.loads(p.stdout or "[]"), 1):
+                m = pkt["_source"]["layers"].get("mbuftrace", {})
                 if "mbuftrace.hop_tree" not in m:
                     continue
                 ht = m["mbuftrace.hop_tree"]
                 ht = ht if isinstance(ht, list) else [ht]
-                hops_json[int(lay["frame"]["frame.number"])] = \
-                    [h.get("mbuftrace.hop.func") for h in ht]
+                hops_json[num] = [h.get("mbuftrace.hop.func") for h in ht]
             want_funcs = {o["packet"]: [h["func"] for h in o["hops"]]
                           for o in packets if o["hops"]}
             check(hops_json == want_funcs,
