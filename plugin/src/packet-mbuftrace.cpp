@@ -37,6 +37,7 @@ extern "C" {  // this header has no C++ guard
 #include "mbuftrace/analyze.hpp"
 #include "mbuftrace/decode.hpp"
 #include "packet-mbuftrace.h"
+#include "flowgraph.hpp"
 #include "links.hpp"
 #include "stats.hpp"
 #include "verdict.hpp"
@@ -1454,6 +1455,7 @@ void proto_register_mbuftrace(void)
     proto_register_subtree_array(ett, array_length(ett));
     mbtplugin::links_register(proto_mbt);
     mbtplugin::stats_register();
+    mbtplugin::flowgraph_register(proto_mbt);
     expert_module_t* em = expert_register_protocol(proto_mbt);
     expert_register_field_array(em, ei, array_length(ei));
 

@@ -18,12 +18,6 @@ namespace {
 
 int tap_id = -1;
 
-struct TapData {
-    const mbt::Record* r;
-    const std::vector<mbt::Finding>* f;
-    uint32_t frame;
-};
-
 // -z mbuftrace,tree
 const char* const st_packets = "Traced packets";
 int n_packets, n_subsys, n_tp, n_rule, n_vnet, n_drop, n_anom;

@@ -14,6 +14,13 @@
 
 namespace mbtplugin {
 
+// What the "mbuftrace" tap carries: the frame's record and its findings.
+struct TapData {
+    const mbt::Record* r;
+    const std::vector<mbt::Finding>* f;
+    uint32_t frame;
+};
+
 void stats_register(void);  // from proto_register (registers the tap)
 // Whether a statistic listens: the record is then decoded with its strings
 // and checked.

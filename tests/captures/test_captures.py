@@ -235,6 +235,18 @@ def main():
             p = ts.run("-r", mine, "-q", "-z", "mbuftrace,paths")
             compare(os.path.join(exp, name + ".paths.txt"), p.stdout,
                     a.update)
+            # -z flow,mbuftrace,standard: arrows between (vnet, subsystem)
+            # columns; the dup-to capture's as expected text.
+            p = ts.run("-r", mine, "-q", "-z", "flow,mbuftrace,standard")
+            check(p.returncode == 0 and "CRITICAL" not in p.stderr and
+                  "vnet " in p.stdout,
+                  "%s: -z flow,mbuftrace,standard: %s" %
+                  (name, p.stderr.strip()[:300]))
+            if name == "02-pf-dup-to-reverted":
+                compare(os.path.join(exp, name + ".flow.txt"), p.stdout,
+                        a.update)
+                check("m_dup \u2192 [routed-twic" in p.stdout,
+                      "%s: the flow graph does not mark routed-twice" % name)
             if name == "02-pf-dup-to-reverted":
                 # -z mbuftrace,tree: hits per rule and action, anomalies.
                 p = ts.run("-r", mine, "-q", "-z", "mbuftrace,tree")
