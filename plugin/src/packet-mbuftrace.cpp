@@ -110,13 +110,14 @@ bool expert_wanted(proto_tree* tree)
     return expert_tap_id >= 0 && have_tap_listener(expert_tap_id);
 }
 
-// The first pass over a file without a tree: Wireshark opening it (its
-// status bar shows the highest expert severity of that pass), tshark -2's
-// first pass, or a run with taps only.  The path checks run there, so a
-// routed-twice or drop finding is known as soon as the file is open.
+// The first pass over a file without a tree or columns: Wireshark opening
+// it (its status bar shows the highest expert severity of that pass),
+// tshark -2's first pass, or a run with taps only.  The path checks run
+// there, so a routed-twice or drop finding is known as soon as the file is
+// open.  (Plain tshark fills the columns and shows no expert info.)
 bool first_pass_open(packet_info* pinfo, proto_tree* tree)
 {
-    return !tree && pinfo->fd && !pinfo->fd->visited;
+    return !tree && !pinfo->cinfo && pinfo->fd && !pinfo->fd->visited;
 }
 
 // The path checks are reported as expert info when someone looks at it:
