@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "packet-mbuftrace.h"
 #include "verdict.hpp"
 
 namespace mbtplugin {
@@ -181,7 +182,16 @@ void cli_finish(void* p)
     delete static_cast<CliPaths*>(p);
 }
 
-void cli_init(const char*, void*)
+// 4.6's stat_tap_init_cb says whether it worked.
+#if MBT_WS_AT_LEAST(4, 6)
+typedef bool cli_init_ret;
+#define CLI_INIT_RETURN(ok) return (ok)
+#else
+typedef void cli_init_ret;
+#define CLI_INIT_RETURN(ok) return
+#endif
+
+cli_init_ret cli_init(const char*, void*)
 {
     CliPaths* c = new CliPaths;
     GString* err = register_tap_listener("mbuftrace", c, NULL, 0, cli_reset,
@@ -190,7 +200,9 @@ void cli_init(const char*, void*)
         fprintf(stderr, "tshark: mbuftrace,paths: %s\n", err->str);
         g_string_free(err, TRUE);
         delete c;
+        CLI_INIT_RETURN(false);
     }
+    CLI_INIT_RETURN(true);
 }
 
 stat_tap_ui cli_paths_ui = {REGISTER_STAT_GROUP_GENERIC,
