@@ -37,6 +37,10 @@ extern "C" {  // this header has no C++ guard
 #include "mbuftrace/analyze.hpp"
 #include "mbuftrace/decode.hpp"
 #include "packet-mbuftrace.h"
+#include "flowgraph.hpp"
+#include "links.hpp"
+#include "stats.hpp"
+#include "verdict.hpp"
 
 #if MBT_WS_AT_LEAST(4, 4)
 typedef bool mbt_foreach_ret;
@@ -103,8 +107,19 @@ bool expert_tap_listens()
     return expert_tap_id >= 0 && have_tap_listener(expert_tap_id);
 }
 
-// The path checks are only run when someone looks at expert info: the
-// tree is shown, an expert tap listens, or a filter names an expert field.
+// The first pass over a file without a tree or columns: Wireshark opening
+// it (its status bar shows the highest expert severity of that pass),
+// tshark -2's first pass, or a run with taps only.  The path checks run
+// there, so a routed-twice or drop finding is known as soon as the file is
+// open.  (Plain tshark fills the columns and shows no expert info.)
+bool first_pass_open(packet_info* pinfo, proto_tree* tree)
+{
+    return !tree && !pinfo->cinfo && pinfo->fd && !pinfo->fd->visited;
+}
+
+// The path checks are reported as expert info when someone looks at it:
+// the tree is shown, an expert tap listens, or a filter names an expert
+// field; and on the first pass without a tree (first_pass_open).
 bool findings_wanted(proto_tree* tree)
 {
     if (tree && PTREE_DATA(tree)->visible)
@@ -187,6 +202,9 @@ mbt::DecodeResult cur;
 std::vector<mbt::Finding> findings;
 std::vector<proto_item*> hop_items;
 std::string path_buf;
+// The Info column verdict of the record in `cur` (verdict.hpp); empty when
+// the columns are not being filled.
+std::string verdict_buf;
 
 void meta_init(void)
 {
@@ -195,6 +213,7 @@ void meta_init(void)
     cap_meta.ident.clear();
     cap_meta.url.clear();
     cap_meta.vnet_names.clear();
+    mbtplugin::links_reset();
 }
 
 const char* vnet_name(uint32_t id)
@@ -433,16 +452,72 @@ int* const string_hf[] = {
     &hf_hop_drop,  &hf_hop_node,   &hf_hop_hook,   &hf_hop_text,
     &hf_hop_arg};
 
-void decide_need(proto_tree* tree)
+void decide_need(proto_tree* tree, packet_info* pinfo)
 {
-    need.findings = findings_wanted(tree);
+    // The path checks feed expert info (also on the first pass over a
+    // file: expert info on open), the Info column's verdict and the
+    // statistics.
+    const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
+    need.findings = experts || pinfo->cinfo || mbtplugin::stats_wanted();
     // A filter on _ws.expert finds the expert items under our tree.
-    need.items = tree && (need.findings ||
+    need.items = tree && (experts ||
                           proto_field_is_referenced(tree, proto_mbt));
     need.strings = need.findings || (need.items && PTREE_DATA(tree)->visible);
     for (int* hf : string_hf)
         need.strings = need.strings ||
                        (need.items && proto_field_is_referenced(tree, *hf));
+}
+
+
+// Hop index fields of the attributes a hop may lack ("mbuftrace.hop.rule.hop"
+// = the hop whose rule this is), so that a -T fields user can line up
+// each value with its hop.  Added, hidden, when named by -e or a filter,
+// or with a visible tree (tshark 4.0 -T fields builds one and primes
+// nothing, so a named field cannot be told from a shown one there).
+enum HopIdx {
+    I_IFINDEX, I_DIR, I_IFNAME, I_RULESET, I_RULE, I_ACTION, I_MSG, I_DROP,
+    I_NODE, I_HOOK, I_COPY, I_SNAP, I_COUNT
+};
+int hf_idx[I_COUNT] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+bool want_idx[I_COUNT];
+bool want_idx_any;
+
+// Whether hf was named by -e or a filter (not merely shown: a visible tree
+// references every field).
+bool primed(proto_tree* tree, int hf)
+{
+    return tree && hf > 0 && PTREE_DATA(tree)->interesting_hfids &&
+           g_hash_table_lookup(PTREE_DATA(tree)->interesting_hfids,
+                               GINT_TO_POINTER(hf)) != NULL;
+}
+
+bool hop_has(const mbt::Hop& h, int k)
+{
+    switch (k) {
+    case I_IFINDEX: return bool(h.ifindex);
+    case I_DIR: return h.dir && h.dir.v != MBT_DIR_NONE;
+    case I_IFNAME: return bool(h.ifname);
+    case I_RULESET: return bool(h.ruleset);
+    case I_RULE: return bool(h.rule);
+    case I_ACTION: return bool(h.action);
+    case I_MSG: return bool(h.msg);
+    case I_DROP: return bool(h.drop);
+    case I_NODE: return bool(h.node);
+    case I_HOOK: return bool(h.hook);
+    case I_COPY: return bool(h.copy_id);
+    case I_SNAP: return h.has_snap;
+    }
+    return false;
+}
+
+void hop_index_fields(proto_tree* t, tvbuff_t* tvb, const mbt::Hop& h)
+{
+    for (int k = 0; k < I_COUNT; k++)
+        if (want_idx[k] && hop_has(h, k)) {
+            proto_item* i = proto_tree_add_uint(t, hf_idx[k], tvb, 0, 0,
+                                                h.index);
+            proto_item_set_hidden(i);
+        }
 }
 
 // Which hop fields the tree wants, decided once per record: with an
@@ -455,6 +530,13 @@ void decide_wanted(proto_tree* tree)
         want[i] = need.items && proto_field_is_referenced(tree, *hop_hf[i]);
         want_any = want_any || want[i];
     }
+    want_idx_any = false;
+    const bool visible = tree && PTREE_DATA(tree)->visible;
+    for (int k = 0; k < I_COUNT; k++) {
+        want_idx[k] = visible || primed(tree, hf_idx[k]);
+        want_idx_any = want_idx_any || want_idx[k];
+    }
+    want_any = want_any || want_idx_any;
 }
 
 // One side of a translation: its addresses and ports, typed, so that
@@ -825,6 +907,7 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
     const guint tvblen = tvb_captured_length(tvb);
     const bool full = tree && PTREE_DATA(tree)->visible;
     const bool is_meta = r.kind && r.kind.v == MBT_KIND_META;
+    verdict_buf.clear();
 
     if (is_meta && cur.ok())
         remember_meta(r.meta);
@@ -899,6 +982,10 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
     if (r.packet_id)
         proto_tree_add_uint64(mt, hf_packet_id, tvb, SP(r.packet_id.at),
                               r.packet_id.v);
+    if (!is_meta) {
+        mbtplugin::links_note(pinfo, r);
+        mbtplugin::links_show(mt, tvb, pinfo, r);
+    }
     if (r.hops_lost)
         proto_tree_add_uint(mt, hf_hops_lost, tvb, SP(r.hops_lost.at),
                             r.hops_lost.v);
@@ -963,7 +1050,8 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
         }
     }
 
-    // Hops in time order; enter/leave nest as subtrees.
+    // Hops in time order, all at one level (a flat loop over hops in JSON
+    // sees every hop); the line of a hop inside enter/leave is indented.
     hop_items.assign(r.hops.size(), NULL);
     decide_wanted(tree);
     // Snapshots are dissected even when no hop field is wanted: the
@@ -972,25 +1060,28 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
     for (const mbt::Hop& h : r.hops)
         any_snap = any_snap || h.has_snap;
     if ((tree && want_any) || any_snap) {
-        proto_tree* stack[MBT_HOP_DEPTH_MAX + 2];
-        int sp = 0;
-        stack[0] = mt;
+        int level = 0;  // enter/leave nesting
         for (size_t i = 0; i < r.hops.size(); i++) {
             const mbt::Hop& h = r.hops[i];
-            proto_item* it;
+            const bool enter = h.kind && h.kind.v == MBT_HK_ENTER;
+            if (h.kind && h.kind.v == MBT_HK_LEAVE && level > 0)
+                level--;
+            proto_item* it = proto_tree_add_uint(mt, hf_hop, tvb, SP(h.at),
+                                                 h.index);
             if (full) {
                 Buf b;
+                for (int k = 0; k < level; k++)
+                    b.str("    ");
                 hop_line(b, r, h);
-                it = proto_tree_add_uint(stack[sp], hf_hop, tvb, SP(h.at),
-                                         h.index);
                 proto_item_set_text(it, "%s", b.s);
-            } else {
-                it = proto_tree_add_uint(stack[sp], hf_hop, tvb, SP(h.at),
-                                         h.index);
             }
+            if (enter && level < MBT_HOP_DEPTH_MAX)
+                level++;
             hop_items[i] = it;
             proto_tree* ht = proto_item_add_subtree(it, ett_hop);
             hop_fields(ht, tvb, tvblen, r, h);
+            if (want_idx_any)
+                hop_index_fields(ht, tvb, h);
             if (h.has_snap) {
                 if (h.snap_linktype && want[W_SNAPLT])
                     proto_tree_add_uint(ht, hf_hop_snap_lt, tvb,
@@ -1007,21 +1098,26 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
                                  h.snap_linktype ? h.snap_linktype.v : 1);
                 }
             }
-            if (h.kind && h.kind.v == MBT_HK_ENTER &&
-                sp < MBT_HOP_DEPTH_MAX + 1)
-                stack[++sp] = ht;
-            else if (h.kind && h.kind.v == MBT_HK_LEAVE && sp > 0)
-                sp--;
         }
 
     }
 
-    // Path checks shared with `mbuftrace show`.
+    // Path checks shared with `mbuftrace show`: expert info, and the
+    // verdict for the Info column when the columns are filled, and the
+    // statistics (need.findings covers all three; decide_need()).
+    const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
+    const bool stats = mbtplugin::stats_wanted();
     if (!need.findings)
         return top;
     mbt::AnalyzeOptions ao;
     ao.loop_threshold = pref_loop_threshold;
     findings = mbt::analyze(r, ao);
+    if (pinfo->cinfo)
+        mbtplugin::verdict(verdict_buf, r, findings);
+    if (stats)
+        mbtplugin::stats_queue(pinfo, r, findings);
+    if (!experts)
+        return top;
     for (const mbt::Finding& f : findings) {
         if (f.kind == mbt::FindingKind::UnknownMajor && cur.error)
             continue;  // already reported with the error
@@ -1091,7 +1187,7 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
 {
     const guint len = tvb_captured_length(tvb);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
-    decide_need(tree);
+    decide_need(tree, pinfo);
     mbt::decode_record(tvb_get_ptr(tvb, 0, gint(len)), len, cur);
     show_record(tvb, pinfo, tree, "custom-block");
     if (cur.ok() && cur.rec.kind && cur.rec.kind.v == MBT_KIND_META) {
@@ -1103,6 +1199,15 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
         col_set_str(pinfo->cinfo, COL_INFO, "Malformed mbuftrace custom block");
     }
     return int(len);
+}
+
+// The verdict after the packet's own Info: "Echo (ping) request ...
+// \u2014 [routed twice] vnet 1\u21922, pf default rule dup-to".
+void append_verdict(packet_info* pinfo)
+{
+    if (!verdict_buf.empty())
+        col_append_sep_str(pinfo->cinfo, COL_INFO, " \xe2\x80\x94 ",
+                           verdict_buf.c_str());
 }
 
 // The frame's EPB option records, shown under tree.  no_bytes: the packet
@@ -1153,6 +1258,7 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
                          cur.rec.hops.size(), cur.ok() ? "" : " [malformed]",
                          hit.n > 1 ? " [extra records]" : "");
     }
+    append_verdict(pinfo);
     return hit.n;
 }
 
@@ -1181,9 +1287,10 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // A packet consumed without a snapshot has no bytes: the record is all
     // there is, so it names the frame in the Info column.
     const bool no_bytes = tvb_captured_length(tvb) == 0;
-    // Otherwise, no tree and no expert tap: nothing of ours is shown,
-    // filtered on or counted.
-    decide_need(tree);
+    // Otherwise, nothing of ours is shown, filtered on or counted unless
+    // there is a tree, an expert tap, the columns (the Info verdict), the
+    // statistics or the first pass over the file (expert info on open).
+    decide_need(tree, pinfo);
     if (!no_bytes && !tree && !need.findings)
         return 0;
     const int n = dissect_epb_records(tvb, pinfo, tree, no_bytes);
@@ -1206,7 +1313,7 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
             return 0;
         p_add_proto_data(pinfo->pool, pinfo, proto_mbt, MARK_EPB_DONE,
                          GINT_TO_POINTER(1));
-        decide_need(tree);
+        decide_need(tree, pinfo);
         // A zero-length tvb is claimed by returning more than its length.
         return dissect_epb_records(tvb, pinfo, tree, true) ? 1 : 0;
     }
@@ -1214,7 +1321,7 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     col_clear(pinfo->cinfo, COL_INFO);
     // Without a tree of ours or the path checks only the Info column and
     // the packet underneath are wanted: the strings are not parsed.
-    decide_need(tree);
+    decide_need(tree, pinfo);
     mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur, need.strings);
     show_record(tvb, pinfo, tree, "tap");
     const mbt::Record& r = cur.rec;
@@ -1251,6 +1358,7 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
         col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[%zu hops%s] ",
                                r.hops.size(), malformed ? ", malformed" : "");
     }
+    append_verdict(pinfo);
     return int(len);
 }
 
@@ -1346,6 +1454,14 @@ void proto_register_mbuftrace(void)
         HF(hf_hop_text, "Legacy text", "mbuftrace.hop.text", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_hop_arg, "Legacy argument", "mbuftrace.hop.arg", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_hop_unknown, "Unknown attribute", "mbuftrace.hop.unknown_tlv", FT_UINT8, BASE_HEX, NULL, 0, NULL),
+#define HOPIDX(k, attr) \
+        HF(hf_idx[k], "Hop of " attr, "mbuftrace.hop." attr ".hop", FT_UINT32, BASE_DEC, NULL, 0, \
+           "The index of the hop that has this mbuftrace.hop." attr " (a -T fields column that lines up with it)")
+        HOPIDX(I_IFINDEX, "ifindex"), HOPIDX(I_DIR, "dir"), HOPIDX(I_IFNAME, "ifname"),
+        HOPIDX(I_RULESET, "ruleset"), HOPIDX(I_RULE, "rule"), HOPIDX(I_ACTION, "action"),
+        HOPIDX(I_MSG, "msg"), HOPIDX(I_DROP, "drop"), HOPIDX(I_NODE, "node"),
+        HOPIDX(I_HOOK, "hook"), HOPIDX(I_COPY, "copy_id"), HOPIDX(I_SNAP, "snapshot"),
+#undef HOPIDX
         HF(hf_meta, "Capture metadata", "mbuftrace.meta", FT_NONE, BASE_NONE, NULL, 0, NULL),
         HF(hf_meta_ident, "Kernel ident", "mbuftrace.meta.kernel_ident", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_meta_kversion, "Kernel version", "mbuftrace.meta.kernel_version", FT_STRING, BASE_NONE, NULL, 0, NULL),
@@ -1386,6 +1502,9 @@ void proto_register_mbuftrace(void)
                                         "mbuftrace");
     proto_register_field_array(proto_mbt, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    mbtplugin::links_register(proto_mbt);
+    mbtplugin::stats_register();
+    mbtplugin::flowgraph_register(proto_mbt);
     expert_module_t* em = expert_register_protocol(proto_mbt);
     expert_register_field_array(em, ei, array_length(ei));
 

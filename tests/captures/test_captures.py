@@ -204,8 +204,142 @@ def main():
                             for f in o["findings"])]
             check(flagged == shown, "%s: routed-twice: tshark %r, show %r" %
                   (name, flagged, shown))
+            # The packet list says it: the Info column of each flagged
+            # frame carries the mark, after the packet's own Info.
+            summary = {int(l.split()[0]): l for l in
+                       ts.run("-r", mine).stdout.splitlines()}
+            for n in flagged:
+                check("\u2014 [routed twice] " in summary.get(n, ""),
+                      "%s: frame %d's Info lacks [routed twice]: %r" %
+                      (name, n, summary.get(n)))
+            for o in packets:
+                for f in o["findings"]:
+                    if f["kind"] == "dropped":
+                        check("\u2014 [dropped " in summary.get(o["packet"], ""),
+                              "%s: frame %d's Info lacks the drop: %r" %
+                              (name, o["packet"], summary.get(o["packet"])))
+            if name == "03-ipfw-deny":
+                check(any("[dropped at ipfw rule 100] vnet 0\u21921" in l
+                          for l in summary.values()),
+                      "%s: no [dropped at ipfw rule 100] in %r" %
+                      (name, list(summary.values())))
+
+            # Time counts from the first packet: the metadata frame (if
+            # any) does not move it.
+            p = ts.run("-r", mine, "-T", "fields", "-e", "frame.number",
+                       "-e", "frame.time_relative", "-e", "frame.len",
+                       "-e", "mbuftrace.trace_id")
+            first = [l.split("\t") for l in p.stdout.splitlines()
+                     if l.split("\t")[3]][:1]
+            check(first and float(first[0][1]) == 0.0,
+                  "%s: the first traced frame's time_relative: %r" %
+                  (name, first))
+
+            # -z mbuftrace,paths: the distinct paths, their counts and
+            # first frames, as expected/NAME.paths.txt.
+            p = ts.run("-r", mine, "-q", "-z", "mbuftrace,paths")
+            compare(os.path.join(exp, name + ".paths.txt"), p.stdout,
+                    a.update)
+            # -z flow,mbuftrace,standard: arrows between (vnet, subsystem)
+            # columns; the dup-to capture's as expected text.
+            p = ts.run("-r", mine, "-q", "-z", "flow,mbuftrace,standard")
+            check(p.returncode == 0 and "CRITICAL" not in p.stderr and
+                  "vnet " in p.stdout,
+                  "%s: -z flow,mbuftrace,standard: %s" %
+                  (name, p.stderr.strip()[:300]))
+            if name == "02-pf-dup-to-reverted":
+                compare(os.path.join(exp, name + ".flow.txt"), p.stdout,
+                        a.update)
+                check("m_dup \u2192 [routed-twic" in p.stdout,
+                      "%s: the flow graph does not mark routed-twice" % name)
+            if name == "02-pf-dup-to-reverted":
+                # -z mbuftrace,tree: hits per rule and action, anomalies.
+                p = ts.run("-r", mine, "-q", "-z", "mbuftrace,tree")
+                for row in (r"Traced packets\s+5\b",
+                            r"^ ipfw rule 65535 pass\s+7\b",
+                            r"^ pf default rule dup-to\s+1\b",
+                            r"^ routed-twice\s+1\b", r"^ vnet 2\s+15\b",
+                            r"^ m_dup\(\) sys/kern/uipc_mbuf\.c:788\s+6\b"):
+                    check(re.search(row, p.stdout, re.M),
+                          "%s: -z mbuftrace,tree lacks %r: %s" %
+                          (name, row, p.stdout[:1500]))
+            if name == "03-ipfw-deny":
+                p = ts.run("-r", mine, "-q", "-z", "mbuftrace,tree")
+                check(re.search(r"^ ipfw rule 100\s+1\b", p.stdout, re.M),
+                      "%s: drop place not counted: %s" % (name, p.stdout))
+
+            # A flat loop over the hops in -T json (with
+            # --no-duplicate-keys, as the plugin README says) sees every
+            # hop, also those inside enter/leave scopes.
+            p = ts.run("-r", mine, "-T", "json", "--no-duplicate-keys",
+                       "-J", "mbuftrace")
+            hops_json = {}
+            for num, pkt in enumerate(json.loads(p.stdout or "[]"), 1):
+                m = pkt["_source"]["layers"].get("mbuftrace", {})
+                if "mbuftrace.hop_tree" not in m:
+                    continue
+                ht = m["mbuftrace.hop_tree"]
+                ht = ht if isinstance(ht, list) else [ht]
+                hops_json[num] = [h.get("mbuftrace.hop.func") for h in ht]
+            want_funcs = {o["packet"]: [h["func"] for h in o["hops"]]
+                          for o in packets if o["hops"]}
+            check(hops_json == want_funcs,
+                  "%s: a flat JSON hop loop: %r, show: %r" %
+                  (name, sorted(hops_json.items())[:1],
+                   sorted(want_funcs.items())[:1]))
+
             if name == "02-pf-dup-to-reverted":
                 check(len(flagged) >= 1, "%s: routed-twice not raised" % name)
+                # Related frames, two-pass: each copy links to the frame
+                # whose record made it, each parent to its copies, and the
+                # two segments of trace 1 to each other.
+                p = ts.run("-2", "-r", mine, "-T", "fields", "-E",
+                           "separator=|", "-e", "frame.number",
+                           "-e", "mbuftrace.trace_id",
+                           "-e", "mbuftrace.parent_frame",
+                           "-e", "mbuftrace.copy_frame",
+                           "-e", "mbuftrace.prev_segment",
+                           "-e", "mbuftrace.next_segment")
+                links = {int(c[0]): c[1:] for c in
+                         (l.split("|") for l in p.stdout.splitlines())}
+                want_links = {}
+                made = {}  # copy trace -> packet whose record made it
+                first = {}  # trace -> its first packet
+                segs = {}
+                for o in packets:
+                    if not o["hops"]:
+                        continue
+                    first.setdefault(o["trace_id"], o["packet"])
+                    segs.setdefault(o["trace_id"], []).append(o["packet"])
+                    for h in o["hops"]:
+                        if h.get("copy"):
+                            made[h["copy"]] = o["packet"]
+                for o in packets:
+                    if not o["hops"]:
+                        continue
+                    sg = segs[o["trace_id"]]
+                    i = sg.index(o["packet"])
+                    want_links[o["packet"]] = [
+                        str(o["trace_id"]),
+                        str(made.get(o["trace_id"], "")) if o.get("parent_id")
+                        else "",
+                        ",".join(str(first[h["copy"]]) for h in o["hops"]
+                                 if h.get("copy") and h["copy"] in first),
+                        str(sg[i - 1]) if i > 0 else "",
+                        str(sg[i + 1]) if i + 1 < len(sg) else ""]
+                got_links = {k: v for k, v in links.items() if v[0]}
+                check(got_links == want_links,
+                      "%s: frame links %r, want %r" %
+                      (name, got_links, want_links))
+                check(got_links.get(5, [""] * 5)[1:3] == ["2", "4"],
+                      "%s: frame 5 (trace 2) links: %r" %
+                      (name, got_links.get(5)))
+                # Expert info without a filter lists it (-z expert).
+                p = ts.run("-r", mine, "-q", "-z", "expert")
+                check(re.search(r"Warns \(\d+\)[\s\S]*mbuftrace\s+routing "
+                                r"step dup-to at #5 pf_route\(\)", p.stdout),
+                      "%s: -z expert lacks routed-twice: %r" %
+                      (name, p.stdout[:800]))
                 # The dup-to copy passes pf's default rule (nr -1): named
                 # so, not 4294967295, in the tree as in show.
                 p = ts.run("-r", mine, "-V", "-Y", "frame.number == 5")
