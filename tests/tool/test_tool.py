@@ -3,7 +3,8 @@
 
 Usage: test_tool.py GROUP --tool T --fixtures DIR --vectors DIR --work DIR
                    [--plugin mbuftrace.so]
-GROUP: convert show stats graph errors capture captures tshark kill outputs
+GROUP: convert show stats graph errors capture captures tshark vocabulary
+       kill outputs
 """
 import argparse
 import glob
@@ -212,12 +213,12 @@ def g_show():
     check("packet 3  trace 4097  id 1  20 hops" in out,
           "ping header line missing")
     check("-- vnet 0 -> 1 --" in out, "VNET change not marked")
-    check("! routed-twice: routing step dup-to at #4 pf_route()" in out,
-          "routed-twice not flagged")
+    check("! routed_twice: routing step dup-to at #4 pf_route()" in out,
+          "routed_twice not flagged")
     check("DROPPED: ipfw deny" in out, "drop not shown")
     check("! dropped: dropped at #3 ipfw_check_packet()" in out,
           "drop finding missing")
-    check("! hops-lost: trace full: 5 hops lost" in out, "hops lost missing")
+    check("! hops_lost: trace full: 5 hops lost" in out, "hops lost missing")
     # Nesting: pf_test enters, pf_route at depth 1, pf_test again at 2.
     check("> [pf] pf_test" in out and "    > [pf] pf_route" in out and
           "      > [pf] pf_test" in out, "nesting not indented")
@@ -237,7 +238,7 @@ def g_show():
     check(ping["hops"][8]["rule"] == 3 and ping["hops"][8]["action"] == "pass",
           "pf rule in JSON")
     dup = by_trace[8194]
-    check([x["kind"] for x in dup["findings"]] == ["routed-twice"],
+    check([x["kind"] for x in dup["findings"]] == ["routed_twice"],
           "dup-to findings %r" % dup["findings"])
     check(dup["parent_id"] == 8193, "parent id")
     # Strings that need escaping come back intact through JSON.
@@ -257,9 +258,13 @@ def g_show():
     check(sel("trace_id == 12289") == [12289], "trace_id filter")
     check(sel("hops > 10") == [4097], "hops > 10")
     check(sel('hop.func contains "route"') == [8194], "contains route")
-    check(sel('mbuftrace.hop.drop || mbuftrace.truncated == 1') ==
-          [12289, 20481], "drop || truncated: %r" %
-          sel('mbuftrace.hop.drop || mbuftrace.truncated == 1'))
+    check(sel('mbuftrace.hop.drop || mbuftrace.flags.hops_lost == 1') ==
+          [12289, 20481], "drop || hops lost: %r" %
+          sel('mbuftrace.hop.drop || mbuftrace.flags.hops_lost == 1'))
+    # truncated means malformed, as in Wireshark: show skips those.
+    check(sel('mbuftrace.truncated') == [] and sel('truncated == false') == []
+          and sel('!truncated') == sel('hops >= 0'), "truncated: %r" %
+          sel('mbuftrace.truncated'))
     check(sel('!(hop.vnet == 0) && hops >= 2') == [12289, 16385, 20481],
           "negation: %r" % sel('!(hop.vnet == 0) && hops >= 2'))
     check(sel('hop.action == "dup-to" && parent_id == 8193') == [8194],
@@ -285,7 +290,7 @@ def g_show():
     check(lo[0]["format"] == "legacy-part3" and len(lo[0]["hops"]) == 20,
           "legacy part-3 read")
     _, lt, _ = run("show", fx("legacy3.pcap"))
-    check("epair_transmit(epair0a)  /usr/src/sys/net/if_epair.c:520" in lt,
+    check("epair_transmit(epair0a)  sys/net/if_epair.c:520" in lt,
           "legacy hop text")
     # Console text read directly.
     co = show_json(fx("console.txt"))
@@ -554,8 +559,12 @@ def g_capture():
           "epb_packetid from PACKET_ID or the counter: %r" %
           [o["epb_packet_id"] for o in objs])
     _, raw, _ = run("show", "--raw", out)
-    check('producer="mbuftrace ' in raw and "hostname=" in raw and
-          "capture_start=" in raw, "capture metadata: " + raw[:300])
+    check('producer="mbuftrace ' in raw and "capture_start=" in raw,
+          "capture metadata: " + raw[:300])
+    # Replayed from a file: nothing of this host is the traced kernel's.
+    check("kernel_version=" not in raw and "hostname=" not in raw and
+          "kernel_ident=" not in raw, "capture -r wrote this host's kernel "
+          "as the traced one: " + raw[:300])
     check('source_rev="307fbceb2"' in raw, "--source-rev not recorded: " +
           raw[:300])
     data = open(out, "rb").read()
@@ -647,9 +656,9 @@ def tshark_vs_show(sb):
         check(got == want, "%s: tshark and show disagree:\n%r\n%r" %
               (name, got[:3], want[:3]))
         # The plugin's expert info flags the same packets as show's checks.
-        for kind, expert in (("routed-twice", "routed_twice"),
+        for kind, expert in (("routed_twice", "routed_twice"),
                              ("dropped", "dropped"),
-                             ("hops-lost", "hops_lost")):
+                             ("hops_lost", "hops_lost")):
             q = sb.run(*(argv + ["-Y", "mbuftrace.expert." + expert, "-T",
                                  "fields", "-e", "frame.number"]))
             flagged = [int(x) for x in q.stdout.split()]
@@ -658,6 +667,99 @@ def tshark_vs_show(sb):
             check(q.returncode == 0 and flagged == mine,
                   "%s: %s: tshark flags %r, show %r %s" %
                   (name, kind, flagged, mine, q.stderr[-200:]))
+
+# ------------------------------------------------------------ vocabulary
+FT_CLASS = {"FT_STRING": "string", "FT_STRINGZ": "string",
+            "FT_BOOLEAN": "bool", "FT_BYTES": "bytes", "FT_NONE": "none",
+            "FT_PROTOCOL": "none", "FT_ABSOLUTE_TIME": "time",
+            "FT_FRAMENUM": "number", "FT_IPv4": "address",
+            "FT_IPv6": "address"}
+
+
+def ft_class(ft):
+    if ft.startswith(("FT_UINT", "FT_INT")):
+        return "number"
+    return FT_CLASS.get(ft, ft)
+
+
+def g_vocabulary():
+    """One vocabulary (issue 14): `mbuftrace fields` (the table in
+    codec/include/mbuftrace/vocab.hpp) against the plugin's fields in real
+    tshark, and every name the tool filters on selects the same frames in
+    both."""
+    if not A.plugin or not os.path.exists(A.plugin):
+        print("plugin not built: skipping")
+        return
+    _, out, _ = run("fields")
+    table = {}
+    for line in out.splitlines():
+        name, scope, typ, tool, meaning = line.split("\t")
+        check(name not in table, "%s twice in the table" % name)
+        check(meaning != "", "%s has no meaning" % name)
+        table[name] = (scope, typ, tool == "-Y")
+    # Words the tool used to have its own way: gone or the plugin's now.
+    for old in ("hop.index", "routed-twice"):
+        check(old not in table, "%s still in the table" % old)
+    sb = TsharkSandbox(A.plugin, prefix="mbt-vocab-test-")
+    try:
+        p = sb.run("-G", "fields")
+        ws = {}
+        for line in p.stdout.splitlines():
+            c = line.split("\t")
+            if c[0] == "P" and c[2] == "mbuftrace":
+                ws["mbuftrace"] = "FT_PROTOCOL"
+            elif c[0] == "F" and (c[4] == "mbuftrace" or
+                                  c[2] == "frame.number"):
+                ws[c[2]] = c[3]
+        check(len(ws) > 50, "tshark -G fields lists %d mbuftrace fields" %
+              len(ws))
+        for name, ft in sorted(ws.items()):
+            if check(name in table, "the plugin's %s is not in the "
+                     "vocabulary (mbuftrace fields)" % name):
+                check(table[name][1] == ft_class(ft),
+                      "%s: %s in the table, %s in the plugin" %
+                      (name, table[name][1], ft))
+        for name in table:
+            check(name in ws, "%s is in the vocabulary, not in the plugin" %
+                  name)
+        # Same meaning: each name the tool knows selects the same frames in
+        # `show -Y` and in `tshark -Y` (trace records: the tool shows no
+        # metadata frame as a packet).
+        # One file, so that each name costs one tshark run: the converted
+        # fixtures and the real captures, concatenated by mergecap.
+        files = [converted(n) for n in INPUTS]
+        files += sorted(glob.glob(os.path.join(A.captures, "*.pcapng")))
+        merged = wk("all.pcapng")
+        m = subprocess.run(["mergecap", "-a", "-F", "pcapng", "-w", merged] +
+                           files, capture_output=True, text=True)
+        if not check(m.returncode == 0, "mergecap: " + m.stderr):
+            return
+        exprs = [n for n, (_, _, tool) in table.items() if tool]
+        exprs += ['mbuftrace.hop.file == "sys/net/if_epair.c"',
+                  'mbuftrace.flags.copy == 1', 'mbuftrace.flags.copy == 0',
+                  'mbuftrace.flags.hops_lost == 1', 'mbuftrace.truncated',
+                  'mbuftrace.hop.kind == 1', 'mbuftrace.hop == 5',
+                  'mbuftrace.hop.subsys == "pf"',
+                  'mbuftrace.hop.action == "dup-to"',
+                  'mbuftrace.hop.rule == 4294967295',
+                  'frame.number >= 30 && mbuftrace.hop.vnet == 1']
+        sf = sb.add(merged)
+        total = len(show_json(merged))
+        check(total > 100, "merged file: %d packets" % total)
+        for e in exprs:
+            q = sb.run("-r", sf, "-Y", "(%s) && mbuftrace && "
+                       "!(mbuftrace.record_kind == 2)" % e, "-T", "fields",
+                       "-e", "frame.number")
+            if not check(q.returncode == 0, "tshark -Y %s: %s" %
+                         (e, q.stderr[-300:])):
+                continue
+            theirs = [int(x) for x in q.stdout.split()]
+            ours = [o["packet"] for o in show_json(merged, "-Y", e)]
+            check(theirs == ours, "-Y '%s': tshark %d %r, show %d %r" %
+                  (e, len(theirs), theirs[:6], len(ours), ours[:6]))
+    finally:
+        sb.cleanup()
+
 
 # ------------------------------------------------------ nothing lost (15)
 def tap_records(path):

@@ -192,13 +192,23 @@ private:
 };
 #endif
 
-Meta capture_meta(const struct utsname& u)
+// What the capture says about the traced kernel.  From a saved tap
+// (replay) nothing about this host is true of the kernel that made it: only
+// the producer, the start and what the user states (--source-rev).
+Meta capture_meta(const struct utsname& u, bool replay)
 {
     Meta m;
     const auto put = [](Field<std::string>& f, std::string v) {
         if (!v.empty())
             f = Field<std::string>{std::move(v), {}, true};
     };
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    m.capture_start_ns = Field<uint64_t>{
+        uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec), {}, true};
+    put(m.producer, producer());
+    if (replay)
+        return m;
     put(m.kernel_version, u.version);
     put(m.source_rev, source_rev_from_version(u.version));
 #ifdef __FreeBSD__
@@ -217,11 +227,6 @@ Meta capture_meta(const struct utsname& u)
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) == 0)
         put(m.hostname, host);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    m.capture_start_ns = Field<uint64_t>{
-        uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec), {}, true};
-    put(m.producer, producer());
     return m;
 }
 
@@ -347,7 +352,7 @@ int cmd_capture(const Args& a)
                         std::to_string(lt) +
                         " is not an mbuftrace tap (LINKTYPE_USER0..15)");
 
-    Meta m = capture_meta(u);
+    Meta m = capture_meta(u, !replay.empty());
     // A kernel built outside git has no revision in kern.version.
     if (!rev.empty())
         m.source_rev = Field<std::string>{rev, {}, true};

@@ -21,6 +21,7 @@ const char kUsage[] =
     "       mbuftrace stats FILE [--strict]\n"
     "       mbuftrace graph FILE [-p packet] -o OUT.svg|.dot|.png "
     "[--strict]\n"
+    "       mbuftrace fields\n"
     "       mbuftrace --version\n"
     "See mbuftrace(8).\n";
 
@@ -59,6 +60,8 @@ int main(int argc, char** argv)
             return cmd_stats(args);
         if (cmd == "graph")
             return cmd_graph(args);
+        if (cmd == "fields")
+            return cmd_fields(args);
         std::fprintf(stderr, "mbuftrace: unknown command '%s'\n%s",
                      cmd.c_str(), kUsage);
         return 2;

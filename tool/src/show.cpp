@@ -49,8 +49,8 @@ std::string flag_names(uint16_t f)
             s += n;
         }
     };
-    add(MBT_RF_HOPS_LOST, "hops-lost");
-    add(MBT_RF_ALLOC_FAIL, "alloc-fail");
+    add(MBT_RF_HOPS_LOST, "hops_lost");
+    add(MBT_RF_ALLOC_FAIL, "alloc_fail");
     add(MBT_RF_FREED, "freed");
     add(MBT_RF_COPY, "copy");
     return s;
@@ -84,16 +84,6 @@ std::string location(const Record& r, const Hop& h)
     return s;
 }
 
-std::string rule_text(const Record& r, const Hop& h)
-{
-    const std::string& rs = r.str(h.ruleset);
-    if (is_pf_default_rule(h))
-        return "default rule " + action_name(h.action.v);
-    return "rule " + (rs.empty() ? std::string() : rs + "/") +
-           std::to_string(h.rule.v) + " " + action_name(h.action.v);
-}
-
-
 // One JSON object per packet (JSON Lines).
 std::string to_json(const Item& it, const std::vector<Finding>& fs)
 {
@@ -116,10 +106,6 @@ std::string to_json(const Item& it, const std::vector<Finding>& fs)
     const uint16_t flags = r.flags ? r.flags.v : 0;
     o += ",\"flags\":" + std::to_string(flags) + ",\"flag_names\":";
     json_string(o, flag_names(flags));
-    o += std::string(",\"truncated\":") +
-         ((flags & MBT_RF_HOPS_LOST) || (r.hops_lost && r.hops_lost.v)
-              ? "true"
-              : "false");
     if (r.hops_lost)
         o += ",\"hops_lost\":" + std::to_string(r.hops_lost.v) +
              ",\"alloc_fail\":" + std::to_string(r.alloc_fail.v);
@@ -274,7 +260,7 @@ public:
     void packet(const Item& it) override
     {
         const Record& r = it.d.rec;
-        if (o_.filter && !o_.filter->match(r))
+        if (o_.filter && !o_.filter->match(FilterInput{r, it.number}))
             return;
         shown++;
         const auto fs = analyze(r);
@@ -470,6 +456,9 @@ int cmd_show(const Args& a)
     if (file.empty())
         throw ToolError("usage: mbuftrace show FILE [-Y expr] [--json|--raw] "
                         "[--color=auto|always|never] [-o OUT] [--strict]");
+    if (so.json && so.raw)
+        throw ToolError("show: --json and --raw are two different outputs; "
+                        "choose one");
     so.col.on = out == "-" && !so.json && parse_color(color);
     if (out != "-" && color != "auto")
         so.col.on = parse_color(color);
