@@ -386,8 +386,63 @@ def expect_error(args, *needles, out=None):
     return err
 
 
+def eth_pcap(path, n=3):
+    """A plain Ethernet capture: what a user may hand the tool by mistake."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(n):
+            pkt = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x00" + b"\x45" + \
+                bytes(39)
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(pkt),
+                                len(pkt)) + pkt)
+
+
 def g_errors():
     good = open(converted("tap.pcap"), "rb").read()
+    # Issue 14: clear errors for the wrong input.
+    eth = wk("eth.pcap")
+    eth_pcap(eth)
+    ethng = wk("eth.pcapng")
+    if shutil.which("editcap"):
+        subprocess.run(["editcap", "-F", "pcapng", eth, ethng], check=True)
+        for cmd in (["show", ethng], ["stats", ethng],
+                    ["convert", ethng, wk("eth-out.pcapng")]):
+            rc, out, err = run(*cmd, ok=False)
+            check(rc == 1 and "holds no mbuftrace trace records: its 3 "
+                  "packets are plain packets (link type 1)" in err and
+                  err.count("\n") == 1 and out == "",
+                  "%s of a plain Ethernet pcapng: %d %r" % (cmd[0], rc, err))
+        check(not os.path.exists(wk("eth-out.pcapng")),
+              "convert wrote a file from a plain capture")
+    rc, _, err = run("show", eth, ok=False)
+    check(rc == 1 and "holds no mbuftrace trace records" in err,
+          "show of a plain Ethernet pcap: %d %r" % (rc, err))
+    rc, _, err = run("show", A.work, ok=False)
+    check(rc == 1 and "is a directory" in err, "show DIR: %d %r" % (rc, err))
+    rc, _, err = run("show", "--json", "--raw", converted("tap.pcap"),
+                     ok=False)
+    check(rc == 1 and "--json and --raw" in err, "--json --raw: %r" % err)
+    # "-" is standard input (a file or a pipe) and standard output.
+    want = run("show", converted("tap.pcap"))[1]
+    with open(converted("tap.pcap"), "rb") as f:
+        p = subprocess.run([A.tool, "show", "-"], stdin=f,
+                           capture_output=True)
+    check(p.returncode == 0 and p.stdout.decode() == want,
+          "show - < file: %r" % p.stderr)
+    p = subprocess.run("cat '%s' | '%s' show -" % (converted("tap.pcap"),
+                                                    A.tool), shell=True,
+                       capture_output=True)
+    check(p.returncode == 0 and p.stdout.decode() == want,
+          "cat file | show -: %r" % p.stderr)
+    rc, svg, err = run("graph", converted("tap.pcap"), "-p", "2", "-o", "-")
+    check(rc == 0 and svg.startswith("<?xml") and "</svg>" in svg,
+          "graph -o -: %r" % err)
+    rc, dot, err = run("graph", converted("tap.pcap"), "-o", "-", "-T", "dot")
+    check(rc == 0 and dot.startswith("digraph"), "graph -T dot: %r" % err)
+    rc, _, err = run("graph", converted("tap.pcap"), "-p", "1", "-o",
+                     wk("m.svg"), ok=False)
+    check(rc == 1 and "frame 1 is the capture's metadata block, not a "
+          "packet; packets are frames 2 to" in err, "graph -p 1: %r" % err)
     # Truncated pcapng (a capture cut short): cut in the middle of the last
     # EPB.  Every packet before the cut is read, and the cut is reported
     # with file, block and offset; convert exits 3 (converted with damage).

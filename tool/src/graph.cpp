@@ -48,6 +48,10 @@ public:
     {
         for (const auto& [id, name] : it.d.rec.meta.vnet_names)
             vnet_names[id] = name;
+        meta_again(it);
+    }
+    void meta_again(const Item& it) override
+    {
         if (it.number)
             meta_frames.insert(it.number);
     }

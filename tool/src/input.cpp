@@ -263,8 +263,10 @@ private:
             // twice after a merge: delivered once.
             const std::vector<uint8_t> b(r.it.rec, r.it.rec + r.it.rec_len);
             for (const auto& m : metas_)
-                if (m == b)
+                if (m == b) {
+                    sink_.meta_again(r.it);
                     return;
+                }
             metas_.push_back(b);
             sink_.meta(r.it);
         } else {
@@ -463,10 +465,12 @@ void Driver::pcap_file()
     } closer{pc};
     const int lt = pcap_datalink(pc);
     if (!is_tap_linktype(uint32_t(lt)))
-        throw ToolError(path_ + ": offset 20: link type " +
+        throw ToolError(path_ + ": holds no mbuftrace trace records: "
+                                "offset 20: link type " +
                         std::to_string(lt) +
                         " is not an mbuftrace tap (LINKTYPE_USER0..15, "
-                        "147..162)");
+                        "147..162); record with 'mbuftrace capture' or "
+                        "'tcpdump -i mbuf_trace0 -w FILE'");
     Progress bar("reading " + path_, size, o_.progress);
     uint64_t n = 0;
     for (;;) {
