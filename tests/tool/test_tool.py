@@ -207,6 +207,7 @@ def g_convert():
 
 # ------------------------------------------------------------------- show
 def g_show():
+    g_show_family()
     f = converted("tap.pcap")
     _, out, _ = run("show", f, "--color=never")
     check("\x1b[" not in out, "--color=never printed escape codes")
@@ -298,6 +299,39 @@ def g_show():
 
 
 # ------------------------------------------------------------------ stats
+def g_show_family():
+    """show -p, show --family, and copies indented from their own first
+    hop, on the real dup-to capture (traces 1 -> 2 -> 3, 1 -> 4)."""
+    cap = os.path.join(A.captures, "02-pf-dup-to-reverted.pcapng")
+    if not os.path.exists(cap):
+        print("no captures: skipping --family")
+        return
+    _, out, _ = run("show", "-p", "5", "--color=never", cap)
+    heads = [l for l in out.splitlines() if l.startswith("packet ")]
+    check(len(heads) == 1 and heads[0].startswith("packet 5  trace 2"),
+          "show -p 5: %r" % heads)
+    lines = out.splitlines()
+    first = [l for l in lines if l.startswith("   #0 ")]
+    check(first and "   #0          +0ns  [mbuf] m_dup" in first[0],
+          "a copy's first hop is indented at its parent's depth: %r" % first)
+    rc, _, err = run("show", "-p", "x", cap, ok=False)
+    check(rc == 1 and "-p wants a frame number" in err, "-p x: " + err)
+    for t in ("1", "2", "3", "4"):
+        _, out, _ = run("show", "--family", t, "--color=never", cap)
+        heads = [l for l in out.splitlines() if "packet " in l and
+                 " hops " in l]
+        got = [(len(l) - len(l.lstrip()), l.split()[1]) for l in heads]
+        # Parent first, each generation 4 columns further in; the two
+        # segments of trace 1 (frames 2 and 3) at the top.
+        check(got == [(0, "2"), (0, "3"), (4, "5"), (8, "4"), (4, "6")],
+              "--family %s: %r" % (t, got))
+    rc, _, err = run("show", "--family", "99", cap, ok=False)
+    check(rc == 1 and "no trace 99" in err, "--family 99: " + err)
+    objs = show_json(cap, "--family", "3")
+    check([o["trace_id"] for o in objs] == [1, 1, 2, 3, 4],
+          "--family --json: %r" % [o["trace_id"] for o in objs])
+
+
 def g_stats():
     _, out, _ = run("stats", converted("tap.pcap"), "--color=never")
     lines = out.splitlines()

@@ -222,6 +222,10 @@ struct ShowOpts {
     bool json = false, raw = false;
     Colors col;
     std::optional<Filter> filter;
+    uint64_t frame = 0;  // -p: only this frame
+    // --family: the traces to show, each with its generation (0: the
+    // root); packets are kept and printed as one tree at the end.
+    std::map<uint64_t, int> family;
 };
 
 class Shower : public Sink {
@@ -260,20 +264,63 @@ public:
     void packet(const Item& it) override
     {
         const Record& r = it.d.rec;
+        if (o_.frame && it.number != o_.frame)
+            return;
+        if (!o_.family.empty() &&
+            (!r.trace_id || !o_.family.count(r.trace_id.v)))
+            return;
         if (o_.filter && !o_.filter->match(FilterInput{r, it.number}))
             return;
         shown++;
         const auto fs = analyze(r);
         if (o_.json) {
-            out_.write(to_json(it, fs));
+            emit(r, to_json(it, fs));
             return;
         }
         if (o_.raw) {
-            out_.write("packet " + std::to_string(it.number) + "\n" +
-                       to_text(it.d));
+            emit(r, "packet " + std::to_string(it.number) + "\n" +
+                        to_text(it.d));
             return;
         }
         text(it, fs);
+    }
+
+    // --family: the kept packets, parents before their copies, each
+    // generation indented under the one before.
+    void finish_family()
+    {
+        std::map<uint64_t, std::vector<uint64_t>> kids;
+        std::vector<uint64_t> roots;
+        for (const auto& [id, gen] : o_.family) {
+            const auto p = parent_.find(id);
+            if (p != parent_.end() && o_.family.count(p->second))
+                kids[p->second].push_back(id);
+            else
+                roots.push_back(id);
+        }
+        std::vector<uint64_t> todo(roots.rbegin(), roots.rend());
+        while (!todo.empty()) {
+            const uint64_t id = todo.back();
+            todo.pop_back();
+            const auto k = kids.find(id);
+            if (k != kids.end())
+                todo.insert(todo.end(), k->second.rbegin(), k->second.rend());
+            const int gen = o_.family.at(id);
+            for (const std::string& block : kept_[id]) {
+                if (o_.json || !gen) {
+                    out_.write(block);
+                    continue;
+                }
+                const std::string pad(size_t(4 * gen), ' ');
+                std::string o;
+                size_t b = 0;
+                for (size_t e; (e = block.find('\n', b)) != std::string::npos;
+                     b = e + 1)
+                    o += (e > b ? pad : std::string()) +
+                         block.substr(b, e - b + 1);
+                out_.write(o);
+            }
+        }
     }
 
     uint64_t shown = 0;
@@ -307,6 +354,10 @@ private:
         for (const Finding& f : fs)
             if (f.kind != FindingKind::VnetCrossing)  // marked by its line
                 flagged.insert(f.hop);
+        // A copy's record starts inside its parent's scopes (m_dup in
+        // pf_route): indent from its first hop; the leaves of scopes it
+        // did not see entered stay at the left.
+        const uint8_t base_depth = r.hops.empty() ? 0 : r.hops[0].depth.v;
         const Hop* prev = nullptr;
         for (const Hop& h : r.hops) {
             if (h.vnet && (!prev || !prev->vnet || prev->vnet.v != h.vnet.v)) {
@@ -327,7 +378,9 @@ private:
             o += std::string(bad ? c.red() : "") + (bad ? " ! " : "   ") +
                  idx + (bad ? c.reset() : "") + " " + c.dim() + tm +
                  c.reset() + "  ";
-            o += std::string(2 * h.depth.v, ' ');
+            o += std::string(
+                h.depth.v > base_depth ? 2 * (h.depth.v - base_depth) : 0,
+                ' ');
             if (h.kind.v == MBT_HK_ENTER)
                 o += "> ";
             else if (h.kind.v == MBT_HK_LEAVE)
@@ -391,7 +444,18 @@ private:
                  finding_name(f.kind) + ": " + esc(f.text) + c.reset() + "\n";
         }
         o += '\n';
-        out_.write(o);
+        emit(r, o);
+    }
+
+    void emit(const Record& r, std::string s)
+    {
+        if (o_.family.empty()) {
+            out_.write(s);
+            return;
+        }
+        if (r.parent_id)
+            parent_[r.trace_id.v] = r.parent_id.v;
+        kept_[r.trace_id.v].push_back(std::move(s));
     }
 
     // "1 (jail-a)" when the metadata names the VNET.
@@ -405,6 +469,77 @@ private:
     OutFile& out_;
     ShowOpts& o_;
     std::map<uint32_t, std::string> vnet_names_;
+    std::map<uint64_t, std::vector<std::string>> kept_;  // --family
+    std::map<uint64_t, uint64_t> parent_;
+};
+
+// The family of a trace: its parent, its copies (and theirs), its
+// segments (records of one trace id), from the parent ids of the records
+// and the copies their hops made.  Read once before the packets are shown.
+class FamilyFinder : public Sink {
+public:
+    void packet(const Item& it) override
+    {
+        const Record& r = it.d.rec;
+        if (!r.trace_id)
+            return;
+        const uint64_t id = r.trace_id.v;
+        ids.insert(id);
+        if (r.parent_id)
+            link(r.parent_id.v, id);
+        for (const Hop& h : r.hops)
+            if (h.copy_id)
+                link(id, h.copy_id.v);
+    }
+    // The traces of the file related to id, each with its generation (0:
+    // no parent in the file); empty if id is not in the file.
+    std::map<uint64_t, int> family_of(uint64_t id) const
+    {
+        std::set<uint64_t> seen;
+        if (!ids.count(id))
+            return {};
+        std::vector<uint64_t> todo{id};
+        seen.insert(id);
+        while (!todo.empty()) {
+            const uint64_t x = todo.back();
+            todo.pop_back();
+            const auto add = [&](uint64_t y) {
+                if (ids.count(y) && seen.insert(y).second)
+                    todo.push_back(y);
+            };
+            const auto p = up_.find(x);
+            if (p != up_.end())
+                add(p->second);
+            const auto k = down_.find(x);
+            if (k != down_.end())
+                for (uint64_t y : k->second)
+                    add(y);
+        }
+        std::map<uint64_t, int> gen;
+        for (uint64_t x : seen) {
+            int g = 0;
+            for (auto p = up_.find(x);
+                 p != up_.end() && seen.count(p->second) &&
+                 g < int(seen.size());
+                 p = up_.find(p->second))
+                g++;
+            gen[x] = g;
+        }
+        return gen;
+    }
+
+    std::set<uint64_t> ids;
+
+private:
+    void link(uint64_t parent, uint64_t child)
+    {
+        if (parent == child)
+            return;
+        up_.emplace(child, parent);
+        down_[parent].insert(child);
+    }
+    std::map<uint64_t, uint64_t> up_;
+    std::map<uint64_t, std::set<uint64_t>> down_;
 };
 
 bool parse_color(const std::string& v)
@@ -425,6 +560,7 @@ int cmd_show(const Args& a)
     ShowOpts so;
     ReadOptions ro;
     std::string file, out = "-", color = "auto";
+    uint64_t family = 0;
     for (size_t i = 0; i < a.size(); i++) {
         const std::string& s = a[i];
         const auto val = [&]() -> const std::string& {
@@ -434,6 +570,10 @@ int cmd_show(const Args& a)
         };
         if (s == "-Y")
             so.filter.emplace(val());
+        else if (s == "-p")
+            so.frame = number_arg("show: -p", val(), "a frame number");
+        else if (s == "--family")
+            family = number_arg("show: --family", val(), "a trace id");
         else if (s == "--json")
             so.json = true;
         else if (s == "--raw")
@@ -454,7 +594,8 @@ int cmd_show(const Args& a)
             throw ToolError("show: more than one file");
     }
     if (file.empty())
-        throw ToolError("usage: mbuftrace show FILE [-Y expr] [--json|--raw] "
+        throw ToolError("usage: mbuftrace show FILE|- [-Y expr] [-p frame] "
+                        "[--family trace] [--json|--raw] "
                         "[--color=auto|always|never] [-o OUT] [--strict]");
     if (so.json && so.raw)
         throw ToolError("show: --json and --raw are two different outputs; "
@@ -463,9 +604,23 @@ int cmd_show(const Args& a)
     if (out != "-" && color != "auto")
         so.col.on = parse_color(color);
     ro.progress = stderr_is_tty() && (out != "-" || ::isatty(1) != 1);
+    if (family) {
+        ReadOptions quiet = ro;
+        quiet.quiet = true;
+        quiet.progress = false;
+        FamilyFinder ff;
+        read_input(file, ff, quiet);
+        so.family = ff.family_of(family);
+        if (so.family.empty())
+            throw ToolError(file + ": no trace " + std::to_string(family) +
+                            " (" + std::to_string(ff.ids.size()) +
+                            " traces read)");
+    }
     OutFile of(out);
     Shower sh(of, so);
     const ReadSummary s = read_input(file, sh, ro);
+    if (family)
+        sh.finish_family();
     of.commit();
     report_corrupt(file, s);
     return 0;

@@ -61,6 +61,19 @@ void catch_signals_for_tmp()
         std::signal(sig, remove_tmp_and_die);
 }
 
+uint64_t number_arg(const std::string& opt, const std::string& v,
+                    const char* what)
+{
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || !std::isdigit((unsigned char)v[0]) || *end || errno ||
+        n == 0)
+        throw ToolError(opt + " wants " + what + " (1, 2, ...), not '" + v +
+                        "'");
+    return n;
+}
+
 OutFile::OutFile(const std::string& path) : path_(path)
 {
     if (path == "-") {

@@ -15,6 +15,11 @@ struct ToolError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A positive decimal number given to opt ("show: -p"), or a ToolError
+// "opt wants what, not 'v'".
+uint64_t number_arg(const std::string& opt, const std::string& v,
+                    const char* what);
+
 // Writes "<path>.tmp.<pid>" and renames it to path on commit(), so that a
 // failed run never leaves a half-written output.  "-" is stdout; a path
 // that is not a regular file (a device, a FIFO, /dev/stdout) is written in
