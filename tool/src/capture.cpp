@@ -91,6 +91,7 @@ public:
     void open(const std::string& path)
     {
         cur_ = std::make_unique<Converter>(path, os_, V1Out::Mode::Stream);
+        cur_->comments = comments;
         cur_->out_.meta(meta_.data(), meta_.size());
         cur_->out_.writer().flush();  // the SHB is on disk at once
         path_ = path;
@@ -111,10 +112,22 @@ public:
         o.commit();
         cur_.reset();
     }
-    void packet(const Item& it) override { cur_->packet(it); }
+    void packet(const Item& it) override
+    {
+        cur_->packet(it);
+        if (show) {
+            // --show: each path as it arrives, as pwru and retis do.
+            const std::string line = packet_comment(it.d.rec) + "\n";
+            std::fwrite(line.data(), 1, line.size(), stdout);
+            std::fflush(stdout);
+        }
+    }
     void meta(const Item& it) override { cur_->meta(it); }
     void damaged(const Damaged& d) override { cur_->damaged(d); }
     bool keeps_damaged() const override { return true; }
+
+    bool comments = true;  // packet comments (--no-comments)
+    bool show = false;     // --show
 
     V1Out& out() { return cur_->out_; }
     const std::string& path() const { return path_; }
@@ -248,6 +261,7 @@ int cmd_capture(const Args& a)
     };
     ReadOptions ro;
     std::string filter, rev;
+    bool comments = true, show = false;
     for (size_t i = 0; i < a.size(); i++) {
         const std::string& s = a[i];
         const auto val = [&]() -> const std::string& {
@@ -279,6 +293,10 @@ int cmd_capture(const Args& a)
             ro.strict = true;
         else if (s == "--source-rev")
             rev = val();
+        else if (s == "--no-comments")
+            comments = false;
+        else if (s == "--show")
+            show = true;
         else if (s.size() > 1 && s[0] == '-')
             throw ToolError("capture: unknown option " + s);
         else
@@ -360,6 +378,8 @@ int cmd_capture(const Args& a)
     // least every second, when the input goes quiet and when a signal ends
     // the capture: a capture killed any way keeps what it had flushed.
     Rotator conv(std::string(u.sysname) + " " + u.release, encode_meta(m));
+    conv.comments = comments;
+    conv.show = show;
     uint64_t file_no = 0;
     const auto file_name = [&]() {
         if (!rotate)
