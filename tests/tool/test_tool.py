@@ -332,7 +332,32 @@ def g_show_family():
           "--family --json: %r" % [o["trace_id"] for o in objs])
 
 
+def g_stats_issue14():
+    """stats -Y, stats --json, and findings and drops with their frames."""
+    cap = os.path.join(A.captures, "02-pf-dup-to-reverted.pcapng")
+    if not os.path.exists(cap):
+        return
+    _, out, _ = run("stats", "--color=never", cap)
+    check("1  routed_twice  (frame 5)" in out,
+          "stats does not name the routed_twice frame: " + out[-400:])
+    _, out, _ = run("stats", "--color=never", "-Y",
+                    "mbuftrace.flags.copy == 1", cap)
+    check(out.startswith("packets 3  hops 36 "), "stats -Y: " + out[:80])
+    _, out, _ = run("stats", "--json", cap)
+    j = json.loads(out)
+    check(j["packets"] == 5 and
+          {"name": "routed_twice", "count": 1, "frames": [5]} in j["findings"]
+          and sum(x["count"] for x in j["paths"]) == 5,
+          "stats --json: %r" % j.get("findings"))
+    deny = os.path.join(A.captures, "03-ipfw-deny.pcapng")
+    j = json.loads(run("stats", "--json", deny)[1])
+    check([d["frames"] for d in j["drops"]] == [[2]] and
+          j["drops"][0]["name"].startswith("ipfw: denied"),
+          "stats --json drops: %r" % j["drops"])
+
+
 def g_stats():
+    g_stats_issue14()
     _, out, _ = run("stats", converted("tap.pcap"), "--color=never")
     lines = out.splitlines()
     check(lines[0].startswith("packets 8  hops 40  corrupt (skipped) 0"),

@@ -632,9 +632,13 @@ namespace {
 
 class Counter : public Sink {
 public:
+    std::optional<Filter> filter;
+
     void packet(const Item& it) override
     {
         const Record& r = it.d.rec;
+        if (filter && !filter->match(FilterInput{r, it.number}))
+            return;
         packets++;
         paths[path_summary(r)]++;
         for (const Hop& h : r.hops) {
@@ -646,20 +650,48 @@ public:
                 rules[subsys_name(h.subsys.v) + " " + rule_text(r, h)]++;
             if (h.vnet)
                 vnets["vnet " + std::to_string(h.vnet.v)]++;
-            if (h.drop)
-                drops[r.str(h.drop) + " at " + location(r, h)]++;
+            if (h.drop) {
+                const std::string k = r.str(h.drop) + " at " + location(r, h);
+                drops[k]++;
+                note(drop_frames[k], it.number);
+            }
         }
-        for (const Finding& f : analyze(r))
+        for (const Finding& f : analyze(r)) {
             findings[finding_name(f.kind)]++;
+            note(finding_frames[finding_name(f.kind)], it.number);
+        }
     }
 
     uint64_t packets = 0, hops = 0;
     std::map<std::string, uint64_t> tp, subsys, rules, vnets, paths, drops,
         findings;
+    // The frames of each drop and finding, so that they can be looked at
+    // (show -p N); the first kMaxFrames of each.
+    static constexpr size_t kMaxFrames = 10;
+    std::map<std::string, std::vector<uint64_t>> drop_frames, finding_frames;
+
+private:
+    static void note(std::vector<uint64_t>& v, uint64_t n)
+    {
+        if (v.size() < kMaxFrames && (v.empty() || v.back() != n))
+            v.push_back(n);
+    }
 };
 
+std::string frame_list(const std::vector<uint64_t>& v, uint64_t total)
+{
+    std::string o = v.size() == 1 && total <= 1 ? "frame " : "frames ";
+    for (size_t i = 0; i < v.size(); i++)
+        o += (i ? ", " : "") + std::to_string(v[i]);
+    if (total > v.size())
+        o += ", ...";
+    return o;
+}
+
 std::string table(const char* title, const std::map<std::string, uint64_t>& m,
-                  const Colors& c)
+                  const Colors& c,
+                  const std::map<std::string, std::vector<uint64_t>>* frames =
+                      nullptr)
 {
     std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
     std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
@@ -672,9 +704,55 @@ std::string table(const char* title, const std::map<std::string, uint64_t>& m,
     for (const auto& [k, n] : v) {
         char b[32];
         std::snprintf(b, sizeof b, "%10" PRIu64 "  ", n);
-        o += b + (k.empty() ? std::string("(empty)") : esc(k)) + "\n";
+        o += b + (k.empty() ? std::string("(empty)") : esc(k));
+        if (frames && frames->count(k))
+            o += "  (" + frame_list(frames->at(k), n) + ")";
+        o += "\n";
     }
     return o + "\n";
+}
+
+// stats --json: one object, the same tables; drops and findings with the
+// frames they were seen in.
+std::string stats_json(const Counter& k, const ReadSummary& s)
+{
+    std::string o = "{\"packets\":" + std::to_string(k.packets) +
+                    ",\"hops\":" + std::to_string(k.hops) +
+                    ",\"corrupt\":" + std::to_string(s.corrupt + s.no_record);
+    const auto counts = [&](const char* name,
+                            const std::map<std::string, uint64_t>& m,
+                            const std::map<std::string, std::vector<uint64_t>>*
+                                frames = nullptr) {
+        o += ",\"";
+        o += name;
+        o += "\":[";
+        std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
+        std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
+            return x.second > y.second;
+        });
+        for (size_t i = 0; i < v.size(); i++) {
+            o += i ? ",{\"name\":" : "{\"name\":";
+            json_string(o, v[i].first);
+            o += ",\"count\":" + std::to_string(v[i].second);
+            if (frames && frames->count(v[i].first)) {
+                o += ",\"frames\":[";
+                const auto& f = frames->at(v[i].first);
+                for (size_t j = 0; j < f.size(); j++)
+                    o += (j ? "," : "") + std::to_string(f[j]);
+                o += "]";
+            }
+            o += "}";
+        }
+        o += "]";
+    };
+    counts("tracepoints", k.tp);
+    counts("subsystems", k.subsys);
+    counts("rules", k.rules);
+    counts("vnets", k.vnets);
+    counts("drops", k.drops, &k.drop_frames);
+    counts("findings", k.findings, &k.finding_frames);
+    counts("paths", k.paths);
+    return o + "}\n";
 }
 
 }  // namespace
@@ -683,9 +761,19 @@ int cmd_stats(const Args& a)
 {
     ReadOptions ro;
     std::string file, color = "auto";
-    for (const std::string& s : a) {
+    bool json = false;
+    Counter k;
+    for (size_t i = 0; i < a.size(); i++) {
+        const std::string& s = a[i];
         if (s == "--strict")
             ro.strict = true;
+        else if (s == "--json")
+            json = true;
+        else if (s == "-Y") {
+            if (i + 1 >= a.size())
+                throw ToolError("stats: -Y needs a value");
+            k.filter.emplace(a[++i]);
+        }
         else if (s.rfind("--color=", 0) == 0)
             color = s.substr(8);
         else if (s.size() > 1 && s[0] == '-')
@@ -696,12 +784,18 @@ int cmd_stats(const Args& a)
             throw ToolError("stats: more than one file");
     }
     if (file.empty())
-        throw ToolError("usage: mbuftrace stats FILE [--strict]");
+        throw ToolError("usage: mbuftrace stats FILE|- [-Y expr] [--json] "
+                        "[--strict]");
     Colors c;
     c.on = parse_color(color);
     ro.progress = stderr_is_tty();
-    Counter k;
     const ReadSummary s = read_input(file, k, ro);
+    if (json) {
+        const std::string o = stats_json(k, s);
+        std::fwrite(o.data(), 1, o.size(), stdout);
+        report_corrupt(file, s);
+        return 0;
+    }
     std::string o = std::string(c.bold()) + "packets" + c.reset() + " " +
                     std::to_string(k.packets) + "  hops " +
                     std::to_string(k.hops) + "  corrupt (skipped) " +
@@ -710,8 +804,8 @@ int cmd_stats(const Args& a)
     o += table("hits per subsystem", k.subsys, c);
     o += table("hits per rule", k.rules, c);
     o += table("hits per vnet", k.vnets, c);
-    o += table("drops", k.drops, c);
-    o += table("findings", k.findings, c);
+    o += table("drops", k.drops, c, &k.drop_frames);
+    o += table("findings", k.findings, c, &k.finding_frames);
     o += table("distinct paths", k.paths, c);
     std::fwrite(o.data(), 1, o.size(), stdout);
     report_corrupt(file, s);
