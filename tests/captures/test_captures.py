@@ -195,7 +195,7 @@ def main():
                        "-T", "fields", "-e", "frame.number")
             flagged = [int(x) for x in p.stdout.split()]
             shown = [o["packet"] for o in packets
-                     if any(f["kind"] == "routed-twice"
+                     if any(f["kind"] == "routed_twice"
                             for f in o["findings"])]
             check(flagged == shown, "%s: routed-twice: tshark %r, show %r" %
                   (name, flagged, shown))
