@@ -37,6 +37,10 @@ extern "C" {  // this header has no C++ guard
 #include "mbuftrace/analyze.hpp"
 #include "mbuftrace/decode.hpp"
 #include "packet-mbuftrace.h"
+#include "flowgraph.hpp"
+#include "links.hpp"
+#include "stats.hpp"
+#include "verdict.hpp"
 
 #if MBT_WS_AT_LEAST(4, 4)
 typedef bool mbt_foreach_ret;
@@ -95,24 +99,32 @@ dissector_handle_t post_handle, tap_handle, meta_handle, eth_handle,
 dissector_table_t wtap_encap_table;
 int expert_tap_id = -1;
 
-// Expert info is wanted with a tree, or by an expert tap (tshark -z expert
-// dissects without a tree).
-bool expert_wanted(proto_tree* tree)
+// Whether an expert tap listens (tshark -z expert dissects without a tree).
+bool expert_tap_listens()
 {
-    if (tree)
-        return true;
     if (expert_tap_id < 0)  // looked up late: registered after handoffs
         expert_tap_id = find_tap_id("expert");
     return expert_tap_id >= 0 && have_tap_listener(expert_tap_id);
 }
 
-// The path checks are only run when someone looks at expert info: the
-// tree is shown, an expert tap listens, or a filter names an expert field.
+// The first pass over a file without a tree or columns: Wireshark opening
+// it (its status bar shows the highest expert severity of that pass),
+// tshark -2's first pass, or a run with taps only.  The path checks run
+// there, so a routed-twice or drop finding is known as soon as the file is
+// open.  (Plain tshark fills the columns and shows no expert info.)
+bool first_pass_open(packet_info* pinfo, proto_tree* tree)
+{
+    return !tree && !pinfo->cinfo && pinfo->fd && !pinfo->fd->visited;
+}
+
+// The path checks are reported as expert info when someone looks at it:
+// the tree is shown, an expert tap listens, or a filter names an expert
+// field; and on the first pass without a tree (first_pass_open).
 bool findings_wanted(proto_tree* tree)
 {
     if (tree && PTREE_DATA(tree)->visible)
         return true;
-    if (expert_wanted(NULL))  // an expert tap listens
+    if (expert_tap_listens())
         return true;
     if (!tree)
         return false;
@@ -190,6 +202,9 @@ mbt::DecodeResult cur;
 std::vector<mbt::Finding> findings;
 std::vector<proto_item*> hop_items;
 std::string path_buf;
+// The Info column verdict of the record in `cur` (verdict.hpp); empty when
+// the columns are not being filled.
+std::string verdict_buf;
 
 void meta_init(void)
 {
@@ -198,6 +213,7 @@ void meta_init(void)
     cap_meta.ident.clear();
     cap_meta.url.clear();
     cap_meta.vnet_names.clear();
+    mbtplugin::links_reset();
 }
 
 const char* vnet_name(uint32_t id)
@@ -390,9 +406,6 @@ void add_str(proto_tree* t, int hf, tvbuff_t* tvb, guint tvblen,
         proto_tree_add_string(t, hf, tvb, SP(ref.at), r.str(ref).c_str());
 }
 
-// Which hop fields this frame's tree wants, decided once per frame: with
-// an invisible tree (display filter) only referenced fields are added, so
-// the per-hop loop makes no calls for fields nobody asked for.
 enum HopF {
     W_KIND, W_DEPTH, W_SUBSYS, W_FILE, W_LINE, W_FUNC, W_LOC, W_URL, W_TS,
     W_VNET, W_CPU, W_IFINDEX, W_DIR, W_IFNAME, W_RULESET, W_RULE, W_ACTION,
@@ -416,13 +429,114 @@ int* const hop_hf[W_COUNT] = {
 bool want[W_COUNT];
 bool want_any;
 
+// What a frame asks of this dissector, decided once per record before it
+// is decoded: build only what a visible or primed tree can show.  The tree
+// is visible for packet details (Wireshark's pane, tshark -V, -T pdml, and
+// 4.0's -T fields); otherwise it holds only the fields a display filter, a
+// custom column or (4.4+) -T fields -e names: those are primed, and a
+// primed field marks its protocol referenced too.  Anything else would be
+// a faked item, so nothing of ours is made, and strings are parsed only
+// when a shown field or the path checks read them.
+struct Need {
+    bool items;     // an item of ours is visible or primed
+    bool findings;  // the path checks are looked at (expert info)
+    bool strings;   // the decoder parses strings: something reads them
+} need;
+
+// Fields whose values come from a record's strings (for a legacy record
+// also its line and subsystem, parsed from the trace string).
+int* const string_hf[] = {
+    &hf_path,      &hf_file_entry, &hf_name_entry, &hf_hop_subsys,
+    &hf_hop_file,  &hf_hop_line,   &hf_hop_func,   &hf_hop_location,
+    &hf_hop_url,   &hf_hop_ifname, &hf_hop_ruleset, &hf_hop_msg,
+    &hf_hop_drop,  &hf_hop_node,   &hf_hop_hook,   &hf_hop_text,
+    &hf_hop_arg};
+
+void decide_need(proto_tree* tree, packet_info* pinfo)
+{
+    // The path checks feed expert info (also on the first pass over a
+    // file: expert info on open), the Info column's verdict and the
+    // statistics.
+    const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
+    need.findings = experts || pinfo->cinfo || mbtplugin::stats_wanted();
+    // A filter on _ws.expert finds the expert items under our tree.
+    need.items = tree && (experts ||
+                          proto_field_is_referenced(tree, proto_mbt));
+    need.strings = need.findings || (need.items && PTREE_DATA(tree)->visible);
+    for (int* hf : string_hf)
+        need.strings = need.strings ||
+                       (need.items && proto_field_is_referenced(tree, *hf));
+}
+
+
+// Hop index fields of the attributes a hop may lack ("mbuftrace.hop.rule.hop"
+// = the hop whose rule this is), so that a -T fields user can line up
+// each value with its hop.  Added, hidden, when named by -e or a filter,
+// or with a visible tree (tshark 4.0 -T fields builds one and primes
+// nothing, so a named field cannot be told from a shown one there).
+enum HopIdx {
+    I_IFINDEX, I_DIR, I_IFNAME, I_RULESET, I_RULE, I_ACTION, I_MSG, I_DROP,
+    I_NODE, I_HOOK, I_COPY, I_SNAP, I_COUNT
+};
+int hf_idx[I_COUNT] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+bool want_idx[I_COUNT];
+bool want_idx_any;
+
+// Whether hf was named by -e or a filter (not merely shown: a visible tree
+// references every field).
+bool primed(proto_tree* tree, int hf)
+{
+    return tree && hf > 0 && PTREE_DATA(tree)->interesting_hfids &&
+           g_hash_table_lookup(PTREE_DATA(tree)->interesting_hfids,
+                               GINT_TO_POINTER(hf)) != NULL;
+}
+
+bool hop_has(const mbt::Hop& h, int k)
+{
+    switch (k) {
+    case I_IFINDEX: return bool(h.ifindex);
+    case I_DIR: return h.dir && h.dir.v != MBT_DIR_NONE;
+    case I_IFNAME: return bool(h.ifname);
+    case I_RULESET: return bool(h.ruleset);
+    case I_RULE: return bool(h.rule);
+    case I_ACTION: return bool(h.action);
+    case I_MSG: return bool(h.msg);
+    case I_DROP: return bool(h.drop);
+    case I_NODE: return bool(h.node);
+    case I_HOOK: return bool(h.hook);
+    case I_COPY: return bool(h.copy_id);
+    case I_SNAP: return h.has_snap;
+    }
+    return false;
+}
+
+void hop_index_fields(proto_tree* t, tvbuff_t* tvb, const mbt::Hop& h)
+{
+    for (int k = 0; k < I_COUNT; k++)
+        if (want_idx[k] && hop_has(h, k)) {
+            proto_item* i = proto_tree_add_uint(t, hf_idx[k], tvb, 0, 0,
+                                                h.index);
+            proto_item_set_hidden(i);
+        }
+}
+
+// Which hop fields the tree wants, decided once per record: with an
+// invisible tree only the primed ones, so the per-hop loop makes no calls
+// for fields nobody asked for.
 void decide_wanted(proto_tree* tree)
 {
     want_any = false;
     for (int i = 0; i < W_COUNT; i++) {
-        want[i] = proto_field_is_referenced(tree, *hop_hf[i]) != 0;
+        want[i] = need.items && proto_field_is_referenced(tree, *hop_hf[i]);
         want_any = want_any || want[i];
     }
+    want_idx_any = false;
+    const bool visible = tree && PTREE_DATA(tree)->visible;
+    for (int k = 0; k < I_COUNT; k++) {
+        want_idx[k] = visible || primed(tree, hf_idx[k]);
+        want_idx_any = want_idx_any || want_idx[k];
+    }
+    want_any = want_any || want_idx_any;
 }
 
 // One side of a translation: its addresses and ports, typed, so that
@@ -781,14 +895,19 @@ void remember_meta(const mbt::Meta& m)
         cap_meta.vnet_names = m.vnet_names;
 }
 
-// Shows `cur` (decoded from tvb) under tree.  Returns the top item.
-proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
+// Shows `cur` (decoded from tvb) under ptree, as `need` (decide_need())
+// says.  Returns the top item.
+proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
                         const char* carrier)
 {
+    // Our items go under tree: none when nobody sees or primed them.  The
+    // packets in hop snapshots still go under ptree, whose fields may be.
+    proto_tree* const tree = need.items ? ptree : NULL;
     const mbt::Record& r = cur.rec;
     const guint tvblen = tvb_captured_length(tvb);
     const bool full = tree && PTREE_DATA(tree)->visible;
     const bool is_meta = r.kind && r.kind.v == MBT_KIND_META;
+    verdict_buf.clear();
 
     if (is_meta && cur.ok())
         remember_meta(r.meta);
@@ -863,6 +982,10 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     if (r.packet_id)
         proto_tree_add_uint64(mt, hf_packet_id, tvb, SP(r.packet_id.at),
                               r.packet_id.v);
+    if (!is_meta) {
+        mbtplugin::links_note(pinfo, r);
+        mbtplugin::links_show(mt, tvb, pinfo, r);
+    }
     if (r.hops_lost)
         proto_tree_add_uint(mt, hf_hops_lost, tvb, SP(r.hops_lost.at),
                             r.hops_lost.v);
@@ -927,7 +1050,8 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
         }
     }
 
-    // Hops in time order; enter/leave nest as subtrees.
+    // Hops in time order, all at one level (a flat loop over hops in JSON
+    // sees every hop); the line of a hop inside enter/leave is indented.
     hop_items.assign(r.hops.size(), NULL);
     decide_wanted(tree);
     // Snapshots are dissected even when no hop field is wanted: the
@@ -936,25 +1060,28 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     for (const mbt::Hop& h : r.hops)
         any_snap = any_snap || h.has_snap;
     if ((tree && want_any) || any_snap) {
-        proto_tree* stack[MBT_HOP_DEPTH_MAX + 2];
-        int sp = 0;
-        stack[0] = mt;
+        int level = 0;  // enter/leave nesting
         for (size_t i = 0; i < r.hops.size(); i++) {
             const mbt::Hop& h = r.hops[i];
-            proto_item* it;
+            const bool enter = h.kind && h.kind.v == MBT_HK_ENTER;
+            if (h.kind && h.kind.v == MBT_HK_LEAVE && level > 0)
+                level--;
+            proto_item* it = proto_tree_add_uint(mt, hf_hop, tvb, SP(h.at),
+                                                 h.index);
             if (full) {
                 Buf b;
+                for (int k = 0; k < level; k++)
+                    b.str("    ");
                 hop_line(b, r, h);
-                it = proto_tree_add_uint(stack[sp], hf_hop, tvb, SP(h.at),
-                                         h.index);
                 proto_item_set_text(it, "%s", b.s);
-            } else {
-                it = proto_tree_add_uint(stack[sp], hf_hop, tvb, SP(h.at),
-                                         h.index);
             }
+            if (enter && level < MBT_HOP_DEPTH_MAX)
+                level++;
             hop_items[i] = it;
             proto_tree* ht = proto_item_add_subtree(it, ett_hop);
             hop_fields(ht, tvb, tvblen, r, h);
+            if (want_idx_any)
+                hop_index_fields(ht, tvb, h);
             if (h.has_snap) {
                 if (h.snap_linktype && want[W_SNAPLT])
                     proto_tree_add_uint(ht, hf_hop_snap_lt, tvb,
@@ -963,7 +1090,7 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
                 proto_item* si = proto_tree_add_item(ht, hf_hop_snap, tvb,
                                                      SP(h.snap), ENC_NA);
                 if (!si)
-                    si = ht;
+                    si = ht ? ht : ptree;
                 Sp s = clamp(h.snap, tvblen);
                 if (s.len > 0) {
                     tvbuff_t* st = tvb_new_subset_length(tvb, s.off, s.len);
@@ -971,21 +1098,26 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
                                  h.snap_linktype ? h.snap_linktype.v : 1);
                 }
             }
-            if (h.kind && h.kind.v == MBT_HK_ENTER &&
-                sp < MBT_HOP_DEPTH_MAX + 1)
-                stack[++sp] = ht;
-            else if (h.kind && h.kind.v == MBT_HK_LEAVE && sp > 0)
-                sp--;
         }
 
     }
 
-    // Path checks shared with `mbuftrace show`.
-    if (!findings_wanted(tree))
+    // Path checks shared with `mbuftrace show`: expert info, and the
+    // verdict for the Info column when the columns are filled, and the
+    // statistics (need.findings covers all three; decide_need()).
+    const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
+    const bool stats = mbtplugin::stats_wanted();
+    if (!need.findings)
         return top;
     mbt::AnalyzeOptions ao;
     ao.loop_threshold = pref_loop_threshold;
     findings = mbt::analyze(r, ao);
+    if (pinfo->cinfo)
+        mbtplugin::verdict(verdict_buf, r, findings);
+    if (stats)
+        mbtplugin::stats_queue(pinfo, r, findings);
+    if (!experts)
+        return top;
     for (const mbt::Finding& f : findings) {
         if (f.kind == mbt::FindingKind::UnknownMajor && cur.error)
             continue;  // already reported with the error
@@ -1038,17 +1170,16 @@ mbt_foreach_ret find_opt(wtap_block_t, guint option_id, wtap_opttype_e type,
     return TRUE;
 }
 
-proto_item* dissect_buffer_record(tvbuff_t* parent, packet_info* pinfo,
-                                  proto_tree* tree, const guint8* data,
-                                  gsize len, const char* carrier)
+// The option is not in the frame's bytes: a data source of its own (the
+// hex pane, tshark -x), copied to the packet pool so it outlives the
+// wiretap buffer.
+tvbuff_t* record_source(tvbuff_t* parent, packet_info* pinfo,
+                        const guint8* data, gsize len)
 {
-    // The option is not in the frame's bytes: a data source of its own,
-    // copied to the packet pool so it outlives the wiretap buffer.
     guint8* copy = static_cast<guint8*>(wmem_memdup(pinfo->pool, data, len));
     tvbuff_t* rt = tvb_new_child_real_data(parent, copy, guint(len), gint(len));
     add_new_data_source(pinfo, rt, "Trace record");
-    mbt::decode_record(copy, len, cur, expert_wanted(tree));
-    return show_record(rt, pinfo, tree, carrier);
+    return rt;
 }
 
 int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
@@ -1056,6 +1187,7 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
 {
     const guint len = tvb_captured_length(tvb);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
+    decide_need(tree, pinfo);
     mbt::decode_record(tvb_get_ptr(tvb, 0, gint(len)), len, cur);
     show_record(tvb, pinfo, tree, "custom-block");
     if (cur.ok() && cur.rec.kind && cur.rec.kind.v == MBT_KIND_META) {
@@ -1067,6 +1199,15 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
         col_set_str(pinfo->cinfo, COL_INFO, "Malformed mbuftrace custom block");
     }
     return int(len);
+}
+
+// The verdict after the packet's own Info: "Echo (ping) request ...
+// \u2014 [routed twice] vnet 1\u21922, pf default rule dup-to".
+void append_verdict(packet_info* pinfo)
+{
+    if (!verdict_buf.empty())
+        col_append_sep_str(pinfo->cinfo, COL_INFO, " \xe2\x80\x94 ",
+                           verdict_buf.c_str());
 }
 
 // The frame's EPB option records, shown under tree.  no_bytes: the packet
@@ -1082,8 +1223,15 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     wtap_block_foreach_option(pinfo->rec->block, find_opt, &hit);
     if (hit.n == 0)
         return 0;
-    proto_item* top = dissect_buffer_record(tvb, pinfo, tree, hit.data,
-                                            hit.len, "epb-option");
+    if (!no_bytes && hit.n > 1)
+        col_append_str(pinfo->cinfo, COL_INFO, " [extra mbuftrace records]");
+    tvbuff_t* rt = record_source(tvb, pinfo, hit.data, hit.len);
+    // A tree with nothing of ours in it (a filter or -T fields -e on other
+    // fields, a hex dump): the record's bytes only.
+    if (!no_bytes && !need.items && !need.findings)
+        return hit.n;
+    mbt::decode_record(hit.data, hit.len, cur, need.strings);
+    proto_item* top = show_record(rt, pinfo, tree, "epb-option");
     if (hit.n > 1) {
         char text[160];
         snprintf(text, sizeof text,
@@ -1109,8 +1257,8 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
             col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s%s",
                          cur.rec.hops.size(), cur.ok() ? "" : " [malformed]",
                          hit.n > 1 ? " [extra records]" : "");
-    } else if (hit.n > 1)
-        col_append_str(pinfo->cinfo, COL_INFO, " [extra mbuftrace records]");
+    }
+    append_verdict(pinfo);
     return hit.n;
 }
 
@@ -1139,9 +1287,11 @@ int dissect_post(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // A packet consumed without a snapshot has no bytes: the record is all
     // there is, so it names the frame in the Info column.
     const bool no_bytes = tvb_captured_length(tvb) == 0;
-    // Otherwise, no tree and no expert tap: nothing of ours is shown,
-    // filtered on or counted.
-    if (!no_bytes && !expert_wanted(tree))
+    // Otherwise, nothing of ours is shown, filtered on or counted unless
+    // there is a tree, an expert tap, the columns (the Info verdict), the
+    // statistics or the first pass over the file (expert info on open).
+    decide_need(tree, pinfo);
+    if (!no_bytes && !tree && !need.findings)
         return 0;
     const int n = dissect_epb_records(tvb, pinfo, tree, no_bytes);
     return n ? int(tvb_captured_length(tvb)) : 0;
@@ -1163,15 +1313,16 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
             return 0;
         p_add_proto_data(pinfo->pool, pinfo, proto_mbt, MARK_EPB_DONE,
                          GINT_TO_POINTER(1));
+        decide_need(tree, pinfo);
         // A zero-length tvb is claimed by returning more than its length.
         return dissect_epb_records(tvb, pinfo, tree, true) ? 1 : 0;
     }
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
     col_clear(pinfo->cinfo, COL_INFO);
-    // Without a tree or an expert tap only the Info column and the packet
-    // underneath are wanted: the strings are not parsed.
-    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur,
-                    expert_wanted(tree));
+    // Without a tree of ours or the path checks only the Info column and
+    // the packet underneath are wanted: the strings are not parsed.
+    decide_need(tree, pinfo);
+    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur, need.strings);
     show_record(tvb, pinfo, tree, "tap");
     const mbt::Record& r = cur.rec;
     const bool malformed = !cur.ok();
@@ -1207,6 +1358,7 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
         col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[%zu hops%s] ",
                                r.hops.size(), malformed ? ", malformed" : "");
     }
+    append_verdict(pinfo);
     return int(len);
 }
 
@@ -1302,6 +1454,14 @@ void proto_register_mbuftrace(void)
         HF(hf_hop_text, "Legacy text", "mbuftrace.hop.text", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_hop_arg, "Legacy argument", "mbuftrace.hop.arg", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_hop_unknown, "Unknown attribute", "mbuftrace.hop.unknown_tlv", FT_UINT8, BASE_HEX, NULL, 0, NULL),
+#define HOPIDX(k, attr) \
+        HF(hf_idx[k], "Hop of " attr, "mbuftrace.hop." attr ".hop", FT_UINT32, BASE_DEC, NULL, 0, \
+           "The index of the hop that has this mbuftrace.hop." attr " (a -T fields column that lines up with it)")
+        HOPIDX(I_IFINDEX, "ifindex"), HOPIDX(I_DIR, "dir"), HOPIDX(I_IFNAME, "ifname"),
+        HOPIDX(I_RULESET, "ruleset"), HOPIDX(I_RULE, "rule"), HOPIDX(I_ACTION, "action"),
+        HOPIDX(I_MSG, "msg"), HOPIDX(I_DROP, "drop"), HOPIDX(I_NODE, "node"),
+        HOPIDX(I_HOOK, "hook"), HOPIDX(I_COPY, "copy_id"), HOPIDX(I_SNAP, "snapshot"),
+#undef HOPIDX
         HF(hf_meta, "Capture metadata", "mbuftrace.meta", FT_NONE, BASE_NONE, NULL, 0, NULL),
         HF(hf_meta_ident, "Kernel ident", "mbuftrace.meta.kernel_ident", FT_STRING, BASE_NONE, NULL, 0, NULL),
         HF(hf_meta_kversion, "Kernel version", "mbuftrace.meta.kernel_version", FT_STRING, BASE_NONE, NULL, 0, NULL),
@@ -1342,6 +1502,9 @@ void proto_register_mbuftrace(void)
                                         "mbuftrace");
     proto_register_field_array(proto_mbt, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    mbtplugin::links_register(proto_mbt);
+    mbtplugin::stats_register();
+    mbtplugin::flowgraph_register(proto_mbt);
     expert_module_t* em = expert_register_protocol(proto_mbt);
     expert_register_field_array(em, ei, array_length(ei));
 

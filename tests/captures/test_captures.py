@@ -33,6 +33,11 @@ LIVE = {"10-mbuftrace-capture"}
 # point: their frames carry the record only.  Every other capture's traced
 # frames carry the packet (issue "show the packet").
 NO_BYTES = {"10-mbuftrace-capture"}
+# Captures whose pf translates: the action and the inside address the
+# issue's query selects on (ip.src == X && mbuftrace.hop.action == "nat").
+XLATE = {"06-pf-nat": ("nat", "10.0.0.1"),
+         "16-pf-rdr": ("rdr", "10.0.0.1"),
+         "17-pf-nat-tcp": ("nat", "10.0.0.1")}
 failures = []
 
 
@@ -134,7 +139,7 @@ def main():
             p = ts.run("-r", mine, "-T", "fields",
                        "-e", "mbuftrace.meta.kernel_ident",
                        "-e", "mbuftrace.meta.revision")
-            check("MBT_TRACE" in p.stdout or "MBT_REPRO" in p.stdout,
+            check(re.search(r"MBT_(TRACE|DEBUG|REPRO)", p.stdout),
                   "%s: no kernel ident in the metadata: %r" %
                   (name, p.stdout[:200]))
             if name not in LIVE:
@@ -168,7 +173,7 @@ def main():
                           "packet bytes" % (name, c[0], c[2]))
                     for addr in ",".join(c[3:]).split(","):
                         if not addr or addr.startswith(("fe80:", "ff02:")) \
-                                or addr in ("::", "0.0.0.0"):
+                                or addr == "::":
                             continue
                         check(addr in script, "%s: frame %s: address %s is "
                               "not one scenarios/%s.sh set up" %
@@ -199,8 +204,142 @@ def main():
                             for f in o["findings"])]
             check(flagged == shown, "%s: routed-twice: tshark %r, show %r" %
                   (name, flagged, shown))
+            # The packet list says it: the Info column of each flagged
+            # frame carries the mark, after the packet's own Info.
+            summary = {int(l.split()[0]): l for l in
+                       ts.run("-r", mine).stdout.splitlines()}
+            for n in flagged:
+                check("\u2014 [routed twice] " in summary.get(n, ""),
+                      "%s: frame %d's Info lacks [routed twice]: %r" %
+                      (name, n, summary.get(n)))
+            for o in packets:
+                for f in o["findings"]:
+                    if f["kind"] == "dropped":
+                        check("\u2014 [dropped " in summary.get(o["packet"], ""),
+                              "%s: frame %d's Info lacks the drop: %r" %
+                              (name, o["packet"], summary.get(o["packet"])))
+            if name == "03-ipfw-deny":
+                check(any("[dropped at ipfw rule 100] vnet 0\u21921" in l
+                          for l in summary.values()),
+                      "%s: no [dropped at ipfw rule 100] in %r" %
+                      (name, list(summary.values())))
+
+            # Time counts from the first packet: the metadata frame (if
+            # any) does not move it.
+            p = ts.run("-r", mine, "-T", "fields", "-e", "frame.number",
+                       "-e", "frame.time_relative", "-e", "frame.len",
+                       "-e", "mbuftrace.trace_id")
+            first = [l.split("\t") for l in p.stdout.splitlines()
+                     if l.split("\t")[3]][:1]
+            check(first and float(first[0][1]) == 0.0,
+                  "%s: the first traced frame's time_relative: %r" %
+                  (name, first))
+
+            # -z mbuftrace,paths: the distinct paths, their counts and
+            # first frames, as expected/NAME.paths.txt.
+            p = ts.run("-r", mine, "-q", "-z", "mbuftrace,paths")
+            compare(os.path.join(exp, name + ".paths.txt"), p.stdout,
+                    a.update)
+            # -z flow,mbuftrace,standard: arrows between (vnet, subsystem)
+            # columns; the dup-to capture's as expected text.
+            p = ts.run("-r", mine, "-q", "-z", "flow,mbuftrace,standard")
+            check(p.returncode == 0 and "CRITICAL" not in p.stderr and
+                  "vnet " in p.stdout,
+                  "%s: -z flow,mbuftrace,standard: %s" %
+                  (name, p.stderr.strip()[:300]))
+            if name == "02-pf-dup-to-reverted":
+                compare(os.path.join(exp, name + ".flow.txt"), p.stdout,
+                        a.update)
+                check("m_dup \u2192 [routed_twic" in p.stdout,
+                      "%s: the flow graph does not mark routed-twice" % name)
+            if name == "02-pf-dup-to-reverted":
+                # -z mbuftrace,tree: hits per rule and action, anomalies.
+                p = ts.run("-r", mine, "-q", "-z", "mbuftrace,tree")
+                for row in (r"Traced packets\s+5\b",
+                            r"^ ipfw rule 65535 pass\s+7\b",
+                            r"^ pf default rule dup-to\s+1\b",
+                            r"^ routed_twice\s+1\b", r"^ vnet 2\s+15\b",
+                            r"^ m_dup\(\) sys/kern/uipc_mbuf\.c:788\s+6\b"):
+                    check(re.search(row, p.stdout, re.M),
+                          "%s: -z mbuftrace,tree lacks %r: %s" %
+                          (name, row, p.stdout[:1500]))
+            if name == "03-ipfw-deny":
+                p = ts.run("-r", mine, "-q", "-z", "mbuftrace,tree")
+                check(re.search(r"^ ipfw rule 100\s+1\b", p.stdout, re.M),
+                      "%s: drop place not counted: %s" % (name, p.stdout))
+
+            # A flat loop over the hops in -T json (with
+            # --no-duplicate-keys, as the plugin README says) sees every
+            # hop, also those inside enter/leave scopes.
+            p = ts.run("-r", mine, "-T", "json", "--no-duplicate-keys",
+                       "-J", "mbuftrace")
+            hops_json = {}
+            for num, pkt in enumerate(json.loads(p.stdout or "[]"), 1):
+                m = pkt["_source"]["layers"].get("mbuftrace", {})
+                if "mbuftrace.hop_tree" not in m:
+                    continue
+                ht = m["mbuftrace.hop_tree"]
+                ht = ht if isinstance(ht, list) else [ht]
+                hops_json[num] = [h.get("mbuftrace.hop.func") for h in ht]
+            want_funcs = {o["packet"]: [h["func"] for h in o["hops"]]
+                          for o in packets if o["hops"]}
+            check(hops_json == want_funcs,
+                  "%s: a flat JSON hop loop: %r, show: %r" %
+                  (name, sorted(hops_json.items())[:1],
+                   sorted(want_funcs.items())[:1]))
+
             if name == "02-pf-dup-to-reverted":
                 check(len(flagged) >= 1, "%s: routed-twice not raised" % name)
+                # Related frames, two-pass: each copy links to the frame
+                # whose record made it, each parent to its copies, and the
+                # two segments of trace 1 to each other.
+                p = ts.run("-2", "-r", mine, "-T", "fields", "-E",
+                           "separator=|", "-e", "frame.number",
+                           "-e", "mbuftrace.trace_id",
+                           "-e", "mbuftrace.parent_frame",
+                           "-e", "mbuftrace.copy_frame",
+                           "-e", "mbuftrace.prev_segment",
+                           "-e", "mbuftrace.next_segment")
+                links = {int(c[0]): c[1:] for c in
+                         (l.split("|") for l in p.stdout.splitlines())}
+                want_links = {}
+                made = {}  # copy trace -> packet whose record made it
+                first = {}  # trace -> its first packet
+                segs = {}
+                for o in packets:
+                    if not o["hops"]:
+                        continue
+                    first.setdefault(o["trace_id"], o["packet"])
+                    segs.setdefault(o["trace_id"], []).append(o["packet"])
+                    for h in o["hops"]:
+                        if h.get("copy"):
+                            made[h["copy"]] = o["packet"]
+                for o in packets:
+                    if not o["hops"]:
+                        continue
+                    sg = segs[o["trace_id"]]
+                    i = sg.index(o["packet"])
+                    want_links[o["packet"]] = [
+                        str(o["trace_id"]),
+                        str(made.get(o["trace_id"], "")) if o.get("parent_id")
+                        else "",
+                        ",".join(str(first[h["copy"]]) for h in o["hops"]
+                                 if h.get("copy") and h["copy"] in first),
+                        str(sg[i - 1]) if i > 0 else "",
+                        str(sg[i + 1]) if i + 1 < len(sg) else ""]
+                got_links = {k: v for k, v in links.items() if v[0]}
+                check(got_links == want_links,
+                      "%s: frame links %r, want %r" %
+                      (name, got_links, want_links))
+                check(got_links.get(5, [""] * 5)[1:3] == ["2", "4"],
+                      "%s: frame 5 (trace 2) links: %r" %
+                      (name, got_links.get(5)))
+                # Expert info without a filter lists it (-z expert).
+                p = ts.run("-r", mine, "-q", "-z", "expert")
+                check(re.search(r"Warns \(\d+\)[\s\S]*mbuftrace\s+routing "
+                                r"step dup-to at #5 pf_route\(\)", p.stdout),
+                      "%s: -z expert lacks routed-twice: %r" %
+                      (name, p.stdout[:800]))
                 # The dup-to copy passes pf's default rule (nr -1): named
                 # so, not 4294967295, in the tree as in show.
                 p = ts.run("-r", mine, "-V", "-Y", "frame.number == 5")
@@ -211,9 +350,65 @@ def main():
                       "%s: pf's default rule in the tree: %r" %
                       (name, [l for l in p.stdout.splitlines()
                               if "ule" in l][:6]))
+                # The issue's query: the echo request routed twice.
+                p = ts.run("-r", mine, "-Y", "icmp.type == 8 && "
+                           "mbuftrace.expert.routed_twice",
+                           "-T", "fields", "-e", "frame.number")
+                check([int(x) for x in p.stdout.split()] == shown,
+                      "%s: icmp.type == 8 && routed_twice: %r, want %r" %
+                      (name, p.stdout.split(), shown))
             else:
                 check(not flagged, "%s: routed-twice raised on %r" %
                       (name, flagged))
+
+            # Every traced packet's addresses beside its path.
+            p = ts.run("-r", mine, "-T", "fields", "-E", "separator=|",
+                       "-e", "mbuftrace.trace_id", "-e", "ip.src",
+                       "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
+                       "-e", "arp.src.proto_ipv4", "-e", "mbuftrace.path")
+            if name not in NO_BYTES:
+                for line in p.stdout.splitlines():
+                    c = line.split("|")
+                    if c[0]:
+                        check(any(c[1:6]) and c[6], "%s: trace %s: no "
+                              "address or no path beside it: %r" %
+                              (name, c[0], line))
+
+            # pf says what it did: translations with the addresses before
+            # and after, and state ids, which the tool and tshark agree on.
+            xl = {o["packet"]: [h["xlate"] for h in o["hops"] if "xlate" in h]
+                  for o in packets}
+            xl = {k: v for k, v in xl.items() if v}
+            states = [(o["packet"], h["state"]) for o in packets
+                      for h in o["hops"] if "state" in h]
+            for fno, xs in xl.items():
+                p = ts.run("-r", mine, "-V", "-Y", "frame.number == %d" % fno)
+                for x in xs:
+                    check("Translation: " + x["text"] in p.stdout,
+                          "%s: frame %d: the tree lacks 'Translation: %s'" %
+                          (name, fno, x["text"]))
+            if name in XLATE:
+                act, inside = XLATE[name]
+                p = ts.run("-r", mine, "-Y", "ip.src == %s && "
+                           "mbuftrace.hop.action == \"%s\"" % (inside, act),
+                           "-T", "fields", "-e", "frame.number")
+                got = [int(x) for x in p.stdout.split()]
+                want = sorted(k for k, v in xl.items() if any(
+                    x["before"]["src"] == inside for x in v))
+                check(got and got == want, "%s: ip.src == %s && action %s: "
+                      "%r, want %r" % (name, inside, act, got, want))
+                # A state a packet matched was created by an earlier one.
+                created = {}
+                for fno, st in states:
+                    if st["how"] == "created":
+                        created.setdefault(st["id"], fno)
+                matched = [(f, st["id"]) for f, st in states
+                           if st["how"] == "matched"]
+                check(matched, "%s: no packet matched a state" % name)
+                for fno, sid in matched:
+                    check(sid in created and created[sid] <= fno,
+                          "%s: frame %d matched state %x that no earlier "
+                          "packet created" % (name, fno, sid))
     finally:
         ts.cleanup()
 

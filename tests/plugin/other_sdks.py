@@ -28,6 +28,8 @@ import urllib.request
 PACKAGES = ("libwireshark-dev", "libwiretap-dev", "libwsutil-dev",
             "wireshark-dev")
 SOURCES = ("plugin/src/plugin.cpp", "plugin/src/packet-mbuftrace.cpp",
+           "plugin/src/verdict.cpp", "plugin/src/links.cpp",
+           "plugin/src/stats.cpp", "plugin/src/flowgraph.cpp",
            "bench/plugin/floor.cpp")
 SKIP = 77
 # The releases the plugin claims to build for.  A suite that has moved on

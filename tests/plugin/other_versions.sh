@@ -6,35 +6,48 @@
 # real tshark.  Each suite gets a minimal Debian chroot made by debootstrap,
 # in which the current work tree is built and `ctest -R plugin_` is run.
 #
-# usage: sh tests/plugin/other_versions.sh [--dir WORKDIR] SUITE...
+# usage: sh tests/plugin/other_versions.sh [--dir WORKDIR] [--bench [--before REF]]
+#          SUITE... [-- BENCH_OPTION...]
 #   SUITE: trixie, forky or sid.  Run as root on Debian 12 or newer.
 #   WORKDIR (default /var/tmp/mbuftrace-chroots) keeps one chroot per suite,
 #   reused by the next run; WORKDIR/SUITE.log has the whole output.
-#   JOBS=N: build jobs (default: nproc).  Build and tests run at nice 19.
+#   --bench: then bench/plugin/bench_plugin.py (times and callgrind
+#   instruction counts) with the BENCH_OPTIONs (e.g. --frames 20000); its
+#   report goes to WORKDIR/SUITE.bench.  --before REF: the plugin of git
+#   commit REF (e.g. main) is built too and benchmarked beside this one.
+#   JOBS=N: build jobs (default: nproc).  NICE=N: build, tests and bench
+#   run at nice N (default 19; on a loaded machine tests may then time out).
 # Nothing outside WORKDIR is touched, except installing debootstrap.
 set -eu   # POSIX sh (dash), so `sh other_versions.sh` works: no bash-isms
 
-usage() { sed -n '9,14s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '9,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 workdir=/var/tmp/mbuftrace-chroots
-suites=
+suites= bench=0 before=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--dir) [ $# -ge 2 ] || usage; workdir=$2; shift 2 ;;
+	--bench) bench=1; shift ;;
+	--before) [ $# -ge 2 ] || usage; before=$2; shift 2 ;;
 	trixie|forky|sid) suites="$suites $1"; shift ;;
+	--) shift; break ;;
 	*) usage ;;
 	esac
 done
+# "$@": the benchmark's options
+[ $# -eq 0 ] && [ -z "$before" ] || [ $bench = 1 ] || usage
 [ -n "$suites" ] || usage
 [ "$(id -u)" = 0 ] || { echo "run as root (debootstrap, chroot, mount)" >&2; exit 2; }
 jobs=${JOBS:-$(nproc)}
+nice=${NICE:-19}
 top=$(cd "$(dirname "$0")/../.." && pwd)   # the checkout this script is in
 mkdir -p "$workdir"
 workdir=$(cd "$workdir" && pwd -P)   # spelt as in /proc/mounts (unmount_all)
 mirror=http://deb.debian.org/debian
 packages="build-essential cmake ninja-build pkg-config python3 libglib2.0-dev
 	libpcap-dev wireshark-dev libwireshark-dev libwiretap-dev tshark
-	util-linux lua5.2 catch2"
-# What the plugin_ tests need (plugin_bench_smoke: the last two), no more:
+	util-linux lua5.2 catch2 valgrind"
+# What the plugin_ tests need (plugin_bench_smoke: the last two) and
+# --bench's instruction counts (valgrind), no more:
 # the tool, kernel and codec tests do not depend on Wireshark's version.
 targets="mbuftrace_plugin mbt_plugin_captures mbtfloor_plugin bench-plugin-captures"
 
@@ -119,10 +132,33 @@ run_suite() {
 		tar -C "$root/mbuftrace/src" -xf -
 	in_chroot cmake -S /mbuftrace/src -B /mbuftrace/build -G Ninja -DMBT_WERROR=ON
 	# shellcheck disable=SC2086
-	in_chroot nice -n 19 cmake --build /mbuftrace/build -j "$jobs" --target $targets
+	in_chroot nice -n "$nice" cmake --build /mbuftrace/build -j "$jobs" --target $targets
 	# --no-tests=error: a pattern matching nothing is not a pass.
-	in_chroot nice -n 19 ctest --test-dir /mbuftrace/build -R plugin_ \
+	in_chroot nice -n "$nice" ctest --test-dir /mbuftrace/build -R plugin_ \
 		--no-tests=error --output-on-failure
+	[ $bench = 1 ] || return 0
+	if [ -n "$before" ]; then
+		say "build the plugin of $before"
+		mkdir -p "$root/mbuftrace/before"
+		git -c safe.directory="$top" -C "$top" archive "$before" |
+			tar -C "$root/mbuftrace/before" -xf -
+		in_chroot cmake -S /mbuftrace/before -B /mbuftrace/before-build \
+			-G Ninja
+		in_chroot nice -n "$nice" cmake --build /mbuftrace/before-build \
+			-j "$jobs" --target mbuftrace_plugin
+		set -- --before /mbuftrace/before-build/plugin/mbuftrace.so "$@"
+	fi
+	say "bench_plugin.py $*"
+	b=/mbuftrace/build
+	rc=0
+	in_chroot nice -n "$nice" python3 /mbuftrace/src/bench/plugin/bench_plugin.py \
+		--plugin $b/plugin/mbuftrace.so --floor $b/bench/plugin/mbtfloor.so \
+		--gen $b/bench/plugin/bench-plugin-captures "$@" \
+		>"$workdir/$suite.bench" || rc=$?
+	cat "$workdir/$suite.bench"
+	# Exit 1 with its verdicts printed: it ran, and a target is not met;
+	# that is its report, not a failure.
+	[ $rc = 0 ] || { [ $rc = 1 ] && grep -q '^target ' "$workdir/$suite.bench"; }
 }
 
 exec 3>&1
@@ -132,7 +168,7 @@ for suite in $suites; do
 	start=$(date +%s)
 	# `set -e` works in the subshell only if it is not tested by if, || or &&.
 	set +e
-	(set -e; run_suite "$suite")
+	(set -e; run_suite "$suite" "$@")
 	rc=$?
 	set -e
 	unmount_all "$workdir/$suite"   # this suite is done with /proc and /dev
@@ -149,4 +185,11 @@ for suite in $suites; do
 	fi
 done
 echo "$verdicts" | sed 1d
+if [ $bench = 1 ]; then
+	for suite in $suites; do
+		[ -s "$workdir/$suite.bench" ] || continue
+		echo "== $suite: bench_plugin.py"
+		cat "$workdir/$suite.bench"
+	done
+fi
 exit $failed

@@ -147,8 +147,10 @@ def t_fields(t, args):
                                      "_ws.col.Info"])
     check(nb == "1\tcustom-block\t\tmbuftrace\tCapture metadata: kernel "
           "MBUFTRACE, rev 307fbceb2\n"
-          "2\tepb-option\t20\tmbuftrace\tPacket Path: 20 hops\n"
-          "3\tepb-option\t3\tmbuftrace\tPacket Path: 3 hops\n",
+          "2\tepb-option\t20\tmbuftrace\tPacket Path: 20 hops \u2014 "
+          "vnet 0\u21921, pf rule 3 pass\n"
+          "3\tepb-option\t3\tmbuftrace\tPacket Path: 3 hops \u2014 "
+          "[dropped at pf rule 7] vnet 2\n",
           "packets without bytes: columns %r" % nb)
     check(t.frames("nobytes.pcapng", "mbuftrace.hop.drop") == [3],
           "packets without bytes: filter on a hop field")
@@ -274,6 +276,68 @@ def t_expert(t, args):
               "frame %d with %d records: %s" % (n, k, r))
 
 
+def t_info(t, args):
+    """The Info column ends with the path's verdict: anomalies first, then
+    the VNETs crossed and the deciding firewall rule."""
+    def info(cap):
+        out = t.run("-r", t.cap(cap)).stdout
+        return {int(l.split()[0]): l for l in out.splitlines()}
+    dash = " \u2014 "
+    v = info("v1-le.pcapng")
+    check(v[2].endswith("ttl=64" + dash + "vnet 0\u21921, pf rule 3 pass"),
+          "v1 frame 2 Info: %r" % v[2])
+    check(v[3].endswith(dash + "[dropped at pf rule 7] vnet 2"),
+          "v1 frame 3 (dropped) Info: %r" % v[3])
+    check(dash not in v[4], "frame without a record has a verdict: %r" % v[4])
+    d = info("dupto.pcapng")
+    check(dash + "[routed twice] vnet 0, pf rule 1 dup-to" in d[1],
+          "dup-to Info: %r" % d[1])
+    # A packet without bytes: after the record's own summary.
+    nb = info("nobytes.pcapng")
+    check(nb[3].endswith("Packet Path: 3 hops" + dash +
+                         "[dropped at pf rule 7] vnet 2"),
+          "no-bytes Info: %r" % nb[3])
+    # Tap records: after the packet's Info, which has the hop count first.
+    tp = info("tap.pcapng")
+    check(re.search(r"\[3 hops\] Echo \(ping\) request .*" + dash +
+                    r"\[dropped at pf rule 7\] vnet 2$", tp[2]),
+          "tap Info: %r" % tp[2])
+    # The loop mark, with the loop threshold lowered.
+    lp = t.run("-r", t.cap("v1-le.pcapng"), "-o",
+               "mbuftrace.loop_threshold:1").stdout
+    check(re.search(dash + r"\[loop\] vnet 0\u21921", lp),
+          "loop mark missing: %r" % lp)
+
+
+def t_hops(t, args):
+    """Every hop at one level (a flat JSON loop sees all of them) with its
+    nesting in its line, and -T fields columns that line up: the index
+    fields name the hop of each sparse attribute."""
+    js = t.run("-r", t.cap("v1-le.pcapng"), "-T", "json",
+               "--no-duplicate-keys", "-J", "mbuftrace",
+               "-Y", "frame.number == 2").stdout
+    import json
+    m = json.loads(js)[0]["_source"]["layers"]["mbuftrace"]
+    hops = m["mbuftrace.hop_tree"]
+    check(len(hops) == 20 and [h["mbuftrace.hop.func"] for h in hops][7:10]
+          == ["pf_test", "pf_test_rule", "pf_test"],
+          "flat JSON hop loop: %d hops" % len(hops))
+    f = t.fields("v1-le.pcapng", ["frame.number", "mbuftrace.hop.rule",
+                                  "mbuftrace.hop.rule.hop",
+                                  "mbuftrace.hop.ifname",
+                                  "mbuftrace.hop.ifname.hop",
+                                  "mbuftrace.hop.func"],
+                 "-Y", "frame.number == 2")
+    c = f.rstrip("\n").split("\t")
+    funcs = c[5].split(",")
+    check(c[1] == "3,3" and c[2] == "8,16" and funcs[8] == "pf_test_rule"
+          and funcs[16] == "pf_test", "rules and their hops: %r" % c)
+    names = c[3].split(",")
+    idx = [int(x) for x in c[4].split(",")]
+    check(len(names) == len(idx) >= 2 and funcs[idx[0]] == "epair_transmit"
+          and names[0] == "epair0a", "ifname and its hop: %r" % c)
+
+
 def t_spec52(t, args):
     """Metadata in frame 1 as SPEC 5.2 places it: named in the Info column,
     its revision in the source links of the next frames in one pass, and
@@ -393,7 +457,8 @@ def t_prefs(t, args):
 
 GROUPS = {"load": t_load, "fields": t_fields, "filters": t_filters,
           "tree": t_tree, "expert": t_expert, "corrupt": t_corrupt,
-          "spec52": t_spec52,
+          "spec52": t_spec52, "info": t_info,
+          "hops": t_hops,
           "legacy": t_legacy, "vectors": t_vectors, "prefs": t_prefs}
 
 
