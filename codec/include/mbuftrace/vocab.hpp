@@ -68,6 +68,22 @@ namespace mbt {
       "an entry of the NAMES table")                                          \
     X(UnknownTlv, "mbuftrace.unknown_tlv", Record, Number, 0,                 \
       "type of a record TLV this reader does not know")                       \
+    X(ParentFrame, "mbuftrace.parent_frame", Record, Number, 0, "the parent trace's frame (copy)") \
+    X(CopyFrame, "mbuftrace.copy_frame", Record, Number, 0, "a copy's frame") \
+    X(PrevSegment, "mbuftrace.prev_segment", Record, Number, 0, "the trace's previous segment's frame") \
+    X(NextSegment, "mbuftrace.next_segment", Record, Number, 0, "the trace's next segment's frame") \
+    X(HopIdx_action, "mbuftrace.hop.action.hop", Hop, Number, 0, "hop index of a hop with action") \
+    X(HopIdx_copy_id, "mbuftrace.hop.copy_id.hop", Hop, Number, 0, "hop index of a hop with copy_id") \
+    X(HopIdx_dir, "mbuftrace.hop.dir.hop", Hop, Number, 0, "hop index of a hop with dir") \
+    X(HopIdx_drop, "mbuftrace.hop.drop.hop", Hop, Number, 0, "hop index of a hop with drop") \
+    X(HopIdx_hook, "mbuftrace.hop.hook.hop", Hop, Number, 0, "hop index of a hop with hook") \
+    X(HopIdx_ifindex, "mbuftrace.hop.ifindex.hop", Hop, Number, 0, "hop index of a hop with ifindex") \
+    X(HopIdx_ifname, "mbuftrace.hop.ifname.hop", Hop, Number, 0, "hop index of a hop with ifname") \
+    X(HopIdx_msg, "mbuftrace.hop.msg.hop", Hop, Number, 0, "hop index of a hop with msg") \
+    X(HopIdx_node, "mbuftrace.hop.node.hop", Hop, Number, 0, "hop index of a hop with node") \
+    X(HopIdx_rule, "mbuftrace.hop.rule.hop", Hop, Number, 0, "hop index of a hop with rule") \
+    X(HopIdx_ruleset, "mbuftrace.hop.ruleset.hop", Hop, Number, 0, "hop index of a hop with ruleset") \
+    X(HopIdx_snapshot, "mbuftrace.hop.snapshot.hop", Hop, Number, 0, "hop index of a hop with snapshot") \
     X(Hop, "mbuftrace.hop", Hop, Number, 1, "hop index in time order")         \
     X(HopKind, "mbuftrace.hop.kind", Hop, Number, 1,                          \
       "point, enter or leave")                                                \
