@@ -8,25 +8,31 @@
 
 namespace mbt {
 
-const char* finding_name(FindingKind k)
+TermId finding_term(FindingKind k)
 {
     switch (k) {
     case FindingKind::HopsLost:
-        return "hops-lost";
+        return TermId::ExpHopsLost;
     case FindingKind::AllocFail:
-        return "alloc-fail";
+        return TermId::ExpAllocFail;
     case FindingKind::Dropped:
-        return "dropped";
+        return TermId::ExpDropped;
     case FindingKind::VnetCrossing:
-        return "vnet-crossing";
+        return TermId::ExpVnetCrossing;
     case FindingKind::RoutedTwice:
-        return "routed-twice";
+        return TermId::ExpRoutedTwice;
     case FindingKind::Loop:
-        return "loop";
+        return TermId::ExpLoop;
     case FindingKind::UnknownMajor:
-        return "unknown-major";
+        break;
     }
-    return "?";
+    return TermId::ExpUnknownMajor;
+}
+
+const char* finding_name(FindingKind k)
+{
+    // "routed_twice": the plugin's mbuftrace.expert.routed_twice.
+    return expert_short_name(finding_term(k)).data();
 }
 
 namespace {

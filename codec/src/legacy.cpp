@@ -47,6 +47,14 @@ bool parse_legacy_text(std::string_view s, LegacyText& out)
     return false;
 }
 
+std::string_view source_path(std::string_view f)
+{
+    if (f.empty() || f[0] != '/')
+        return f;
+    const size_t at = f.find("/sys/");
+    return at == std::string_view::npos ? f : f.substr(at + 1);
+}
+
 namespace {
 
 // A table being built, indexed by an open-addressed table of its entries'
@@ -382,6 +390,9 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
         h.text = t_names.ref(s, sp);
         LegacyText t;
         if (parse_legacy_text(s, t)) {
+            // FILES is relative to the source tree (SPEC 4.2, 7.4): the
+            // file's span is what remains of it.
+            t.file = source_path(t.file);
             const uint32_t base = it.data.off;
             const auto off = [&](std::string_view part) {
                 return uint32_t(base + (part.data() - s.data()));

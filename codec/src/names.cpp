@@ -85,6 +85,15 @@ std::optional<uint8_t> action_by_name(std::string_view s)
     return rlookup(action_names, s);
 }
 
+std::string rule_text(const Record& r, const Hop& h)
+{
+    if (is_pf_default_rule(h))
+        return "default rule " + action_name(h.action.v);
+    const std::string& rs = r.str(h.ruleset);
+    return "rule " + (rs.empty() ? std::string() : rs + "/") +
+           std::to_string(h.rule.v) + " " + action_name(h.action.v);
+}
+
 const char* dir_name(uint8_t dir)
 {
     switch (dir) {

@@ -200,7 +200,7 @@ def main():
                        "-T", "fields", "-e", "frame.number")
             flagged = [int(x) for x in p.stdout.split()]
             shown = [o["packet"] for o in packets
-                     if any(f["kind"] == "routed-twice"
+                     if any(f["kind"] == "routed_twice"
                             for f in o["findings"])]
             check(flagged == shown, "%s: routed-twice: tshark %r, show %r" %
                   (name, flagged, shown))
@@ -250,7 +250,7 @@ def main():
             if name == "02-pf-dup-to-reverted":
                 compare(os.path.join(exp, name + ".flow.txt"), p.stdout,
                         a.update)
-                check("m_dup \u2192 [routed-twic" in p.stdout,
+                check("m_dup \u2192 [routed_twic" in p.stdout,
                       "%s: the flow graph does not mark routed-twice" % name)
             if name == "02-pf-dup-to-reverted":
                 # -z mbuftrace,tree: hits per rule and action, anomalies.
@@ -258,7 +258,7 @@ def main():
                 for row in (r"Traced packets\s+5\b",
                             r"^ ipfw rule 65535 pass\s+7\b",
                             r"^ pf default rule dup-to\s+1\b",
-                            r"^ routed-twice\s+1\b", r"^ vnet 2\s+15\b",
+                            r"^ routed_twice\s+1\b", r"^ vnet 2\s+15\b",
                             r"^ m_dup\(\) sys/kern/uipc_mbuf\.c:788\s+6\b"):
                     check(re.search(row, p.stdout, re.M),
                           "%s: -z mbuftrace,tree lacks %r: %s" %

@@ -191,7 +191,7 @@ TEST_CASE("legacy strings are interned once, in first-seen order")
         const Hop& h = d.rec.hops[size_t(i)];
         CHECK(d.rec.str(h.func) == "f" + std::to_string(i));
         CHECK(d.rec.str(h.text) == texts[size_t(i)]);
-        CHECK(d.rec.file_of(h) == "/usr/src/sys/net/if.c");
+        CHECK(d.rec.file_of(h) == "sys/net/if.c");
         CHECK(h.line.v == uint32_t(100 + i));
     }
 }

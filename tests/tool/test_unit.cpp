@@ -61,7 +61,31 @@ TEST_CASE("filter: record fields")
     CHECK_FALSE(m("parent_id"));
     CHECK(m("!parent_id"));
     CHECK(m("path == \"rib_route>pf_test\""));
-    CHECK(m("truncated == false"));
+    // truncated is Wireshark's: present only on a malformed record.
+    CHECK(m("!truncated"));
+    CHECK_FALSE(m("truncated == false"));
+    CHECK(m("mbuftrace.flags.copy == 0 && !(flags.hops_lost == 1)"));
+    CHECK(m("format == \"v1\" && version == 1"));
+}
+
+TEST_CASE("filter: the plugin's names as written in Wireshark")
+{
+    static const Record r = rec();
+    const auto at = [&](const std::string& f, uint64_t frame) {
+        return Filter(f).match(FilterInput{r, frame});
+    };
+    CHECK(at("frame.number == 7", 7));
+    CHECK_FALSE(at("frame.number == 7", 8));
+    CHECK(at("mbuftrace.hop == 1 && mbuftrace.hop.kind == point", 1));
+    CHECK(at("mbuftrace.expert.dropped", 1));
+    CHECK_FALSE(at("mbuftrace.expert.routed_twice", 1));
+    CHECK(at("mbuftrace.hop.action == \"block\"", 1));
+    CHECK_THROWS_WITH(Filter("hop.index == 1"),
+                      Catch::Contains("unknown field 'hop.index'"));
+    CHECK_THROWS_WITH(Filter("mbuftrace.expert.dropped == 1"),
+                      Catch::Contains("tested alone"));
+    CHECK_THROWS_WITH(Filter("flags.copy == maybe"),
+                      Catch::Contains("0/1 or true/false"));
 }
 
 TEST_CASE("filter: hop fields match if any hop matches")

@@ -91,6 +91,7 @@ public:
     void open(const std::string& path)
     {
         cur_ = std::make_unique<Converter>(path, os_, V1Out::Mode::Stream);
+        cur_->comments = comments;
         cur_->out_.meta(meta_.data(), meta_.size());
         cur_->out_.writer().flush();  // the SHB is on disk at once
         path_ = path;
@@ -111,10 +112,22 @@ public:
         o.commit();
         cur_.reset();
     }
-    void packet(const Item& it) override { cur_->packet(it); }
+    void packet(const Item& it) override
+    {
+        cur_->packet(it);
+        if (show) {
+            // --show: each path as it arrives, as pwru and retis do.
+            const std::string line = packet_comment(it.d.rec) + "\n";
+            std::fwrite(line.data(), 1, line.size(), stdout);
+            std::fflush(stdout);
+        }
+    }
     void meta(const Item& it) override { cur_->meta(it); }
     void damaged(const Damaged& d) override { cur_->damaged(d); }
     bool keeps_damaged() const override { return true; }
+
+    bool comments = true;  // packet comments (--no-comments)
+    bool show = false;     // --show
 
     V1Out& out() { return cur_->out_; }
     const std::string& path() const { return path_; }
@@ -192,13 +205,23 @@ private:
 };
 #endif
 
-Meta capture_meta(const struct utsname& u)
+// What the capture says about the traced kernel.  From a saved tap
+// (replay) nothing about this host is true of the kernel that made it: only
+// the producer, the start and what the user states (--source-rev).
+Meta capture_meta(const struct utsname& u, bool replay)
 {
     Meta m;
     const auto put = [](Field<std::string>& f, std::string v) {
         if (!v.empty())
             f = Field<std::string>{std::move(v), {}, true};
     };
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    m.capture_start_ns = Field<uint64_t>{
+        uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec), {}, true};
+    put(m.producer, producer());
+    if (replay)
+        return m;
     put(m.kernel_version, u.version);
     put(m.source_rev, source_rev_from_version(u.version));
 #ifdef __FreeBSD__
@@ -217,11 +240,6 @@ Meta capture_meta(const struct utsname& u)
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) == 0)
         put(m.hostname, host);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    m.capture_start_ns = Field<uint64_t>{
-        uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec), {}, true};
-    put(m.producer, producer());
     return m;
 }
 
@@ -243,6 +261,7 @@ int cmd_capture(const Args& a)
     };
     ReadOptions ro;
     std::string filter, rev;
+    bool comments = true, show = false;
     for (size_t i = 0; i < a.size(); i++) {
         const std::string& s = a[i];
         const auto val = [&]() -> const std::string& {
@@ -274,6 +293,10 @@ int cmd_capture(const Args& a)
             ro.strict = true;
         else if (s == "--source-rev")
             rev = val();
+        else if (s == "--no-comments")
+            comments = false;
+        else if (s == "--show")
+            show = true;
         else if (s.size() > 1 && s[0] == '-')
             throw ToolError("capture: unknown option " + s);
         else
@@ -347,7 +370,7 @@ int cmd_capture(const Args& a)
                         std::to_string(lt) +
                         " is not an mbuftrace tap (LINKTYPE_USER0..15)");
 
-    Meta m = capture_meta(u);
+    Meta m = capture_meta(u, !replay.empty());
     // A kernel built outside git has no revision in kern.version.
     if (!rev.empty())
         m.source_rev = Field<std::string>{rev, {}, true};
@@ -355,6 +378,8 @@ int cmd_capture(const Args& a)
     // least every second, when the input goes quiet and when a signal ends
     // the capture: a capture killed any way keeps what it had flushed.
     Rotator conv(std::string(u.sysname) + " " + u.release, encode_meta(m));
+    conv.comments = comments;
+    conv.show = show;
     uint64_t file_no = 0;
     const auto file_name = [&]() {
         if (!rotate)

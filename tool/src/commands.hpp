@@ -14,6 +14,7 @@ int cmd_convert(const Args& a);
 int cmd_show(const Args& a);
 int cmd_stats(const Args& a);
 int cmd_graph(const Args& a);
+int cmd_fields(const Args& a);
 
 // Exit status of convert (and capture) when the output was written but
 // something in the input was damaged (mbuftrace(8) EXIT STATUS).

@@ -14,9 +14,9 @@ int cmd_convert(const Args& a)
 {
     ReadOptions ro;
     ro.progress = stderr_is_tty();
-    ro.strings = false;  // records are checked and copied, not shown
     std::vector<std::string> pos;
     Meta base;
+    bool comments = true;
     const auto set = [&](Field<std::string>& f, size_t& i) {
         if (i + 1 >= a.size())
             throw ToolError("convert: " + a[i] + " needs a value");
@@ -39,6 +39,8 @@ int cmd_convert(const Args& a)
         }
         else if (s == "--strict")
             ro.strict = true;
+        else if (s == "--no-comments")
+            comments = false;
         else if (s == "-q" || s == "--quiet")
             ro.progress = false;
         else if (s.size() > 1 && s[0] == '-')
@@ -47,7 +49,8 @@ int cmd_convert(const Args& a)
             pos.push_back(s);
     }
     if (pos.size() != 2)
-        throw ToolError("usage: mbuftrace convert [-q] [--strict] [--kernel-ident S] "
+        throw ToolError("usage: mbuftrace convert [-q] [--strict] [--no-comments] "
+                        "[--kernel-ident S] "
                         "[--kernel-version S] [--source-rev S] [--hostname S] "
                         "[--vnet-name ID=NAME]... IN OUT.pcapng");
     if (pos[0] == pos[1])
@@ -56,6 +59,10 @@ int cmd_convert(const Args& a)
     Converter c(pos[1]);
     track_tmp(c.out_.writer().tmp_path());
     c.base = base;
+    c.comments = comments;
+    // The comments need the strings; without them records are only
+    // checked and copied.
+    ro.strings = comments;
     const ReadSummary s = read_input(pos[0], c, ro);
     c.out_.commit();
     untrack_tmp(c.out_.writer().tmp_path());

@@ -23,6 +23,9 @@ public:
     // What the tool is told about the capture's kernel (convert options),
     // for inputs that carry no metadata block of their own.
     Meta base;
+    // Each traced packet gets its path summary as a packet comment
+    // (opt_comment), for readers without the plugin (--no-comments: none).
+    bool comments = true;
 
     void meta(const Item& it) override
     {
@@ -49,7 +52,8 @@ public:
                         extra.push_back(record_option((*it.records)[i]));
                 comment = "mbuftrace: " + it.flag;
                 damaged_++;
-            }
+            } else if (comments && r.kind.v != MBT_KIND_META)
+                comment = packet_comment(r);
             out_.packet(it.ts_ns,
                         it.carried ? it.pkt_linktype
                                    : uint16_t(r.linktype.v),
@@ -122,8 +126,13 @@ private:
         } catch (const std::invalid_argument& e) {
             throw ToolError(it.where() + ": cannot encode as v1: " + e.what());
         }
+        // The comment of the v1 record written, so that converting the
+        // output again writes the same file.
+        std::string comment;
+        if (comments)
+            comment = packet_comment(decode_record(enc_.data(), enc_.size()).rec);
         out_.packet(it.ts_ns, in.linktype, it.pkt, caplen, it.origlen,
-                    enc_.data(), enc_.size(), in.packet_id);
+                    enc_.data(), enc_.size(), in.packet_id, nullptr, comment);
     }
 
     void stats(const pcapng::Stats& s, std::optional<uint16_t> lt) override

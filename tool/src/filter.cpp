@@ -8,56 +8,21 @@
 #include <optional>
 #include <vector>
 
+#include "mbuftrace/analyze.hpp"
+#include "commands.hpp"
 #include "util.hpp"
 
 namespace mbt::tool {
 
 namespace {
 
-enum class F {
-    Hops, Path, TraceId, ParentId, PacketId, Truncated, Flags, Linktype,
-    HopsLost, AllocFail,
-    HFile, HLine, HFunc, HLocation, HSubsys, HVnet, HRule, HRuleset,
-    HAction, HIfname, HIfindex, HDir, HTs, HMsg, HDrop, HCpu, HNode, HHook,
-    HKind, HDepth, HIndex, HCopyId, HArg, HText, HXlate, HState, HStateHow,
-    HXBSrc, HXBDst, HXASrc, HXADst,
-};
+using F = TermId;
 
-struct FieldDef {
-    const char* name;
-    F f;
-    bool str;  // compares as a string
-};
-
-const FieldDef kFields[] = {
-    {"hops", F::Hops, false},          {"path", F::Path, true},
-    {"trace_id", F::TraceId, false},   {"parent_id", F::ParentId, false},
-    {"packet_id", F::PacketId, false}, {"truncated", F::Truncated, false},
-    {"flags", F::Flags, false},        {"linktype", F::Linktype, false},
-    {"hop.file", F::HFile, true},      {"hop.line", F::HLine, false},
-    {"hop.func", F::HFunc, true},      {"hop.location", F::HLocation, true},
-    {"hop.subsys", F::HSubsys, true},  {"hop.vnet", F::HVnet, false},
-    {"hop.rule", F::HRule, false},     {"hop.ruleset", F::HRuleset, true},
-    {"hop.action", F::HAction, true},  {"hop.ifname", F::HIfname, true},
-    {"hop.ifindex", F::HIfindex, false}, {"hop.dir", F::HDir, true},
-    {"hop.ts", F::HTs, false},         {"hop.msg", F::HMsg, true},
-    {"hop.drop", F::HDrop, true},      {"hop.cpu", F::HCpu, false},
-    {"hop.node", F::HNode, true},      {"hop.hook", F::HHook, true},
-    {"hop.kind", F::HKind, true},      {"hop.depth", F::HDepth, false},
-    {"hop.index", F::HIndex, false},   {"hop.copy_id", F::HCopyId, false},
-    {"hop.arg", F::HArg, true},        {"hop.text", F::HText, true},
-    {"hop.xlate", F::HXlate, true},    {"hop.state", F::HState, false},
-    {"hop.state.how", F::HStateHow, true},
-    {"hop.xlate.before.src", F::HXBSrc, true},
-    {"hop.xlate.before.dst", F::HXBDst, true},
-    {"hop.xlate.after.src", F::HXASrc, true},
-    {"hop.xlate.after.dst", F::HXADst, true},
-    {"hops_lost", F::HopsLost, false}, {"alloc_fail", F::AllocFail, false},
-};
-
-bool is_hop(F f)
+// A term `mbuftrace show -Y` knows (vocab.hpp), or nullptr.
+const Term* tool_term(std::string_view name)
 {
-    return f >= F::HFile;
+    const Term* t = find_term(name);
+    return t && t->tool ? t : nullptr;
 }
 
 enum class Op { Exists, Eq, Ne, Gt, Ge, Lt, Le, Contains, Matches };
@@ -89,9 +54,37 @@ Val str(bool present, std::string s)
     return x;
 }
 
-Val record_value(const Record& r, F f)
+const char* format_name(Format f)
 {
     switch (f) {
+    case Format::LegacyPart1:
+        return "legacy-part1";
+    case Format::LegacyPart3:
+        return "legacy-part3";
+    default:
+        return "v1";
+    }
+}
+
+Val flag(const Record& r, uint16_t bit)
+{
+    return num(r.flags.present, r.flags && (r.flags.v & bit) ? 1 : 0);
+}
+
+Val record_value(const FilterInput& in, F f)
+{
+    const Record& r = in.rec;
+    switch (f) {
+    case F::FrameNumber:
+        return num(in.frame != 0, in.frame);
+    case F::Record:
+        return num(true, 1);
+    case F::Format:
+        return str(true, format_name(r.format));
+    case F::Version:
+        return num(r.major.present, r.major.v);
+    case F::VersionMinor:
+        return num(r.minor.present, r.minor.v);
     case F::Hops:
         return num(true, r.hops.size());
     case F::Path:
@@ -102,13 +95,19 @@ Val record_value(const Record& r, F f)
         return num(r.parent_id.present, r.parent_id.v);
     case F::PacketId:
         return num(r.packet_id.present, r.packet_id.v);
-    case F::Truncated: {
-        const bool t = (r.flags && (r.flags.v & MBT_RF_HOPS_LOST)) ||
-                       (r.hops_lost && r.hops_lost.v);
-        return num(true, t ? 1 : 0);
-    }
+    case F::Truncated:
+        // As in Wireshark: the record could not be decoded to its end.
+        return num(in.malformed, 1);
     case F::Flags:
         return num(r.flags.present, r.flags.v);
+    case F::FlagHopsLost:
+        return flag(r, MBT_RF_HOPS_LOST);
+    case F::FlagAllocFail:
+        return flag(r, MBT_RF_ALLOC_FAIL);
+    case F::FlagFreed:
+        return flag(r, MBT_RF_FREED);
+    case F::FlagCopy:
+        return flag(r, MBT_RF_COPY);
     case F::Linktype:
         return num(r.linktype.present, r.linktype.v);
     case F::HopsLost:
@@ -123,82 +122,103 @@ Val record_value(const Record& r, F f)
 Val hop_value(const Record& r, const Hop& h, F f)
 {
     switch (f) {
-    case F::HFile:
+    case F::HopFile:
         return str(h.file.present, r.file_of(h));
-    case F::HLine:
+    case F::HopLine:
         return num(h.line.present, h.line.v);
-    case F::HFunc:
+    case F::HopFunc:
         return str(h.func.present, r.str(h.func));
-    case F::HLocation:
+    case F::HopLocation:
         return str(h.file.present,
                    r.file_of(h) + ":" + std::to_string(h.line.v));
-    case F::HSubsys: {
+    case F::HopSubsys: {
         Val v = str(h.subsys.present, subsys_name(h.subsys.v));
         v.has_num = true;
         v.num = h.subsys.v;
         return v;
     }
-    case F::HVnet:
+    case F::HopVnet:
         return num(h.vnet.present, h.vnet.v);
-    case F::HRule:
+    case F::HopRule:
         return num(h.rule.present, h.rule.v);
-    case F::HRuleset:
+    case F::HopRuleset:
         return str(h.rule.present, r.str(h.ruleset));
-    case F::HAction: {
+    case F::HopAction: {
         Val v = str(h.action.present, action_name(h.action.v));
         v.has_num = true;
         v.num = h.action.v;
         return v;
     }
-    case F::HIfname:
+    case F::HopIfname:
         return str(h.ifname.present, r.str(h.ifname));
-    case F::HIfindex:
+    case F::HopIfindex:
         return num(h.ifname.present, h.ifindex.v);
-    case F::HDir:
+    case F::HopDir:
         return str(h.ifname.present && h.dir.v, dir_name(h.dir.v));
-    case F::HTs:
+    case F::HopTs:
         return num(h.time_ns.present, h.time_ns.v);
-    case F::HMsg:
+    case F::HopMsg:
         return str(h.msg.present, r.str(h.msg));
-    case F::HDrop:
+    case F::HopDrop:
         return str(h.drop.present, r.str(h.drop));
-    case F::HCpu:
+    case F::HopCpu:
         return num(h.cpu.present, h.cpu.v);
-    case F::HNode:
+    case F::HopNode:
         return str(h.node.present, r.str(h.node));
-    case F::HHook:
+    case F::HopHook:
         return str(h.node.present, r.str(h.hook));
-    case F::HKind:
-        return str(true, kind_name(h.kind.v));
-    case F::HDepth:
+    case F::HopKind: {
+        Val v = str(true, kind_name(h.kind.v));
+        v.has_num = true;
+        v.num = h.kind.v;
+        return v;
+    }
+    case F::HopDepth:
         return num(true, h.depth.v);
-    case F::HIndex:
+    case F::Hop:
         return num(true, h.index);
-    case F::HCopyId:
+    case F::HopCopyId:
         return num(h.copy_id.present, h.copy_id.v);
-    case F::HArg:
+    case F::HopArg:
         return str(h.arg.present, r.str(h.arg));
-    case F::HText:
+    case F::HopText:
         return str(h.text.present, r.str(h.text));
-    case F::HXlate:
+    case F::HopXlate:
         return str(h.xlate.present,
                    h.xlate.present ? xlate_text(h.xlate.v) : std::string());
-    case F::HState:
+    case F::HopState:
         return num(h.state.present, h.state.v.id);
-    case F::HStateHow:
+    case F::HopStateHow:
         return str(h.state.present, state_how_name(h.state.v.how));
-    case F::HXBSrc:
-    case F::HXBDst:
-    case F::HXASrc:
-    case F::HXADst: {
+    case F::HopXlateBeforeSrc:
+    case F::HopXlateBeforeDst:
+    case F::HopXlateAfterSrc:
+    case F::HopXlateAfterDst:
+    case F::HopXlateBeforeSrc6:
+    case F::HopXlateBeforeDst6:
+    case F::HopXlateAfterSrc6:
+    case F::HopXlateAfterDst6: {
         if (!h.xlate.present)
             return Val{};
-        mbt_xlate_side xs = (f == F::HXBSrc || f == F::HXBDst)
-                                ? h.xlate.v.xl_before
-                                : h.xlate.v.xl_after;
+        // As in Wireshark: .src/.dst for IPv4, .src6/.dst6 for IPv6.
+        const bool before =
+            f == F::HopXlateBeforeSrc || f == F::HopXlateBeforeDst ||
+            f == F::HopXlateBeforeSrc6 || f == F::HopXlateBeforeDst6;
+        const bool src = f == F::HopXlateBeforeSrc ||
+                         f == F::HopXlateAfterSrc ||
+                         f == F::HopXlateBeforeSrc6 ||
+                         f == F::HopXlateAfterSrc6;
+        const bool v6 = f == F::HopXlateBeforeSrc6 ||
+                        f == F::HopXlateBeforeDst6 ||
+                        f == F::HopXlateAfterSrc6 || f == F::HopXlateAfterDst6;
+        mbt_xlate_side xs = before ? h.xlate.v.xl_before : h.xlate.v.xl_after;
+        if ((xs.xs_ver == MBT_XLATE_IPV6) != v6)
+            return Val{};
         xs.xs_sport = xs.xs_dport = 0;  // the address alone
-        return str(true, xlate_addr(xs, f == F::HXBSrc || f == F::HXASrc));
+        return str(true, xlate_addr(xs, src));
     }
+    case F::HopSnapLinktype:
+        return num(h.has_snap, h.snap_linktype.v);
     default:
         return Val{};
     }
@@ -211,7 +231,7 @@ struct FilterNode {
     std::unique_ptr<FilterNode> a, b;
     // Test
     F field = F::Hops;
-    bool field_str = false;
+    TermScope scope = TermScope::Record;
     Op op = Op::Exists;
     std::string lit;
     bool lit_is_num = false;
@@ -254,27 +274,38 @@ struct FilterNode {
         }
     }
 
-    bool eval(const Record& r) const
+    bool eval(const FilterInput& in, const std::vector<Finding>*& fs,
+              std::vector<Finding>& own) const
     {
         switch (kind) {
         case Or:
-            return a->eval(r) || b->eval(r);
+            return a->eval(in, fs, own) || b->eval(in, fs, own);
         case And:
-            return a->eval(r) && b->eval(r);
+            return a->eval(in, fs, own) && b->eval(in, fs, own);
         case Not:
-            return !a->eval(r);
+            return !a->eval(in, fs, own);
         case Test:
             break;
         }
         bool any = false;
-        if (is_hop(field)) {
-            for (const Hop& h : r.hops)
-                if (cmp(hop_value(r, h, field))) {
+        if (scope == TermScope::Hop) {
+            for (const Hop& h : in.rec.hops)
+                if (cmp(hop_value(in.rec, h, field))) {
+                    any = true;
+                    break;
+                }
+        } else if (scope == TermScope::Expert) {
+            if (!fs) {
+                own = analyze(in.rec);
+                fs = &own;
+            }
+            for (const Finding& f : *fs)
+                if (finding_term(f.kind) == field) {
                     any = true;
                     break;
                 }
         } else
-            any = cmp(record_value(r, field));
+            any = cmp(record_value(in, field));
         return op == Op::Ne ? !any : any;
     }
 };
@@ -375,21 +406,15 @@ private:
         std::string name = word();
         if (name.empty())
             fail("expected a field name");
-        if (name.rfind("mbuftrace.", 0) == 0)
-            name = name.substr(10);
         auto n = std::make_unique<FilterNode>();
-        bool found = false;
-        for (const FieldDef& d : kFields)
-            if (name == d.name) {
-                n->field = d.f;
-                n->field_str = d.str;
-                found = true;
-            }
-        if (!found) {
+        const Term* t = tool_term(name);
+        if (!t) {
             i_ = at;
             fail("unknown field '" + name + "' (known: " +
                  filter_field_list() + ")");
         }
+        n->field = t->id;
+        n->scope = t->scope;
         static const struct {
             const char* tok;
             Op op;
@@ -411,6 +436,10 @@ private:
             }
         if (n->op == Op::Exists)
             return n;
+        if (t->type == TermType::None) {
+            i_ = at;
+            fail("'" + name + "' is tested alone, not compared");
+        }
         skip();
         bool quoted = false;
         if (i_ < s_.size() && s_[i_] == '"') {
@@ -441,17 +470,19 @@ private:
                 n->lit_num = v;
             }
         }
-        if (!n->field_str && !n->lit_is_num && n->op != Op::Contains &&
-            n->op != Op::Matches && name != "truncated")
-            fail("'" + name + "' is a number, '" + n->lit + "' is not");
-        if (name == "truncated" && !n->lit_is_num) {
+        const bool is_bool = t->type == TermType::Bool;
+        if (is_bool && !n->lit_is_num) {
             if (n->lit == "true" || n->lit == "True")
                 n->lit_is_num = true, n->lit_num = 1;
             else if (n->lit == "false" || n->lit == "False")
                 n->lit_is_num = true, n->lit_num = 0;
             else
-                fail("truncated is 0/1 or true/false");
+                fail("'" + name + "' is 0/1 or true/false");
         }
+        if (t->type == TermType::Number && !n->lit_is_num &&
+            t->id != TermId::HopKind && n->op != Op::Contains &&
+            n->op != Op::Matches)
+            fail("'" + name + "' is a number, '" + n->lit + "' is not");
         if (n->op == Op::Matches) {
             auto* re = new regex_t;
             if (regcomp(re, n->lit.c_str(), REG_EXTENDED | REG_NOSUB)) {
@@ -476,21 +507,60 @@ Filter::Filter(const std::string& text) : root_(Parser(text).parse()) {}
 Filter::~Filter() = default;
 Filter::Filter(Filter&&) noexcept = default;
 
+bool Filter::match(const FilterInput& in) const
+{
+    const std::vector<Finding>* fs = in.findings;
+    std::vector<Finding> own;
+    return root_->eval(in, fs, own);
+}
+
 bool Filter::match(const Record& r) const
 {
-    return root_->eval(r);
+    return match(FilterInput{r});
 }
 
 const char* filter_field_list()
 {
-    return "hops path trace_id parent_id packet_id truncated flags linktype "
-           "hops_lost alloc_fail "
-           "hop.file hop.line hop.func hop.location hop.subsys hop.vnet "
-           "hop.rule hop.ruleset hop.action hop.ifname hop.ifindex hop.dir "
-           "hop.ts hop.msg hop.drop hop.cpu hop.node hop.hook hop.kind "
-           "hop.depth hop.index hop.copy_id hop.arg hop.text hop.xlate "
-           "hop.xlate.before.src hop.xlate.before.dst hop.xlate.after.src "
-           "hop.xlate.after.dst hop.state hop.state.how";
+    static const std::string list = [] {
+        std::string o;
+        size_t n = 0;
+        const Term* v = vocabulary(&n);
+        for (size_t i = 0; i < n; i++)
+            if (v[i].tool) {
+                if (!o.empty())
+                    o += ' ';
+                o += v[i].name;
+            }
+        return o;
+    }();
+    return list.c_str();
+}
+
+}  // namespace mbt::tool
+
+namespace mbt::tool {
+
+// mbuftrace fields: the vocabulary, one name a line, as `tshark -G fields`
+// lists Wireshark's: name, scope, type, whether -Y knows it, meaning.
+int cmd_fields(const Args& a)
+{
+    if (!a.empty())
+        throw ToolError("usage: mbuftrace fields");
+    size_t n = 0;
+    const Term* v = vocabulary(&n);
+    std::string o;
+    for (size_t i = 0; i < n; i++) {
+        o += v[i].name;
+        o += '\t';
+        o += term_scope_name(v[i].scope);
+        o += '\t';
+        o += term_type_name(v[i].type);
+        o += v[i].tool ? "\t-Y\t" : "\t-\t";
+        o += v[i].meaning;
+        o += '\n';
+    }
+    std::fwrite(o.data(), 1, o.size(), stdout);
+    return 0;
 }
 
 }  // namespace mbt::tool

@@ -1,5 +1,7 @@
-// The -Y expression language of `mbuftrace show`: a small subset of
-// Wireshark's display filters over the plugin's mbuftrace.* fields.
+// The -Y expression language of `mbuftrace show` and `stats`: a small subset
+// of Wireshark's display filters over the plugin's mbuftrace.* fields and
+// frame.number, named as in Wireshark (vocab.hpp; the "mbuftrace." prefix
+// may be left out).
 //
 //   expr    := or
 //   or      := and { ("||" | "or") and }
@@ -16,11 +18,24 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
+#include "mbuftrace/analyze.hpp"
 #include "mbuftrace/decode.hpp"
 
 namespace mbt::tool {
 
 struct FilterNode;
+
+// What a filter looks at: the record, and what Wireshark knows around it.
+struct FilterInput {
+    const Record& rec;
+    uint64_t frame = 0;      // frame.number; 0: unknown
+    bool malformed = false;  // mbuftrace.truncated
+    // analyze(rec) if the caller has it; else computed when a
+    // mbuftrace.expert.* name asks.
+    const std::vector<Finding>* findings = nullptr;
+};
 
 class Filter {
 public:
@@ -28,13 +43,15 @@ public:
     explicit Filter(const std::string& text);
     ~Filter();
     Filter(Filter&&) noexcept;
+    bool match(const FilterInput& in) const;
     bool match(const Record& r) const;
 
 private:
     std::unique_ptr<FilterNode> root_;
 };
 
-// Every field name the filter knows, for the man page and error messages.
+// Every field name the filter knows (the vocabulary's tool terms), for
+// error messages.
 const char* filter_field_list();
 
 }  // namespace mbt::tool

@@ -1,6 +1,7 @@
 // mbuftrace graph: one packet's path drawn by Graphviz (libgvc): a node per
 // subsystem, a cluster per VNET, an edge per hop numbered by its index.
 #include <gvc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -47,9 +48,18 @@ public:
     {
         for (const auto& [id, name] : it.d.rec.meta.vnet_names)
             vnet_names[id] = name;
+        meta_again(it);
+    }
+    void meta_again(const Item& it) override
+    {
+        if (it.number)
+            meta_frames.insert(it.number);
     }
     void packet(const Item& it) override
     {
+        if (!first)
+            first = it.number;
+        last = it.number;
         if (found || (want_ && it.number != want_))
             return;
         found = true;
@@ -63,6 +73,8 @@ public:
     std::vector<uint8_t> bytes;
     DecodeResult d;
     std::map<uint32_t, std::string> vnet_names;
+    std::set<uint64_t> meta_frames;  // frame numbers of metadata blocks
+    uint64_t first = 0, last = 0;    // first and last packet frames
 
 private:
     uint64_t want_;
@@ -87,7 +99,7 @@ struct Gvc {
 int cmd_graph(const Args& a)
 {
     ReadOptions ro;
-    std::string file, out;
+    std::string file, out, format;
     uint64_t want = 0;
     for (size_t i = 0; i < a.size(); i++) {
         const std::string& s = a[i];
@@ -105,6 +117,8 @@ int cmd_graph(const Args& a)
                                 "not '" + v + "'");
         } else if (s == "-o")
             out = val();
+        else if (s == "-T")
+            format = val();
         else if (s == "--strict")
             ro.strict = true;
         else if (s.size() > 1 && s[0] == '-')
@@ -116,17 +130,33 @@ int cmd_graph(const Args& a)
     }
     if (file.empty() || out.empty())
         throw ToolError("usage: mbuftrace graph FILE [-p packet] -o "
-                        "OUT.svg|.dot|.png");
+                        "OUT.svg|.dot|.png|- [-T svg|dot|png]");
+    // The format: -T, else the output's extension; svg on standard output.
     const size_t dot = out.rfind('.');
-    const std::string ext = dot == std::string::npos ? "" : out.substr(dot + 1);
+    std::string ext = format;
+    if (ext.empty())
+        ext = out == "-" ? "svg"
+              : dot == std::string::npos ? "" : out.substr(dot + 1);
     if (ext != "svg" && ext != "dot" && ext != "gv" && ext != "png")
-        throw ToolError("graph: " + out +
-                        ": output must end in .svg, .dot or .png");
+        throw ToolError("graph: " +
+                        (format.empty() ? out + ": output must end in .svg, "
+                                                ".dot or .png"
+                                        : "-T wants svg, dot or png, not '" +
+                                              format + "'"));
+    if (ext == "png" && out == "-" && ::isatty(1))
+        throw ToolError("graph: not writing a PNG to a terminal");
 
     ro.progress = stderr_is_tty();
     Picker pk(want);
     const ReadSummary sum = read_input(file, pk, ro);
     report_corrupt(file, sum);
+    if (!pk.found && want && pk.meta_frames.count(want))
+        throw ToolError(file + ": frame " + std::to_string(want) +
+                        " is the capture's metadata block, not a packet; " +
+                        (pk.last ? "packets are frames " +
+                                       std::to_string(pk.first) + " to " +
+                                       std::to_string(pk.last)
+                                 : std::string("the file has no packets")));
     if (!pk.found)
         throw ToolError(file + ": " +
                         (want ? "packet " + std::to_string(want) +
@@ -210,10 +240,7 @@ int cmd_graph(const Args& a)
         set(e, "tooltip", tip);
         if (h.rule)
             set(e, "label", std::to_string(h.index) + " " +
-                                action_name(h.action.v) +
-                                (is_pf_default_rule(h)
-                                     ? std::string(" default")
-                                     : " #" + std::to_string(h.rule.v)));
+                                lit(rule_text(r, h)));
         if (h.drop) {
             dropped.insert(n);
             Agnode_t* d = agnode(g, cs("drop" + std::to_string(h.index)), 1);

@@ -1,6 +1,8 @@
 #include "input.hpp"
 
 #include <pcap/pcap.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -225,8 +227,16 @@ private:
         const bool keep = sink_.keeps_damaged();
         sum.kept = keep;
         if (r.bad) {
-            corrupt(r.it, r.err_off, r.err,
-                    keep ? "packet kept, flagged" : "skipped");
+            // Packets without a record before any record: said once, when
+            // a record comes, or as "holds no trace records" at the end
+            // (a plain capture is not a thousand damaged packets).
+            if (r.no_record && !seen_ && !o_.strict) {
+                if (!held_++)
+                    held_first_ = r.it.where();
+                held_lt_ = r.it.pkt_linktype;
+            } else
+                corrupt(r.it, r.err_off, r.err,
+                        keep ? "packet kept, flagged" : "skipped");
             (r.no_record ? sum.no_record : sum.corrupt)++;
             Damaged d;
             d.it = &r.it;
@@ -246,13 +256,17 @@ private:
             sink_.damaged(d);
         } else if (r.src == Raw::Stats)
             sink_.stats(r.st, r.st_lt);
+        else if (!seen_ && (seen_ = true, held_))
+            flush_held(), deliver(r);
         else if (r.it.d.rec.kind && r.it.d.rec.kind.v == MBT_KIND_META) {
             // The same metadata in the SHB and in frame 1 (SPEC 5.2), or
             // twice after a merge: delivered once.
             const std::vector<uint8_t> b(r.it.rec, r.it.rec + r.it.rec_len);
             for (const auto& m : metas_)
-                if (m == b)
+                if (m == b) {
+                    sink_.meta_again(r.it);
                     return;
+                }
             metas_.push_back(b);
             sink_.meta(r.it);
         } else {
@@ -266,6 +280,44 @@ private:
             sink_.packet(r.it);
         }
     }
+    void flush_held()
+    {
+        if (!o_.quiet)
+            std::fprintf(stderr,
+                         "mbuftrace: %s: the %llu packets before the first "
+                         "trace record (from %s) have no mbuftrace record: "
+                         "%s\n",
+                         path_.c_str(), (unsigned long long)held_,
+                         held_first_.c_str(),
+                         sink_.keeps_damaged() ? "kept, flagged" : "skipped");
+        held_ = 0;
+    }
+
+public:
+    // At the end: an input without a single record is an error, not a
+    // list of damaged packets.
+    void finish()
+    {
+        if (seen_ || !held_)
+            return;
+        if (sum.corrupt || !sum.truncated.empty()) {
+            flush_held();
+            return;
+        }
+        throw ToolError(path_ + ": holds no mbuftrace trace records: its " +
+                        std::to_string(held_) +
+                        (held_ == 1 ? " packet is a plain packet"
+                                    : " packets are plain packets") +
+                        " (link type " + std::to_string(held_lt_) +
+                        "); record with 'mbuftrace capture' or "
+                        "'tcpdump -i mbuf_trace0 -w FILE'");
+    }
+
+private:
+    bool seen_ = false;       // a record (trace or metadata) was delivered
+    uint64_t held_ = 0;       // packets without a record before it
+    std::string held_first_;  // where the first of them is
+    uint16_t held_lt_ = 0;
     std::vector<std::vector<uint8_t>> metas_;
 
     std::string path_;
@@ -413,10 +465,12 @@ void Driver::pcap_file()
     } closer{pc};
     const int lt = pcap_datalink(pc);
     if (!is_tap_linktype(uint32_t(lt)))
-        throw ToolError(path_ + ": offset 20: link type " +
+        throw ToolError(path_ + ": holds no mbuftrace trace records: "
+                                "offset 20: link type " +
                         std::to_string(lt) +
                         " is not an mbuftrace tap (LINKTYPE_USER0..15, "
-                        "147..162)");
+                        "147..162); record with 'mbuftrace capture' or "
+                        "'tcpdump -i mbuf_trace0 -w FILE'");
     Progress bar("reading " + path_, size, o_.progress);
     uint64_t n = 0;
     for (;;) {
@@ -567,9 +621,71 @@ const ReadSummary& TapReader::summary() const
     return d_->sum;
 }
 
+namespace {
+
+// "-": standard input, read as /dev/stdin.  The readers open a path (and
+// pcap and pcapng seek), so a pipe is first copied to a temporary file that
+// becomes standard input; it is unlinked at once.
+ReadSummary read_stdin(Sink& sink, const ReadOptions& o)
+{
+    struct stat st {};
+    if (::fstat(0, &st) == 0 && S_ISREG(st.st_mode))
+        return read_input("/dev/stdin", sink, o);
+    if (::isatty(0))
+        throw ToolError("-: standard input is a terminal; pipe a capture "
+                        "into it or give a file");
+    const char* dir = std::getenv("TMPDIR");
+    std::string tmpl = std::string(dir && *dir ? dir : "/tmp") +
+                       "/mbuftrace-stdin-XXXXXX";
+    const int fd = ::mkstemp(tmpl.data());
+    if (fd < 0)
+        throw ToolError(tmpl + ": " + std::strerror(errno));
+    ::unlink(tmpl.c_str());
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+        const ssize_t n = ::read(0, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || n == 0) {
+            if (n < 0) {
+                const int e = errno;
+                ::close(fd);
+                throw ToolError(std::string("-: standard input: ") +
+                                std::strerror(e));
+            }
+            break;
+        }
+        for (ssize_t w = 0; w < n;) {
+            const ssize_t k = ::write(fd, buf.data() + w, size_t(n - w));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0) {
+                const int e = errno;
+                ::close(fd);
+                throw ToolError(tmpl + ": " + std::strerror(e));
+            }
+            w += k;
+        }
+    }
+    if (::dup2(fd, 0) < 0) {
+        ::close(fd);
+        throw ToolError(std::string("-: ") + std::strerror(errno));
+    }
+    ::close(fd);
+    ::lseek(0, 0, SEEK_SET);
+    return read_input("/dev/stdin", sink, o);
+}
+
+}  // namespace
+
 ReadSummary read_input(const std::string& path, Sink& sink,
                        const ReadOptions& o)
 {
+    if (path == "-")
+        return read_stdin(sink, o);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        throw ToolError(path + ": is a directory, not a capture file");
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f)
         throw ToolError(path + ": " + std::strerror(errno));
@@ -601,6 +717,7 @@ ReadSummary read_input(const std::string& path, Sink& sink,
                                "console file (magic " +
                         std::string(b) + ")");
     }
+    d.finish();
     return d.sum;
 }
 

@@ -63,6 +63,8 @@ public:
     virtual ~Sink() = default;
     // A metadata record (Custom Block or kind-2 tap record).
     virtual void meta(const Item&) {}
+    // The same metadata record again (frame 1 repeats the SHB's, SPEC 5.2).
+    virtual void meta_again(const Item&) {}
     virtual void packet(const Item&) = 0;
     // An Interface Statistics Block (ts in ns); linktype of its interface.
     virtual void stats(const pcapng::Stats&, std::optional<uint16_t>) {}

@@ -12,15 +12,18 @@ const char kUsage[] =
     "usage: mbuftrace capture [-i mbuf_trace0] [-w out.pcapng] [-c count] "
     "[-r tapfile]\n"
     "                         [-C MB] [-W files] [-G seconds] [--strict] "
-    "[--source-rev S] [filter]\n"
-    "       mbuftrace convert [-q] [--strict] [--kernel-ident S] [--kernel-version S]\n"
-    "                         [--source-rev S] [--hostname S] [--vnet-name ID=NAME]...\n"
-    "                         IN OUT.pcapng\n"
-    "       mbuftrace show FILE [-Y expr] [--json|--raw] "
-    "[--color=auto|always|never] [-o OUT] [--strict]\n"
-    "       mbuftrace stats FILE [--strict]\n"
-    "       mbuftrace graph FILE [-p packet] -o OUT.svg|.dot|.png "
-    "[--strict]\n"
+    "[--show]\n"
+    "                         [--no-comments] [--source-rev S] [filter]\n"
+    "       mbuftrace convert [-q] [--strict] [--no-comments] [--kernel-ident S]\n"
+    "                         [--kernel-version S] [--source-rev S] [--hostname S]\n"
+    "                         [--vnet-name ID=NAME]... IN OUT.pcapng\n"
+    "       mbuftrace show FILE|- [-Y expr] [-p frame] [--family trace] "
+    "[--json|--raw]\n"
+    "                         [--color=auto|always|never] [-o OUT] [--strict]\n"
+    "       mbuftrace stats FILE|- [-Y expr] [--json] [--strict]\n"
+    "       mbuftrace graph FILE|- [-p frame] -o OUT.svg|.dot|.png|- "
+    "[-T svg|dot|png] [--strict]\n"
+    "       mbuftrace fields\n"
     "       mbuftrace --version\n"
     "See mbuftrace(8).\n";
 
@@ -59,6 +62,8 @@ int main(int argc, char** argv)
             return cmd_stats(args);
         if (cmd == "graph")
             return cmd_graph(args);
+        if (cmd == "fields")
+            return cmd_fields(args);
         std::fprintf(stderr, "mbuftrace: unknown command '%s'\n%s",
                      cmd.c_str(), kUsage);
         return 2;

@@ -90,8 +90,8 @@ std::string flag_names(uint16_t f)
             s += n;
         }
     };
-    add(MBT_RF_HOPS_LOST, "hops-lost");
-    add(MBT_RF_ALLOC_FAIL, "alloc-fail");
+    add(MBT_RF_HOPS_LOST, "hops_lost");
+    add(MBT_RF_ALLOC_FAIL, "alloc_fail");
     add(MBT_RF_FREED, "freed");
     add(MBT_RF_COPY, "copy");
     return s;
@@ -130,7 +130,9 @@ std::string location(const Record& r, const Hop& h)
     return s;
 }
 
-void rule_text(Text& o, const Record& r, const Hop& h)
+// The rule as mbt::rule_text() (codec/src/names.cpp, shared with graph)
+// writes it, appended without temporaries; the two must say the same.
+void add_rule(Text& o, const Record& r, const Hop& h)
 {
     if (is_pf_default_rule(h)) {
         o.add("default rule ");
@@ -143,13 +145,6 @@ void rule_text(Text& o, const Record& r, const Hop& h)
         o.add(rs).add('/');
     o.num(h.rule.v).add(' ');
     add_action(o, h.action.v);
-}
-
-std::string rule_text(const Record& r, const Hop& h)
-{
-    Text t;
-    rule_text(t, r, h);
-    return t.str();
 }
 
 // One JSON object per packet (JSON Lines).
@@ -174,10 +169,6 @@ std::string to_json(const Item& it, const std::vector<Finding>& fs)
     const uint16_t flags = r.flags ? r.flags.v : 0;
     o += ",\"flags\":" + std::to_string(flags) + ",\"flag_names\":";
     json_string(o, flag_names(flags));
-    o += std::string(",\"truncated\":") +
-         ((flags & MBT_RF_HOPS_LOST) || (r.hops_lost && r.hops_lost.v)
-              ? "true"
-              : "false");
     if (r.hops_lost)
         o += ",\"hops_lost\":" + std::to_string(r.hops_lost.v) +
              ",\"alloc_fail\":" + std::to_string(r.alloc_fail.v);
@@ -294,6 +285,10 @@ struct ShowOpts {
     bool json = false, raw = false;
     Colors col;
     std::optional<Filter> filter;
+    uint64_t frame = 0;  // -p: only this frame
+    // --family: the traces to show, each with its generation (0: the
+    // root); packets are kept and printed as one tree at the end.
+    std::map<uint64_t, int> family;
 };
 
 class Shower : public Sink {
@@ -332,20 +327,63 @@ public:
     void packet(const Item& it) override
     {
         const Record& r = it.d.rec;
-        if (o_.filter && !o_.filter->match(r))
+        if (o_.frame && it.number != o_.frame)
+            return;
+        if (!o_.family.empty() &&
+            (!r.trace_id || !o_.family.count(r.trace_id.v)))
+            return;
+        if (o_.filter && !o_.filter->match(FilterInput{r, it.number}))
             return;
         shown++;
         const auto fs = analyze(r);
         if (o_.json) {
-            out_.write(to_json(it, fs));
+            emit(r, to_json(it, fs));
             return;
         }
         if (o_.raw) {
-            out_.write("packet " + std::to_string(it.number) + "\n" +
-                       to_text(it.d));
+            emit(r, "packet " + std::to_string(it.number) + "\n" +
+                        to_text(it.d));
             return;
         }
         text(it, fs);
+    }
+
+    // --family: the kept packets, parents before their copies, each
+    // generation indented under the one before.
+    void finish_family()
+    {
+        std::map<uint64_t, std::vector<uint64_t>> kids;
+        std::vector<uint64_t> roots;
+        for (const auto& [id, gen] : o_.family) {
+            const auto p = parent_.find(id);
+            if (p != parent_.end() && o_.family.count(p->second))
+                kids[p->second].push_back(id);
+            else
+                roots.push_back(id);
+        }
+        std::vector<uint64_t> todo(roots.rbegin(), roots.rend());
+        while (!todo.empty()) {
+            const uint64_t id = todo.back();
+            todo.pop_back();
+            const auto k = kids.find(id);
+            if (k != kids.end())
+                todo.insert(todo.end(), k->second.rbegin(), k->second.rend());
+            const int gen = o_.family.at(id);
+            for (const std::string& block : kept_[id]) {
+                if (o_.json || !gen) {
+                    out_.write(block);
+                    continue;
+                }
+                const std::string pad(size_t(4 * gen), ' ');
+                std::string o;
+                size_t b = 0;
+                for (size_t e; (e = block.find('\n', b)) != std::string::npos;
+                     b = e + 1)
+                    o += (e > b ? pad : std::string()) +
+                         block.substr(b, e - b + 1);
+                out_.write(o);
+            }
+        }
     }
 
     uint64_t shown = 0;
@@ -382,6 +420,10 @@ private:
             if (f.kind != FindingKind::VnetCrossing &&  // marked by its line
                 f.hop >= 0 && size_t(f.hop) < flagged_.size())
                 flagged_[size_t(f.hop)] = 1;
+        // A copy's record starts inside its parent's scopes (m_dup in
+        // pf_route): indent from its first hop; the leaves of scopes it
+        // did not see entered stay at the left.
+        const uint8_t base_depth = r.hops.empty() ? 0 : r.hops[0].depth.v;
         const Hop* prev = nullptr;
         for (const Hop& h : r.hops) {
             if (h.vnet && (!prev || !prev->vnet || prev->vnet.v != h.vnet.v)) {
@@ -407,7 +449,9 @@ private:
             time_.clear();  // "%11s"
             time_offset(time_, h.time_ns.v);
             o.pad_left(time_.view(), 11).add(c.reset()).add("  ");
-            o.fill(2 * size_t(h.depth.v), ' ');
+            // Indented from the record's first hop (base_depth).
+            if (h.depth.v > base_depth)
+                o.fill(2 * size_t(h.depth.v - base_depth), ' ');
             if (h.kind.v == MBT_HK_ENTER)
                 o.add("> ");
             else if (h.kind.v == MBT_HK_LEAVE)
@@ -448,7 +492,7 @@ private:
             if (h.rule) {
                 o.add("  ").add(c.magenta());
                 scratch_.clear();
-                rule_text(scratch_, r, h);
+                add_rule(scratch_, r, h);
                 o.esc(scratch_.view()).add(c.reset());
             }
             if (h.node)
@@ -486,7 +530,19 @@ private:
                 .add('\n');
         }
         o.add('\n');
-        out_.write(o.view());
+        emit(r, o.view());
+    }
+
+    // The text of a packet: written, or kept for --family.
+    void emit(const Record& r, std::string_view s)
+    {
+        if (o_.family.empty()) {
+            out_.write(s);
+            return;
+        }
+        if (r.parent_id)
+            parent_[r.trace_id.v] = r.parent_id.v;
+        kept_[r.trace_id.v].emplace_back(s);
     }
 
     // "1 (jail-a)" when the metadata names the VNET.
@@ -503,6 +559,77 @@ private:
     OutFile& out_;
     ShowOpts& o_;
     std::map<uint32_t, std::string> vnet_names_;
+    std::map<uint64_t, std::vector<std::string>> kept_;  // --family
+    std::map<uint64_t, uint64_t> parent_;
+};
+
+// The family of a trace: its parent, its copies (and theirs), its
+// segments (records of one trace id), from the parent ids of the records
+// and the copies their hops made.  Read once before the packets are shown.
+class FamilyFinder : public Sink {
+public:
+    void packet(const Item& it) override
+    {
+        const Record& r = it.d.rec;
+        if (!r.trace_id)
+            return;
+        const uint64_t id = r.trace_id.v;
+        ids.insert(id);
+        if (r.parent_id)
+            link(r.parent_id.v, id);
+        for (const Hop& h : r.hops)
+            if (h.copy_id)
+                link(id, h.copy_id.v);
+    }
+    // The traces of the file related to id, each with its generation (0:
+    // no parent in the file); empty if id is not in the file.
+    std::map<uint64_t, int> family_of(uint64_t id) const
+    {
+        std::set<uint64_t> seen;
+        if (!ids.count(id))
+            return {};
+        std::vector<uint64_t> todo{id};
+        seen.insert(id);
+        while (!todo.empty()) {
+            const uint64_t x = todo.back();
+            todo.pop_back();
+            const auto add = [&](uint64_t y) {
+                if (ids.count(y) && seen.insert(y).second)
+                    todo.push_back(y);
+            };
+            const auto p = up_.find(x);
+            if (p != up_.end())
+                add(p->second);
+            const auto k = down_.find(x);
+            if (k != down_.end())
+                for (uint64_t y : k->second)
+                    add(y);
+        }
+        std::map<uint64_t, int> gen;
+        for (uint64_t x : seen) {
+            int g = 0;
+            for (auto p = up_.find(x);
+                 p != up_.end() && seen.count(p->second) &&
+                 g < int(seen.size());
+                 p = up_.find(p->second))
+                g++;
+            gen[x] = g;
+        }
+        return gen;
+    }
+
+    std::set<uint64_t> ids;
+
+private:
+    void link(uint64_t parent, uint64_t child)
+    {
+        if (parent == child)
+            return;
+        up_.emplace(child, parent);
+        down_[parent].insert(child);
+    }
+    std::map<uint64_t, uint64_t> up_;
+    std::map<uint64_t, std::set<uint64_t>> down_;
 };
 
 bool parse_color(const std::string& v)
@@ -523,6 +650,7 @@ int cmd_show(const Args& a)
     ShowOpts so;
     ReadOptions ro;
     std::string file, out = "-", color = "auto";
+    uint64_t family = 0;
     for (size_t i = 0; i < a.size(); i++) {
         const std::string& s = a[i];
         const auto val = [&]() -> const std::string& {
@@ -532,6 +660,10 @@ int cmd_show(const Args& a)
         };
         if (s == "-Y")
             so.filter.emplace(val());
+        else if (s == "-p")
+            so.frame = number_arg("show: -p", val(), "a frame number");
+        else if (s == "--family")
+            family = number_arg("show: --family", val(), "a trace id");
         else if (s == "--json")
             so.json = true;
         else if (s == "--raw")
@@ -552,15 +684,33 @@ int cmd_show(const Args& a)
             throw ToolError("show: more than one file");
     }
     if (file.empty())
-        throw ToolError("usage: mbuftrace show FILE [-Y expr] [--json|--raw] "
+        throw ToolError("usage: mbuftrace show FILE|- [-Y expr] [-p frame] "
+                        "[--family trace] [--json|--raw] "
                         "[--color=auto|always|never] [-o OUT] [--strict]");
+    if (so.json && so.raw)
+        throw ToolError("show: --json and --raw are two different outputs; "
+                        "choose one");
     so.col.on = out == "-" && !so.json && parse_color(color);
     if (out != "-" && color != "auto")
         so.col.on = parse_color(color);
     ro.progress = stderr_is_tty() && (out != "-" || ::isatty(1) != 1);
+    if (family) {
+        ReadOptions quiet = ro;
+        quiet.quiet = true;
+        quiet.progress = false;
+        FamilyFinder ff;
+        read_input(file, ff, quiet);
+        so.family = ff.family_of(family);
+        if (so.family.empty())
+            throw ToolError(file + ": no trace " + std::to_string(family) +
+                            " (" + std::to_string(ff.ids.size()) +
+                            " traces read)");
+    }
     OutFile of(out);
     Shower sh(of, so);
     const ReadSummary s = read_input(file, sh, ro);
+    if (family)
+        sh.finish_family();
     of.commit();
     report_corrupt(file, s);
     return 0;
@@ -572,9 +722,13 @@ namespace {
 
 class Counter : public Sink {
 public:
+    std::optional<Filter> filter;
+
     void packet(const Item& it) override
     {
         const Record& r = it.d.rec;
+        if (filter && !filter->match(FilterInput{r, it.number}))
+            return;
         packets++;
         paths[path_summary(r)]++;
         for (const Hop& h : r.hops) {
@@ -586,20 +740,48 @@ public:
                 rules[subsys_name(h.subsys.v) + " " + rule_text(r, h)]++;
             if (h.vnet)
                 vnets["vnet " + std::to_string(h.vnet.v)]++;
-            if (h.drop)
-                drops[r.str(h.drop) + " at " + location(r, h)]++;
+            if (h.drop) {
+                const std::string k = r.str(h.drop) + " at " + location(r, h);
+                drops[k]++;
+                note(drop_frames[k], it.number);
+            }
         }
-        for (const Finding& f : analyze(r))
+        for (const Finding& f : analyze(r)) {
             findings[finding_name(f.kind)]++;
+            note(finding_frames[finding_name(f.kind)], it.number);
+        }
     }
 
     uint64_t packets = 0, hops = 0;
     std::map<std::string, uint64_t> tp, subsys, rules, vnets, paths, drops,
         findings;
+    // The frames of each drop and finding, so that they can be looked at
+    // (show -p N); the first kMaxFrames of each.
+    static constexpr size_t kMaxFrames = 10;
+    std::map<std::string, std::vector<uint64_t>> drop_frames, finding_frames;
+
+private:
+    static void note(std::vector<uint64_t>& v, uint64_t n)
+    {
+        if (v.size() < kMaxFrames && (v.empty() || v.back() != n))
+            v.push_back(n);
+    }
 };
 
+std::string frame_list(const std::vector<uint64_t>& v, uint64_t total)
+{
+    std::string o = v.size() == 1 && total <= 1 ? "frame " : "frames ";
+    for (size_t i = 0; i < v.size(); i++)
+        o += (i ? ", " : "") + std::to_string(v[i]);
+    if (total > v.size())
+        o += ", ...";
+    return o;
+}
+
 std::string table(const char* title, const std::map<std::string, uint64_t>& m,
-                  const Colors& c)
+                  const Colors& c,
+                  const std::map<std::string, std::vector<uint64_t>>* frames =
+                      nullptr)
 {
     std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
     std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
@@ -612,9 +794,55 @@ std::string table(const char* title, const std::map<std::string, uint64_t>& m,
     for (const auto& [k, n] : v) {
         char b[32];
         std::snprintf(b, sizeof b, "%10" PRIu64 "  ", n);
-        o += b + (k.empty() ? std::string("(empty)") : esc(k)) + "\n";
+        o += b + (k.empty() ? std::string("(empty)") : esc(k));
+        if (frames && frames->count(k))
+            o += "  (" + frame_list(frames->at(k), n) + ")";
+        o += "\n";
     }
     return o + "\n";
+}
+
+// stats --json: one object, the same tables; drops and findings with the
+// frames they were seen in.
+std::string stats_json(const Counter& k, const ReadSummary& s)
+{
+    std::string o = "{\"packets\":" + std::to_string(k.packets) +
+                    ",\"hops\":" + std::to_string(k.hops) +
+                    ",\"corrupt\":" + std::to_string(s.corrupt + s.no_record);
+    const auto counts = [&](const char* name,
+                            const std::map<std::string, uint64_t>& m,
+                            const std::map<std::string, std::vector<uint64_t>>*
+                                frames = nullptr) {
+        o += ",\"";
+        o += name;
+        o += "\":[";
+        std::vector<std::pair<std::string, uint64_t>> v(m.begin(), m.end());
+        std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
+            return x.second > y.second;
+        });
+        for (size_t i = 0; i < v.size(); i++) {
+            o += i ? ",{\"name\":" : "{\"name\":";
+            json_string(o, v[i].first);
+            o += ",\"count\":" + std::to_string(v[i].second);
+            if (frames && frames->count(v[i].first)) {
+                o += ",\"frames\":[";
+                const auto& f = frames->at(v[i].first);
+                for (size_t j = 0; j < f.size(); j++)
+                    o += (j ? "," : "") + std::to_string(f[j]);
+                o += "]";
+            }
+            o += "}";
+        }
+        o += "]";
+    };
+    counts("tracepoints", k.tp);
+    counts("subsystems", k.subsys);
+    counts("rules", k.rules);
+    counts("vnets", k.vnets);
+    counts("drops", k.drops, &k.drop_frames);
+    counts("findings", k.findings, &k.finding_frames);
+    counts("paths", k.paths);
+    return o + "}\n";
 }
 
 }  // namespace
@@ -623,9 +851,19 @@ int cmd_stats(const Args& a)
 {
     ReadOptions ro;
     std::string file, color = "auto";
-    for (const std::string& s : a) {
+    bool json = false;
+    Counter k;
+    for (size_t i = 0; i < a.size(); i++) {
+        const std::string& s = a[i];
         if (s == "--strict")
             ro.strict = true;
+        else if (s == "--json")
+            json = true;
+        else if (s == "-Y") {
+            if (i + 1 >= a.size())
+                throw ToolError("stats: -Y needs a value");
+            k.filter.emplace(a[++i]);
+        }
         else if (s.rfind("--color=", 0) == 0)
             color = s.substr(8);
         else if (s.size() > 1 && s[0] == '-')
@@ -636,12 +874,18 @@ int cmd_stats(const Args& a)
             throw ToolError("stats: more than one file");
     }
     if (file.empty())
-        throw ToolError("usage: mbuftrace stats FILE [--strict]");
+        throw ToolError("usage: mbuftrace stats FILE|- [-Y expr] [--json] "
+                        "[--strict]");
     Colors c;
     c.on = parse_color(color);
     ro.progress = stderr_is_tty();
-    Counter k;
     const ReadSummary s = read_input(file, k, ro);
+    if (json) {
+        const std::string o = stats_json(k, s);
+        std::fwrite(o.data(), 1, o.size(), stdout);
+        report_corrupt(file, s);
+        return 0;
+    }
     std::string o = std::string(c.bold()) + "packets" + c.reset() + " " +
                     std::to_string(k.packets) + "  hops " +
                     std::to_string(k.hops) + "  corrupt (skipped) " +
@@ -650,8 +894,8 @@ int cmd_stats(const Args& a)
     o += table("hits per subsystem", k.subsys, c);
     o += table("hits per rule", k.rules, c);
     o += table("hits per vnet", k.vnets, c);
-    o += table("drops", k.drops, c);
-    o += table("findings", k.findings, c);
+    o += table("drops", k.drops, c, &k.drop_frames);
+    o += table("findings", k.findings, c, &k.finding_frames);
     o += table("distinct paths", k.paths, c);
     std::fwrite(o.data(), 1, o.size(), stdout);
     report_corrupt(file, s);

@@ -1,5 +1,7 @@
 #include "util.hpp"
 
+#include "mbuftrace/analyze.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +61,52 @@ void catch_signals_for_tmp()
 {
     for (int sig : {SIGINT, SIGTERM, SIGHUP})
         std::signal(sig, remove_tmp_and_die);
+}
+
+std::string packet_comment(const Record& r)
+{
+    std::string o = "mbuftrace";
+    if (r.trace_id)
+        o += " trace " + std::to_string(r.trace_id.v);
+    if (r.parent_id)
+        o += " (copy of " + std::to_string(r.parent_id.v) + ")";
+    o += (r.trace_id ? ", " : " ") + std::to_string(r.hops.size()) +
+         (r.hops.size() == 1 ? " hop" : " hops");
+    const std::vector<uint32_t> vs = vnet_sequence(r);
+    if (!vs.empty()) {
+        o += ", vnet ";
+        for (size_t i = 0; i < vs.size(); i++)
+            o += (i ? ">" : "") + std::to_string(vs[i]);
+    }
+    o += ": " + path_summary(r);
+    for (const Finding& f : analyze(r)) {
+        if (f.kind == FindingKind::VnetCrossing)
+            continue;
+        o += std::string("; ") + finding_name(f.kind);
+        if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
+            const std::string& fn = r.str(r.hops[size_t(f.hop)].func);
+            o += " at #" + std::to_string(f.hop) + (fn.empty() ? "" : " ") +
+                 fn;
+        }
+    }
+    // Control characters have no place in a comment line.
+    for (char& c : o)
+        if ((unsigned char)c < 0x20 || c == 0x7f)
+            c = '?';
+    return o;
+}
+
+uint64_t number_arg(const std::string& opt, const std::string& v,
+                    const char* what)
+{
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || !std::isdigit((unsigned char)v[0]) || *end || errno ||
+        n == 0)
+        throw ToolError(opt + " wants " + what + " (1, 2, ...), not '" + v +
+                        "'");
+    return n;
 }
 
 OutFile::OutFile(const std::string& path) : path_(path)

@@ -15,6 +15,25 @@ struct ToolError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+}  // namespace mbt::tool
+
+#include "mbuftrace/decode.hpp"
+
+namespace mbt::tool {
+
+// The one-line path of a traced packet, written as its pcapng packet
+// comment by capture and convert and printed by capture --show:
+// "mbuftrace trace 2 (copy of 1), 16 hops, vnet 1>2:
+// m_dup>pf_route>...; routed_twice at #5 pf_route".  Names as in
+// vocab.hpp, so `frame.comment contains "routed_twice"` works in stock
+// Wireshark.
+std::string packet_comment(const Record& r);
+
+// A positive decimal number given to opt ("show: -p"), or a ToolError
+// "opt wants what, not 'v'".
+uint64_t number_arg(const std::string& opt, const std::string& v,
+                    const char* what);
+
 // Writes "<path>.tmp.<pid>" and renames it to path on commit(), so that a
 // failed run never leaves a half-written output.  "-" is stdout; a path
 // that is not a regular file (a device, a FIFO, /dev/stdout) is written in

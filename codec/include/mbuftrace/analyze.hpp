@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mbuftrace/decode.hpp"
+#include "mbuftrace/vocab.hpp"
 
 namespace mbt {
 
@@ -30,7 +31,10 @@ struct AnalyzeOptions {
     unsigned loop_threshold = 8;
 };
 
-const char* finding_name(FindingKind k);  // "dropped", "routed-twice", ...
+// The expert term of a finding (mbuftrace.expert.routed_twice), and its
+// short name, "routed_twice": what show, stats and JSON print.
+TermId finding_term(FindingKind k);
+const char* finding_name(FindingKind k);
 
 std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o = {});
 

@@ -195,6 +195,10 @@ inline bool is_pf_default_rule(const Hop& h)
            h.subsys.v == MBT_SS_PF;
 }
 
+// A hop's rule and verdict as every reader words it: "rule 100 deny",
+// "rule anchor/5 pass", "default rule pass" (pf's default rule).
+std::string rule_text(const Record& r, const Hop& h);
+
 // Whether data starts with the v1 magic (SPEC 3).
 inline bool has_v1_magic(const uint8_t* data, size_t len)
 {
@@ -218,6 +222,12 @@ struct LegacyText {
     uint32_t line = 0;
 };
 bool parse_legacy_text(std::string_view s, LegacyText& out);
+
+// A source path as FILES holds it (SPEC 4.2): relative to the top of the
+// source tree.  An absolute kernel build path loses its build prefix up to
+// "sys/" ("/usr/src/sys/net/if.c" -> "sys/net/if.c"); anything else is
+// returned as it is.  The legacy decoder applies it to every file.
+std::string_view source_path(std::string_view file);
 
 // Registry names (SPEC 6); "subsys#N" / "action#N" for unknown ids.
 std::string subsys_name(uint8_t id);
