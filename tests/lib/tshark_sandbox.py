@@ -4,6 +4,12 @@ tshark run as root ignores personal plugins (and WIRESHARK_PLUGIN_DIR), and
 CI runs as root: so the plugin goes into a throw-away HOME and, when root,
 tshark runs as uid/gid 65534 with that HOME.  Inputs are copied into the
 sandbox, because the build tree may not be readable by uid 65534.
+
+Wireshark loads a global plugin before a personal one of the same name, so
+an mbuftrace plugin installed system-wide (./setup.sh as root) would be the
+one under test, and would answer in a HOME meant to be without it.  The
+sandbox therefore points WIRESHARK_PLUGIN_DIR (honoured when unprivileged)
+at a mirror of the global plugin folder without mbuftrace's plugins.
 """
 import os
 import re
@@ -33,7 +39,46 @@ class TsharkSandbox:
             shutil.copy(plugin, os.path.join(pdir, os.path.basename(plugin)))
         self.files = os.path.join(self.tmp, "files")
         os.makedirs(self.files)
+        self.plugin_dir = self._mirror_global_plugins()
         self._open_up()
+
+    def _mirror_global_plugins(self):
+        """A copy of the global plugin folder (symlinks) without any
+        mbuftrace plugin; returns it, or None when tshark names none."""
+        out = subprocess.run([self.tshark, "-G", "folders"],
+                             capture_output=True, text=True).stdout
+        m = re.search(r"^Global Plugins:\s*(\S.*)$", out, re.M)
+        if not m:
+            return None
+        versioned = m.group(1).strip()
+        base = os.path.dirname(versioned)
+        mirror = os.path.join(self.tmp, "global-plugins")
+
+        def keep(name):
+            return not name.startswith("mbuftrace")
+
+        def link_tree(src, dst):
+            os.makedirs(dst, exist_ok=True)
+            if not os.path.isdir(src):
+                return
+            for name in os.listdir(src):
+                s, d = os.path.join(src, name), os.path.join(dst, name)
+                if os.path.isdir(s) and not os.path.islink(s):
+                    link_tree(s, d)
+                elif keep(name):
+                    os.symlink(s, d)
+        # The base holds global Lua plugins; the versioned folder binaries.
+        os.makedirs(mirror)
+        if os.path.isdir(base):
+            for name in os.listdir(base):
+                s = os.path.join(base, name)
+                if os.path.isdir(s):
+                    continue
+                if keep(name):
+                    os.symlink(s, os.path.join(mirror, name))
+        link_tree(versioned, os.path.join(mirror,
+                                          os.path.basename(versioned)))
+        return mirror
 
     def _open_up(self):
         os.chmod(self.tmp, 0o755)
@@ -56,6 +101,8 @@ class TsharkSandbox:
         cmd = [self.tshark] + list(argv)
         env = dict(os.environ, HOME=self.home)
         env.pop("WIRESHARK_PLUGIN_DIR", None)
+        if self.plugin_dir:
+            env["WIRESHARK_PLUGIN_DIR"] = self.plugin_dir
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534",
                    "--clear-groups", "env", "HOME=" + self.home] + cmd
