@@ -224,6 +224,35 @@ def main():
                       "%s: no [dropped at ipfw rule 100] in %r" %
                       (name, list(summary.values())))
 
+            # Encapsulation: each hop that adds an 802.1Q header carries
+            # the tagged frame (Wireshark dissects its vlan.id), and the
+            # frame dropped for vlan 20, which is down in the jail, is the
+            # one whose snapshots carry tag 20.
+            if name == "18-vlan":
+                def frames(*argv):
+                    out = ts.run("-r", mine, *argv, "-T", "fields", "-e",
+                                 "frame.number").stdout
+                    return [int(x) for x in out.split()]
+                added = frames("-Y", 'mbuftrace.hop.msg == '
+                               '"802.1Q header added"')
+                tagged = frames("-Y", "vlan")
+                check(added and tagged == added,
+                      "%s: frames with an 802.1Q header in a snapshot %r, "
+                      "frames whose path adds one %r" % (name, tagged, added))
+                dropped = [o["packet"] for o in packets
+                           if any(f["kind"] == "dropped"
+                                  for f in o["findings"])]
+                check(dropped and frames("-Y", "vlan.id == 20") == dropped
+                      and frames("-Y", 'mbuftrace.hop.drop == '
+                                 '"no vlan up for this tag"') == dropped,
+                      "%s: vlan 20's frames %r, dropped %r" %
+                      (name, frames("-Y", "vlan.id == 20"), dropped))
+                hw = frames("-Y", 'mbuftrace.hop.msg contains '
+                            '"hardware tagging"')
+                check(hw and not set(hw) & set(tagged),
+                      "%s: hardware-tagged frames %r, tagged snapshots %r" %
+                      (name, hw, tagged))
+
             # Time counts from the first packet: the metadata frame (if
             # any) does not move it.
             p = ts.run("-r", mine, "-T", "fields", "-e", "frame.number",
