@@ -59,8 +59,11 @@ compares them with captures/expected/NAME.show.txt.
   --tool PATH       Linux mbuftrace tool for convert/show (default:
                     REPO/build/tool/mbuftrace, built with cmake if missing)
   --freebsd-tool P  a static FreeBSD amd64 mbuftrace binary to put in the
-                    image as /usr/bin/mbuftrace (scenario 10 needs it;
-                    without it scenario 10 is reported as skipped)
+                    image as /usr/bin/mbuftrace, for scenario 10 (default:
+                    when 10 is run, kernel/vm/freebsd-tool.sh builds
+                    OBJ/freebsd-tool/mbuftrace after the world; with
+                    --skip-build the one an earlier run built, else 10
+                    is reported as skipped)
   --source-rev REV  revision of --src recorded in the converted captures'
                     metadata (default 307fbceb2, the tree the captures
                     in captures/ were made from)
@@ -80,8 +83,11 @@ toolchain (make.py kernel-toolchain, once), kernel (buildkernel, with
 -DNO_KERNELCLEAN after the first build), world (buildworld with
 SUBDIR_OVERRIDE of the programs below, -DNO_SHARED -DNO_PIC and
 kernel/vm/src.conf, after "make toolchain" for the tools, includes and
-static libraries; only when a program is missing), image (Debian's
-makefs, UFS1), then one boot per scenario.
+static libraries; only when a program is missing), freebsd-tool (only
+for scenario 10 without --freebsd-tool: kernel/vm/freebsd-tool.sh
+cross-builds the tool, static, against the world's headers and libraries
+into OBJ/freebsd-tool/), image (Debian's makefs, UFS1), then one boot
+per scenario.
 
 The comparison ignores what changes from run to run: capture start time,
 packet time stamps, hop time offsets (+1.234ms) and column padding; and
@@ -166,6 +172,10 @@ OBJ=$(cd "$OBJ" && pwd)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 case $SRC/ in "$OBJ"/*) die "--obj must not contain --src" ;; esac
+if [ -n "$FBSD_TOOL" ] && [ "$COMPARE_ONLY" = 0 ]; then
+	[ -f "$FBSD_TOOL" ] || die "no --freebsd-tool $FBSD_TOOL"
+	FBSD_TOOL=$(cd "$(dirname "$FBSD_TOOL")" && pwd)/$(basename "$FBSD_TOOL")
+fi
 
 WSRC=$OBJ/src			# patched copy of the tree
 OBJP=$OBJ/obj			# MAKEOBJDIRPREFIX
@@ -315,6 +325,13 @@ PROGS=(
 	sbin/pfilctl:pfilctl usr.sbin/jls:jls usr.bin/touch:touch
 )
 KERNEL=$TARGET_OBJ/sys/$KCONF/kernel
+# Scenario 10 runs the tool in the VM: without --freebsd-tool it is built
+# (kernel/vm/freebsd-tool.sh, after the world) or taken from an earlier run.
+WANT_FBSD_TOOL=0
+for s in "${SCENARIOS[@]}"; do
+	[ "$s" = 10-mbuftrace-capture ] && WANT_FBSD_TOOL=1
+done
+FBSD_TOOL_OBJ=$OBJ/freebsd-tool/mbuftrace
 
 if [ "$SKIP_BUILD" = 0 ]; then
 # ---------------------------------------------------------------------------
@@ -429,8 +446,25 @@ if [ "$REBUILD_WORLD" = 1 ] || ! world_complete; then
 	world_complete || die "world incomplete after buildworld (see $LOGS/world-progs.log)"
 	stage_end
 fi
+# ---------------------------------------------------------------------------
+# freebsd-tool: the mbuftrace binary of scenario 10, static, against the
+# world's sysroot (TARGET_OBJ/tmp); incremental (OBJ/freebsd-tool/build).
+# Under the world lock: it reads the world, and has one build directory.
+if [ "$WANT_FBSD_TOOL" = 1 ] && [ -z "$FBSD_TOOL" ]; then
+	stage_begin freebsd-tool
+	logged freebsd-tool "$VMDIR/freebsd-tool.sh" --repo "$REPO" \
+	    --sysroot "$TARGET_OBJ/tmp" --out "$FBSD_TOOL_OBJ" \
+	    --build "$OBJ/freebsd-tool/build" -j "$JOBS"
+	FBSD_TOOL=$FBSD_TOOL_OBJ
+	stage_end "$(du -h "$FBSD_TOOL" | cut -f1)"
+fi
 exec 9>&-
 fi	# SKIP_BUILD
+if [ "$WANT_FBSD_TOOL" = 1 ] && [ -z "$FBSD_TOOL" ] && [ -f "$FBSD_TOOL_OBJ" ] &&
+    [ "$COMPARE_ONLY" = 0 ]; then
+	echo "   scenario 10: $FBSD_TOOL_OBJ (built by an earlier run)"
+	FBSD_TOOL=$FBSD_TOOL_OBJ
+fi
 if [ "$NO_BOOT" = 1 ]; then
 	printf '  %s\n' "${TIMES[@]}"
 	exit 0
@@ -592,7 +626,7 @@ else
 		SLOG[$s]=$OUT/console-$s.log
 		if [ "$s" = 10-mbuftrace-capture ] && [ -z "$FBSD_TOOL" ]; then
 			# rc would only print the skip line: save the boot.
-			echo "=== mbuftrace-vm skip $s: no FreeBSD mbuftrace binary (--freebsd-tool)" >"${SLOG[$s]}"
+			echo "=== mbuftrace-vm skip $s: no FreeBSD mbuftrace binary (--freebsd-tool, or a run without --skip-build)" >"${SLOG[$s]}"
 			BSECS[$s]=0; BRC[$s]=0
 			continue
 		fi
