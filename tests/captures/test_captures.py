@@ -30,9 +30,9 @@ MIN_SUBSYS = 12
 # Written by `mbuftrace capture` on the VM, not converted.
 LIVE = {"10-mbuftrace-capture"}
 # Recorded before the kernel snapshotted the packet at a trace's start
-# point: their frames carry the record only.  Every other capture's traced
-# frames carry the packet (issue "show the packet").
-NO_BYTES = {"10-mbuftrace-capture"}
+# point: their frames would carry the record only.  None left: every
+# capture's traced frames carry the packet (issue "show the packet").
+NO_BYTES = set()
 # Captures whose pf translates: the action and the inside address the
 # issue's query selects on (ip.src == X && mbuftrace.hop.action == "nat").
 XLATE = {"06-pf-nat": ("nat", "10.0.0.1"),
@@ -183,7 +183,7 @@ def main():
             # Jail names: what the scenario's kern.mbuf_trace.vnets said is
             # in the metadata, and the plugin names each hop's vnet.
             names = re.findall(r"  vnet (\d+)=(\S+)", show.split("\n", 1)[0])
-            if name not in NO_BYTES and name != "10-mbuftrace-capture":
+            if name not in NO_BYTES:
                 check(names or "vnet" not in script.replace("vnet_id", ""),
                       "%s: no jail names in the metadata" % name)
             if names:
