@@ -483,10 +483,18 @@ bool want_idx[I_COUNT];
 bool want_idx_any;
 
 // Whether hf was named by -e or a filter (not merely shown: a visible tree
-// references every field).
+// references every field).  A filter's fields are in interesting_hfids;
+// tshark 4.4's and 4.6's -T fields prime their -e fields for printing
+// instead (ref_type HF_REF_TYPE_PRINT, after HF_REF_TYPE_DIRECT; 4.0 has
+// no such value), without entering them there.
 bool primed(proto_tree* tree, int hf)
 {
-    return tree && hf > 0 && PTREE_DATA(tree)->interesting_hfids &&
+    if (!tree || hf <= 0)
+        return false;
+    const header_field_info* hi = proto_registrar_get_nth(guint(hf));
+    if (hi && hi->ref_type >= HF_REF_TYPE_DIRECT)
+        return true;
+    return PTREE_DATA(tree)->interesting_hfids &&
            g_hash_table_lookup(PTREE_DATA(tree)->interesting_hfids,
                                GINT_TO_POINTER(hf)) != NULL;
 }
