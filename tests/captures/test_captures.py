@@ -253,6 +253,19 @@ def main():
                       "%s: hardware-tagged frames %r, tagged snapshots %r" %
                       (name, hw, tagged))
 
+            # pf forwarding (route-to): the snapshot as pf_route() sends
+            # the packet has the TTL one less than the frame (the packet
+            # where its trace started).
+            if name == "11-pf-route-to":
+                out = ts.run("-r", mine, "-Y", 'mbuftrace.hop.msg == '
+                             '"forwarded by pf: TTL decremented"', "-T",
+                             "fields", "-e", "ip.ttl").stdout.split()
+                ttls = [[int(t) for t in l.split(",")] for l in out]
+                check(ttls and all(len(t) >= 2 and t[-1] == t[0] - 1
+                                   for t in ttls),
+                      "%s: TTLs (frame ... forwarded snapshot) %r" %
+                      (name, ttls))
+
             # Time counts from the first packet: the metadata frame (if
             # any) does not move it.
             p = ts.run("-r", mine, "-T", "fields", "-e", "frame.number",
