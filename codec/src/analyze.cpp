@@ -2,9 +2,9 @@
 // both flag.
 #include "mbuftrace/analyze.hpp"
 
-#include <algorithm>
-#include <map>
-#include <utility>
+#include <cstring>
+#include <memory>
+
 
 namespace mbt {
 
@@ -37,15 +37,39 @@ const char* finding_name(FindingKind k)
 
 namespace {
 
-std::string where(const Record& r, const Hop& h)
+void append_num(std::string& s, uint64_t v)
 {
-    std::string s = "#" + std::to_string(h.index) + " ";
-    const std::string& f = r.str(h.func);
-    s += f.empty() ? "?" : f;
-    s += "() " + r.file_of(h);
-    if (h.line)
-        s += ":" + std::to_string(h.line.v);
-    return s;
+    char t[24];
+    int i = int(sizeof t);
+    do
+        t[--i] = char('0' + v % 10);
+    while (v /= 10);
+    s.append(t + i, sizeof t - size_t(i));
+}
+
+template <class S>
+void append_sv(std::string& s, const S& v)
+{
+    s.append(v.data(), v.size());
+}
+
+// "#4 pf_route() sys/netpfil/pf/pf.c:6012"
+void where(std::string& s, const Record& r, const Hop& h)
+{
+    s += '#';
+    append_num(s, h.index);
+    s += ' ';
+    const auto& f = r.str(h.func);
+    if (f.empty())
+        s += '?';
+    else
+        append_sv(s, f);
+    s += "() ";
+    append_sv(s, r.file_of(h));
+    if (h.line) {
+        s += ':';
+        append_num(s, h.line.v);
+    }
 }
 
 bool routes(const Hop& h)
@@ -62,117 +86,209 @@ bool routes(const Hop& h)
     }
 }
 
-// Hits per tracepoint (file index, line): an open-addressed table in the
-// thread's reused storage, so that counting allocates nothing per hop.
-class HitCounter {
+// Per tracepoint (file index, line): its hits and its first routing hop.
+// An open-addressed table on the stack (on the heap for a record of more
+// than kSmall hops), so that the checks of a usual record allocate nothing.
+class Tracepoints {
 public:
-    explicit HitCounter(size_t hops)
+    struct Slot {
+        uint64_t key;
+        unsigned hits;  // 0: a free slot
+        int route;      // first routing hop; kNoRoute, kReported
+    };
+    static constexpr int kNoRoute = -2;
+    static constexpr int kReported = -1;
+
+    // Usable only if `use`: a record that needs no counting skips the
+    // table's clearing.
+    Tracepoints(size_t hops, bool use)
     {
+        if (!use)
+            return;
         size_t n = 16;
         while (n < 2 * hops)
             n *= 2;
-        slots_.assign(n, Slot{});
+        if (n > kSmall * 2) {
+            big_.reset(new Slot[n]);
+            slots_ = big_.get();
+        }
+        mask_ = n - 1;
+        std::memset(static_cast<void*>(slots_), 0, n * sizeof(Slot));
     }
-    unsigned add(uint32_t file, uint32_t line)
+    // The tracepoint's slot, its hits counted.
+    Slot& hit(uint32_t file, uint32_t line)
     {
         const uint64_t key = uint64_t(file) << 32 | line;
-        const size_t mask = slots_.size() - 1;
-        for (size_t i = size_t((key * 0x9e3779b97f4a7c15ull) >> 40) & mask;;
-             i = (i + 1) & mask) {
+        for (size_t i = size_t((key * 0x9e3779b97f4a7c15ull) >> 40) & mask_;;
+             i = (i + 1) & mask_) {
             Slot& s = slots_[i];
             if (s.hits == 0) {
                 s.key = key;
-                return s.hits = 1;
+                s.hits = 1;
+                s.route = kNoRoute;
+                return s;
             }
-            if (s.key == key)
-                return ++s.hits;
+            if (s.key == key) {
+                ++s.hits;
+                return s;
+            }
         }
     }
 
 private:
-    struct Slot {
-        uint64_t key = 0;
-        unsigned hits = 0;
-    };
-    static thread_local std::vector<Slot> slots_;
+    static constexpr size_t kSmall = 64;
+    Slot small_[kSmall * 2];
+    std::unique_ptr<Slot[]> big_;
+    Slot* slots_ = small_;
+    size_t mask_ = 0;
 };
 
-thread_local std::vector<HitCounter::Slot> HitCounter::slots_;
-
-}  // namespace
-
-std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
+// The checks, in the order analyze() reports them: emit(kind, hop, aux)
+// for each finding, aux being the first routing hop of a RoutedTwice found
+// within the record (-1 for a copy's), the VNET left for a VnetCrossing,
+// else -1.  No text is made here:
+// the Info column's verdict needs only the kinds.
+template <class Emit>
+void check(const Record& r, const AnalyzeOptions& o, Emit&& emit)
 {
-    std::vector<Finding> out;
     if (r.major && r.major.v != MBT_VERSION_MAJOR)
-        out.push_back({FindingKind::UnknownMajor, -1,
-                       "record of major version " + std::to_string(r.major.v) +
-                           " (this reader knows " +
-                           std::to_string(MBT_VERSION_MAJOR) + ")"});
-    const bool lost = (r.flags && (r.flags.v & MBT_RF_HOPS_LOST)) ||
-                      (r.hops_lost && r.hops_lost.v);
-    if (lost)
-        out.push_back({FindingKind::HopsLost, -1,
-                       "trace full: " +
-                           std::to_string(r.hops_lost ? r.hops_lost.v : 0) +
-                           " hops lost after hop #" +
-                           std::to_string(r.hops.empty() ? 0
-                                                         : r.hops.size() - 1)});
+        emit(FindingKind::UnknownMajor, -1, -1);
+    if ((r.flags && (r.flags.v & MBT_RF_HOPS_LOST)) ||
+        (r.hops_lost && r.hops_lost.v))
+        emit(FindingKind::HopsLost, -1, -1);
     if ((r.flags && (r.flags.v & MBT_RF_ALLOC_FAIL)) ||
         (r.alloc_fail && r.alloc_fail.v))
-        out.push_back({FindingKind::AllocFail, -1,
-                       std::to_string(r.alloc_fail ? r.alloc_fail.v : 0) +
-                           " allocation failures while tracing"});
+        emit(FindingKind::AllocFail, -1, -1);
 
-    // (file, line) -> hits, and first routing hop per tracepoint.
-    HitCounter hits(r.hops.size());
-    std::map<std::pair<uint32_t, uint32_t>, int> routed;
+    // Counting is needed only where a tracepoint can be hit more than the
+    // threshold, or a routing step can run twice.
+    bool any_route = false;
+    for (const Hop& h : r.hops)
+        if (routes(h)) {
+            any_route = true;
+            break;
+        }
+    const bool count = any_route || r.hops.size() > o.loop_threshold;
+    Tracepoints tps(r.hops.size(), count);
     const Hop* prev = nullptr;
     int copy_route = -1;  // first routing hop
+    bool flagged = false;  // a RoutedTwice was emitted
     for (const Hop& h : r.hops) {
         const int i = int(h.index);
         if (h.drop)
-            out.push_back({FindingKind::Dropped, i,
-                           "dropped at " + where(r, h) + ": " + r.str(h.drop)});
+            emit(FindingKind::Dropped, i, -1);
         if (prev && prev->vnet && h.vnet && prev->vnet.v != h.vnet.v)
-            out.push_back({FindingKind::VnetCrossing, i,
-                           "crossed from vnet " + std::to_string(prev->vnet.v) +
-                               " to vnet " + std::to_string(h.vnet.v) +
-                               " at " + where(r, h)});
-        const auto key = std::make_pair(h.file.idx, h.line.v);
-        if (h.file && h.line &&
-            hits.add(h.file.idx, h.line.v) == o.loop_threshold + 1)
-            out.push_back({FindingKind::Loop, i,
-                           "tracepoint " + where(r, h) + " hit more than " +
-                               std::to_string(o.loop_threshold) +
-                               " times: loop?"});
-        if (routes(h) && copy_route < 0)
+            emit(FindingKind::VnetCrossing, i, int64_t(prev->vnet.v));
+        const bool route = any_route && routes(h);
+        if (route && copy_route < 0)
             copy_route = i;
-        if (routes(h) && h.file && h.line) {
-            auto [it, first] = routed.emplace(key, i);
-            if (!first && it->second >= 0) {
-                out.push_back(
-                    {FindingKind::RoutedTwice, i,
-                     "routing step " + action_name(h.action.v) + " at " +
-                         where(r, h) + " ran again for the same packet (first at #" +
-                         std::to_string(it->second) + ")"});
-                it->second = -1;  // report each step once
+        if (count && h.file && h.line) {
+            Tracepoints::Slot& tp = tps.hit(h.file.idx, h.line.v);
+            if (tp.hits == o.loop_threshold + 1)
+                emit(FindingKind::Loop, i, -1);
+            if (route) {
+                if (tp.route == Tracepoints::kNoRoute) {
+                    tp.route = i;
+                } else if (tp.route >= 0) {
+                    emit(FindingKind::RoutedTwice, i, tp.route);
+                    tp.route = Tracepoints::kReported;  // report each once
+                    flagged = true;
+                }
             }
         }
         prev = &h;
     }
     // A copy made by a routing step (dup-to) that is routed again: the 2015
     // freebsd-pf bug, seen from the duplicate's own record.
-    const bool flagged = std::any_of(out.begin(), out.end(), [](const Finding& f) {
-        return f.kind == FindingKind::RoutedTwice;
+    if (r.parent_id && copy_route >= 0 && !flagged)
+        emit(FindingKind::RoutedTwice, copy_route, -1);
+}
+
+}  // namespace
+
+unsigned finding_mask(const Record& r, const AnalyzeOptions& o)
+{
+    unsigned m = 0;
+    check(r, o, [&m](FindingKind k, int, int64_t) { m |= finding_bit(k); });
+    return m;
+}
+
+unsigned finding_mask(const std::vector<Finding>& f)
+{
+    unsigned m = 0;
+    for (const Finding& x : f)
+        m |= finding_bit(x.kind);
+    return m;
+}
+
+void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out)
+{
+    out.clear();
+    check(r, o, [&](FindingKind k, int i, int64_t aux) {
+        out.push_back({k, i, {}});
+        std::string& s = out.back().text;
+        const Hop* h = i >= 0 ? &r.hops[size_t(i)] : nullptr;
+        switch (k) {
+        case FindingKind::UnknownMajor:
+            s = "record of major version ";
+            append_num(s, r.major.v);
+            s += " (this reader knows ";
+            append_num(s, MBT_VERSION_MAJOR);
+            s += ')';
+            break;
+        case FindingKind::HopsLost:
+            s = "trace full: ";
+            append_num(s, r.hops_lost ? r.hops_lost.v : 0);
+            s += " hops lost after hop #";
+            append_num(s, r.hops.empty() ? 0 : r.hops.size() - 1);
+            break;
+        case FindingKind::AllocFail:
+            append_num(s, r.alloc_fail ? r.alloc_fail.v : 0);
+            s += " allocation failures while tracing";
+            break;
+        case FindingKind::Dropped:
+            s = "dropped at ";
+            where(s, r, *h);
+            s += ": ";
+            append_sv(s, r.str(h->drop));
+            break;
+        case FindingKind::VnetCrossing:
+            s = "crossed from vnet ";
+            append_num(s, uint64_t(aux));
+            s += " to vnet ";
+            append_num(s, h->vnet.v);
+            s += " at ";
+            where(s, r, *h);
+            break;
+        case FindingKind::Loop:
+            s = "tracepoint ";
+            where(s, r, *h);
+            s += " hit more than ";
+            append_num(s, o.loop_threshold);
+            s += " times: loop?";
+            break;
+        case FindingKind::RoutedTwice:
+            s = "routing step ";
+            s += action_name(h->action.v);
+            s += " at ";
+            where(s, r, *h);
+            if (aux >= 0) {
+                s += " ran again for the same packet (first at #";
+                append_num(s, uint64_t(aux));
+                s += ')';
+            } else {
+                s += " ran again for a copy of trace ";
+                append_num(s, r.parent_id.v);
+            }
+            break;
+        }
     });
-    if (r.parent_id && copy_route >= 0 && !flagged) {
-        const Hop& h = r.hops[size_t(copy_route)];
-        out.push_back({FindingKind::RoutedTwice, copy_route,
-                       "routing step " + action_name(h.action.v) + " at " +
-                           where(r, h) + " ran again for a copy of trace " +
-                           std::to_string(r.parent_id.v)});
-    }
+}
+
+std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
+{
+    std::vector<Finding> out;
+    analyze(r, o, out);
     return out;
 }
 

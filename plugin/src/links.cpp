@@ -3,9 +3,7 @@
 
 #include <epan/proto.h>
 
-#include <algorithm>
 #include <unordered_map>
-#include <vector>
 
 namespace mbtplugin {
 
@@ -14,16 +12,24 @@ namespace {
 int hf_parent_frame = -1, hf_copy_frame = -1, hf_prev_segment = -1,
     hf_next_segment = -1;
 
-// Trace id -> the frames carrying its records, in frame order.
-std::unordered_map<uint64_t, std::vector<uint32_t>> trace_frames;
+// Trace id -> the first and last frames carrying its records.
+struct Frames {
+    uint32_t first = 0, last = 0;
+};
+std::unordered_map<uint64_t, Frames> trace_frames;
+// Frame -> the previous and next frames with a record of the same trace,
+// for the frames of traces with more than one record only.
+struct Segments {
+    uint32_t prev = 0, next = 0;
+};
+std::unordered_map<uint32_t, Segments> segments;
 // Copy trace id -> the frame whose record made the copy (COPY_ID hop).
 std::unordered_map<uint64_t, uint32_t> copied_in;
 
 uint32_t first_frame(uint64_t trace)
 {
     auto it = trace_frames.find(trace);
-    return it == trace_frames.end() || it->second.empty() ? 0
-                                                          : it->second.front();
+    return it == trace_frames.end() ? 0 : it->second.first;
 }
 
 void add_link(proto_tree* tree, int hf, tvbuff_t* tvb, uint32_t frame)
@@ -61,6 +67,7 @@ void links_register(int proto)
 void links_reset(void)
 {
     trace_frames.clear();
+    segments.clear();
     copied_in.clear();
 }
 
@@ -69,9 +76,14 @@ void links_note(packet_info* pinfo, const mbt::Record& r)
     if (pinfo->fd->visited || !r.trace_id)
         return;
     const uint32_t num = pinfo->num;
-    std::vector<uint32_t>& v = trace_frames[r.trace_id.v];
-    if (v.empty() || v.back() < num)
-        v.push_back(num);
+    Frames& f = trace_frames[r.trace_id.v];
+    if (!f.first) {
+        f.first = f.last = num;
+    } else if (f.last < num) {
+        segments[f.last].next = num;
+        segments[num].prev = f.last;
+        f.last = num;
+    }
     for (const mbt::Hop& h : r.hops)
         if (h.copy_id)
             copied_in.emplace(h.copy_id.v, num);
@@ -102,17 +114,13 @@ void links_show(proto_tree* tree, tvbuff_t* tvb, packet_info* pinfo,
             if (c && c != num)
                 add_link(tree, hf_copy_frame, tvb, c);
         }
-    auto it = trace_frames.find(r.trace_id.v);
-    if (it == trace_frames.end())
+    auto it = segments.find(num);
+    if (it == segments.end())
         return;
-    const std::vector<uint32_t>& v = it->second;
-    auto at = std::lower_bound(v.begin(), v.end(), num);
-    if (at == v.end() || *at != num)
-        return;
-    if (at != v.begin())
-        add_link(tree, hf_prev_segment, tvb, *(at - 1));
-    if (at + 1 != v.end())
-        add_link(tree, hf_next_segment, tvb, *(at + 1));
+    if (it->second.prev)
+        add_link(tree, hf_prev_segment, tvb, it->second.prev);
+    if (it->second.next)
+        add_link(tree, hf_next_segment, tvb, it->second.next);
 }
 
 }  // namespace mbtplugin

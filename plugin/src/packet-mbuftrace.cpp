@@ -202,9 +202,12 @@ mbt::DecodeResult cur;
 std::vector<mbt::Finding> findings;
 std::vector<proto_item*> hop_items;
 std::string path_buf;
-// The Info column verdict of the record in `cur` (verdict.hpp); empty when
-// the columns are not being filled.
+// The Info column verdict of the record in `cur` (verdict.hpp) after its
+// separator, " \u2014 " (kVerdictSep bytes); empty when the columns are
+// not being filled or the record has no verdict.
 std::string verdict_buf;
+const char kVerdictSepText[] = " \xe2\x80\x94 ";
+constexpr size_t kVerdictSep = sizeof kVerdictSepText - 1;
 
 void meta_init(void)
 {
@@ -439,7 +442,9 @@ bool want_any;
 // when a shown field or the path checks read them.
 struct Need {
     bool items;     // an item of ours is visible or primed
-    bool findings;  // the path checks are looked at (expert info)
+    bool findings;  // the path checks run: expert info, stats or verdict
+    bool texts;     // the findings' texts are read (expert info, stats)
+    bool verdict;   // the Info column's verdict: the findings' kinds only
     bool strings;   // the decoder parses strings: something reads them
 } need;
 
@@ -458,16 +463,27 @@ void decide_need(proto_tree* tree, packet_info* pinfo)
     // file: expert info on open), the Info column's verdict and the
     // statistics.
     const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
-    need.findings = experts || pinfo->cinfo || mbtplugin::stats_wanted();
+    need.texts = experts || mbtplugin::stats_wanted();
+    need.verdict = pinfo->cinfo != NULL;
+    need.findings = need.texts || need.verdict;
     // A filter on _ws.expert finds the expert items under our tree.
     need.items = tree && (experts ||
                           proto_field_is_referenced(tree, proto_mbt));
-    need.strings = need.findings || (need.items && PTREE_DATA(tree)->visible);
+    // The verdict reads a v1 record's numbers only (verdict.hpp); a legacy
+    // record's tracepoints and subsystems are in its strings, so a legacy
+    // verdict asks for them (strings_for()).
+    need.strings = need.texts || (need.items && PTREE_DATA(tree)->visible);
     for (int* hf : string_hf)
         need.strings = need.strings ||
                        (need.items && proto_field_is_referenced(tree, *hf));
 }
 
+
+// Whether the decoder parses the strings of a record of this layout.
+bool strings_for(bool v1)
+{
+    return need.strings || (need.verdict && !v1);
+}
 
 // Hop index fields of the attributes a hop may lack ("mbuftrace.hop.rule.hop"
 // = the hop whose rule this is), so that a -T fields user can line up
@@ -903,6 +919,15 @@ void remember_meta(const mbt::Meta& m)
         cap_meta.vnet_names = m.vnet_names;
 }
 
+// verdict_buf: the separator, then the verdict (or nothing).
+void set_verdict(const mbt::Record& r, unsigned findings)
+{
+    verdict_buf.assign(kVerdictSepText, kVerdictSep);
+    mbtplugin::verdict(verdict_buf, r, findings, kVerdictSep);
+    if (verdict_buf.size() == kVerdictSep)
+        verdict_buf.clear();
+}
+
 // Shows `cur` (decoded from tvb) under ptree, as `need` (decide_need())
 // says.  Returns the top item.
 proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
@@ -943,6 +968,11 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
         proto_item_set_text(top, "%s", b.s);
     }
 
+    // Without a tree of ours (the packet list, plain tshark) the items below
+    // would be NULL: only what is not an item is done.
+    if (!mt)
+        goto items_done;
+    {
     proto_item* fi = proto_tree_add_string(mt, hf_format, tvb, 0, 0,
                                            format_name(r.format));
     proto_item_set_generated(fi);
@@ -990,10 +1020,8 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
     if (r.packet_id)
         proto_tree_add_uint64(mt, hf_packet_id, tvb, SP(r.packet_id.at),
                               r.packet_id.v);
-    if (!is_meta) {
-        mbtplugin::links_note(pinfo, r);
+    if (!is_meta)
         mbtplugin::links_show(mt, tvb, pinfo, r);
-    }
     if (r.hops_lost)
         proto_tree_add_uint(mt, hf_hops_lost, tvb, SP(r.hops_lost.at),
                             r.hops_lost.v);
@@ -1002,6 +1030,10 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
                             r.alloc_fail.v);
     for (const mbt::Tlv& u : r.unknown)
         proto_tree_add_uint(mt, hf_unknown_tlv, tvb, SP(u.at), u.type);
+    }
+items_done:
+    if (!is_meta)
+        mbtplugin::links_note(pinfo, r);
 
     proto_item* err_item = NULL;
     if (cur.error) {
@@ -1029,10 +1061,11 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
         return top;
     }
 
-    proto_item* hi = proto_tree_add_uint(mt, hf_hops, tvb, 0, 0,
-                                         guint32(r.hops.size()));
+    proto_item* hi = mt ? proto_tree_add_uint(mt, hf_hops, tvb, 0, 0,
+                                              guint32(r.hops.size()))
+                        : NULL;
     proto_item_set_generated(hi);
-    if (!r.hops.empty() &&
+    if (mt && !r.hops.empty() &&
         (full || proto_field_is_referenced(tree, hf_path))) {
         path_buf = mbt::path_summary(r);
         hi = proto_tree_add_string(mt, hf_path, tvb, 0, 0, path_buf.c_str());
@@ -1061,7 +1094,13 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
     // Hops in time order, all at one level (a flat loop over hops in JSON
     // sees every hop); the line of a hop inside enter/leave is indented.
     hop_items.assign(r.hops.size(), NULL);
-    decide_wanted(tree);
+    if (tree) {
+        decide_wanted(tree);
+    } else {
+        std::fill(std::begin(want), std::end(want), false);
+        std::fill(std::begin(want_idx), std::end(want_idx), false);
+        want_any = want_idx_any = false;
+    }
     // Snapshots are dissected even when no hop field is wanted: the
     // packet inside them may be.
     bool any_snap = false;
@@ -1113,15 +1152,21 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
     // Path checks shared with `mbuftrace show`: expert info, and the
     // verdict for the Info column when the columns are filled, and the
     // statistics (need.findings covers all three; decide_need()).
-    const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
-    const bool stats = mbtplugin::stats_wanted();
     if (!need.findings)
         return top;
     mbt::AnalyzeOptions ao;
     ao.loop_threshold = pref_loop_threshold;
-    findings = mbt::analyze(r, ao);
-    if (pinfo->cinfo)
-        mbtplugin::verdict(verdict_buf, r, findings);
+    if (!need.texts) {
+        // The Info column only (plain tshark, the packet list): the kinds
+        // found make the verdict, no finding's text is made.
+        set_verdict(r, mbt::finding_mask(r, ao));
+        return top;
+    }
+    const bool experts = findings_wanted(tree) || first_pass_open(pinfo, tree);
+    const bool stats = mbtplugin::stats_wanted();
+    mbt::analyze(r, ao, findings);
+    if (need.verdict)
+        set_verdict(r, mbt::finding_mask(findings));
     if (stats)
         mbtplugin::stats_queue(pinfo, r, findings);
     if (!experts)
@@ -1213,9 +1258,14 @@ int dissect_meta_block(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
 // \u2014 [routed twice] vnet 1\u21922, pf default rule dup-to".
 void append_verdict(packet_info* pinfo)
 {
-    if (!verdict_buf.empty())
-        col_append_sep_str(pinfo->cinfo, COL_INFO, " \xe2\x80\x94 ",
-                           verdict_buf.c_str());
+    if (verdict_buf.empty())
+        return;
+    // verdict_buf has the separator in front (set_verdict()): one append
+    // instead of col_append_sep_str()'s two, each a walk along the
+    // column's text.
+    const char* info = col_get_text(pinfo->cinfo, COL_INFO);
+    col_append_str(pinfo->cinfo, COL_INFO,
+                   verdict_buf.c_str() + (info && *info ? 0 : kVerdictSep));
 }
 
 // The frame's EPB option records, shown under tree.  no_bytes: the packet
@@ -1238,7 +1288,7 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
     // fields, a hex dump): the record's bytes only.
     if (!no_bytes && !need.items && !need.findings)
         return hit.n;
-    mbt::decode_record(hit.data, hit.len, cur, need.strings);
+    mbt::decode_record(hit.data, hit.len, cur, strings_for(true));
     proto_item* top = show_record(rt, pinfo, tree, "epb-option");
     if (hit.n > 1) {
         char text[160];
@@ -1330,7 +1380,9 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // Without a tree of ours or the path checks only the Info column and
     // the packet underneath are wanted: the strings are not parsed.
     decide_need(tree, pinfo);
-    mbt::decode_any(tvb_get_ptr(tvb, 0, gint(len)), len, cur, need.strings);
+    const guint8* data = tvb_get_ptr(tvb, 0, gint(len));
+    mbt::decode_any(data, len, cur,
+                    strings_for(mbt::has_v1_magic(data, len)));
     show_record(tvb, pinfo, tree, "tap");
     const mbt::Record& r = cur.rec;
     const bool malformed = !cur.ok();

@@ -1,6 +1,7 @@
 // The verdict line (verdict.hpp).
 #include "verdict.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace mbtplugin {
@@ -40,134 +41,200 @@ bool default_rule(const mbt::Hop& h)
             h.rule.v == kIpfwDefaultRule);
 }
 
-bool has(const std::vector<mbt::Finding>& f, mbt::FindingKind k)
+// Registry names, made once when the plugin is loaded (not on the first
+// packet): the codec returns std::string.
+struct Names {
+    std::string subsys[256], action[256];
+    Names()
+    {
+        for (int i = 0; i < 256; i++) {
+            subsys[i] = mbt::subsys_name(uint8_t(i));
+            action[i] = mbt::action_name(uint8_t(i));
+        }
+    }
+};
+
+const Names g_names;
+
+const Names& names()
 {
-    for (const mbt::Finding& x : f)
-        if (x.kind == k)
-            return true;
-    return false;
+    return g_names;
 }
 
-// The hop that dropped the packet, or -1.
-int drop_hop(const mbt::Record& r)
+void append_num(std::string& out, uint64_t v)
 {
-    for (size_t i = 0; i < r.hops.size(); i++)
-        if (r.hops[i].drop)
-            return int(i);
-    return -1;
+    char t[24];
+    int i = int(sizeof t);
+    do
+        t[--i] = char('0' + v % 10);
+    while (v /= 10);
+    out.append(t + i, sizeof t - size_t(i));
 }
 
-// The blocking rule at or before hop `upto`, or -1.
-int blocking_rule_before(const mbt::Record& r, int upto)
+// "pf default rule" / "ipfw rule 100"
+void rule_place(std::string& out, const mbt::Hop& h)
 {
-    for (int i = upto; i >= 0; i--)
-        if (blocks(r.hops[size_t(i)]))
-            return i;
-    return -1;
+    if (h.subsys) {
+        out += names().subsys[h.subsys.v];
+        out += ' ';
+    }
+    if (mbt::is_pf_default_rule(h)) {
+        out += "default rule";
+    } else {
+        out += "rule ";
+        append_num(out, h.rule.v);
+    }
+}
+
+// What the verdict reads of the hops, in one pass.
+struct Scan {
+    int drop = -1;        // first dropping hop
+    int drop_block = -1;  // blocking rule at or before it
+    int decide = -1;      // deciding_rule()
+};
+
+Scan scan(const mbt::Record& r)
+{
+    Scan s;
+    int block = -1, way = -1, matched = -1, last = -1;
+    for (size_t i = 0; i < r.hops.size(); i++) {
+        const mbt::Hop& h = r.hops[i];
+        if (h.rule) {
+            last = int(i);
+            if (blocks(h))
+                block = int(i);
+            else if (decides_way(h))
+                way = int(i);
+            else if (!default_rule(h))
+                matched = int(i);
+        }
+        if (h.drop && s.drop < 0) {
+            s.drop = int(i);
+            s.drop_block = block;
+        }
+    }
+    s.decide = block >= 0 ? block
+               : way >= 0 ? way
+               : matched >= 0 ? matched
+                              : last;
+    return s;
+}
+
+bool has(unsigned mask, mbt::FindingKind k)
+{
+    return mask & mbt::finding_bit(k);
+}
+
+void mark(std::string& out, size_t keep, const char* s)
+{
+    if (out.size() > keep)
+        out += ' ';
+    out += '[';
+    out += s;
+}
+
+void drop_place(std::string& out, const mbt::Record& r, const Scan& s)
+{
+    if (s.drop < 0)
+        return;
+    if (s.drop_block >= 0) {
+        rule_place(out, r.hops[size_t(s.drop_block)]);
+        return;
+    }
+    const mbt::Hop& h = r.hops[size_t(s.drop)];
+    if (h.subsys) {
+        out += names().subsys[h.subsys.v];
+    } else {
+        out += "hop #";
+        append_num(out, h.index);
+    }
+}
+
+void anomaly_marks(std::string& out, size_t keep, const mbt::Record& r,
+                   unsigned f, const Scan& s)
+{
+    if (has(f, mbt::FindingKind::RoutedTwice)) {
+        mark(out, keep, "routed twice");
+        out += ']';
+    }
+    if (has(f, mbt::FindingKind::Dropped)) {
+        mark(out, keep, s.drop_block >= 0 ? "dropped at " : "dropped in ");
+        drop_place(out, r, s);
+        out += ']';
+    }
+    if (has(f, mbt::FindingKind::Loop)) {
+        mark(out, keep, "loop");
+        out += ']';
+    }
+    if (has(f, mbt::FindingKind::HopsLost)) {
+        mark(out, keep, "hops lost");
+        out += ']';
+    }
+    if (has(f, mbt::FindingKind::AllocFail)) {
+        mark(out, keep, "alloc failed");
+        out += ']';
+    }
 }
 
 }  // namespace
 
 int deciding_rule(const mbt::Record& r)
 {
-    int block = -1, way = -1, matched = -1, last = -1;
-    for (size_t i = 0; i < r.hops.size(); i++) {
-        const mbt::Hop& h = r.hops[i];
-        if (!h.rule)
-            continue;
-        last = int(i);
-        if (blocks(h))
-            block = int(i);
-        else if (decides_way(h))
-            way = int(i);
-        else if (!default_rule(h))
-            matched = int(i);
-    }
-    return block >= 0 ? block
-           : way >= 0 ? way
-           : matched >= 0 ? matched
-                          : last;
+    return scan(r).decide;
 }
 
 void rule_text(std::string& out, const mbt::Record& r, const mbt::Hop& h)
 {
     (void)r;
-    if (h.subsys)
-        out += mbt::subsys_name(h.subsys.v) + " ";
-    if (mbt::is_pf_default_rule(h))
-        out += "default rule";
-    else
-        out += "rule " + std::to_string(h.rule.v);
-    if (h.action)
-        out += " " + mbt::action_name(h.action.v);
+    rule_place(out, h);
+    if (h.action) {
+        out += ' ';
+        out += names().action[h.action.v];
+    }
 }
 
 void drop_place(std::string& out, const mbt::Record& r)
 {
-    const int d = drop_hop(r);
-    if (d < 0)
-        return;
-    const int b = blocking_rule_before(r, d);
-    if (b >= 0) {
-        const mbt::Hop& h = r.hops[size_t(b)];
-        if (h.subsys)
-            out += mbt::subsys_name(h.subsys.v) + " ";
-        if (mbt::is_pf_default_rule(h))
-            out += "default rule";
-        else
-            out += "rule " + std::to_string(h.rule.v);
-        return;
-    }
-    const mbt::Hop& h = r.hops[size_t(d)];
-    out += h.subsys ? mbt::subsys_name(h.subsys.v) : "hop #" + std::to_string(h.index);
+    drop_place(out, r, scan(r));
 }
 
 void anomaly_marks(std::string& out, const mbt::Record& r,
                    const std::vector<mbt::Finding>& f)
 {
-    auto mark = [&out](const std::string& s) {
-        if (!out.empty())
-            out += ' ';
-        out += '[';
-        out += s;
-        out += ']';
-    };
-    if (has(f, mbt::FindingKind::RoutedTwice))
-        mark("routed twice");
-    if (has(f, mbt::FindingKind::Dropped)) {
-        std::string p;
-        drop_place(p, r);
-        const int d = drop_hop(r);
-        mark((d >= 0 && blocking_rule_before(r, d) >= 0 ? "dropped at "
-                                                        : "dropped in ") + p);
-    }
-    if (has(f, mbt::FindingKind::Loop))
-        mark("loop");
-    if (has(f, mbt::FindingKind::HopsLost))
-        mark("hops lost");
-    if (has(f, mbt::FindingKind::AllocFail))
-        mark("alloc failed");
+    anomaly_marks(out, 0, r, mbt::finding_mask(f), scan(r));
 }
 
 void verdict(std::string& out, const mbt::Record& r,
              const std::vector<mbt::Finding>& f)
 {
-    out.clear();
-    anomaly_marks(out, r, f);
-    const std::vector<uint32_t> vs = mbt::vnet_sequence(r);
-    if (!vs.empty()) {
-        out += out.empty() ? "vnet " : " vnet ";
-        for (size_t i = 0; i < vs.size(); i++) {
-            if (i)
-                out += "\xe2\x86\x92";  // →
-            out += std::to_string(vs[i]);
-        }
+    verdict(out, r, mbt::finding_mask(f));
+}
+
+void verdict(std::string& out, const mbt::Record& r, unsigned findings,
+             size_t keep)
+{
+    out.resize(std::min(keep, out.size()));
+    keep = out.size();
+    const Scan s = scan(r);
+    anomaly_marks(out, keep, r, findings, s);
+    // The VNETs in path order, without repeats (mbt::vnet_sequence()).
+    bool first = true;
+    uint32_t at = 0;
+    for (const mbt::Hop& h : r.hops) {
+        if (!h.vnet || (!first && h.vnet.v == at))
+            continue;
+        if (first)
+            out += out.size() == keep ? "vnet " : " vnet ";
+        else
+            out += "\xe2\x86\x92";  // →
+        append_num(out, h.vnet.v);
+        at = h.vnet.v;
+        first = false;
     }
-    const int d = deciding_rule(r);
-    const int drop = drop_hop(r);
-    if (d >= 0 && !(drop >= 0 && blocking_rule_before(r, drop) == d)) {
-        out += out.empty() ? "" : ", ";
-        rule_text(out, r, r.hops[size_t(d)]);
+    if (s.decide >= 0 && !(s.drop >= 0 && s.drop_block == s.decide)) {
+        if (out.size() > keep)
+            out += ", ";
+        rule_text(out, r, r.hops[size_t(s.decide)]);
     }
 }
 

@@ -36,5 +36,10 @@ void anomaly_marks(std::string& out, const mbt::Record& r,
 // out when the drop mark already names it).
 void verdict(std::string& out, const mbt::Record& r,
              const std::vector<mbt::Finding>& findings);
+// The same from the kinds found (mbt::finding_mask()): what the Info column
+// asks for, without the findings' texts.  The verdict is written after the
+// first `keep` bytes of out, which are kept (out keeps its storage).
+void verdict(std::string& out, const mbt::Record& r, unsigned findings,
+             size_t keep = 0);
 
 }  // namespace mbtplugin

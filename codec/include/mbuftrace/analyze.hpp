@@ -37,6 +37,16 @@ TermId finding_term(FindingKind k);
 const char* finding_name(FindingKind k);
 
 std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o = {});
+// The same into out, which is overwritten (its storage is reused).
+void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out);
+
+// Which kinds analyze() would find, one bit each (finding_bit), without
+// making their texts: what the one-line verdict needs.  Needs none of the
+// record's strings, so it works on a v1 record decoded without them.
+constexpr unsigned finding_bit(FindingKind k) { return 1u << unsigned(k); }
+unsigned finding_mask(const Record& r, const AnalyzeOptions& o = {});
+// The kinds in a list of findings, as finding_mask() gives them.
+unsigned finding_mask(const std::vector<Finding>& f);
 
 // "vnet 0 → 1" style list of the VNETs in path order, without repeats.
 std::vector<uint32_t> vnet_sequence(const Record& r);
