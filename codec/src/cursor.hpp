@@ -36,10 +36,8 @@ struct Ctx {
 
 std::string field_name(const Ctx& c, const char* field);
 
-// Storage reuse shared by the decoders (decode.cpp): the thread's pool of
-// freed table strings, and emptying a Record into it.
-std::vector<std::string>& spare_strings();
-void recycle(Record& r);
+// Empties a Record for the decoders, keeping its storage (decode.cpp).
+void reset(Record& r);
 
 // decode_any() of a legacy payload (legacy.cpp): false if data is not in a
 // legacy layout; otherwise decodes it with the items sniffing walked.

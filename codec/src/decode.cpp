@@ -11,21 +11,6 @@
 
 namespace mbt {
 
-// What a missing string reads as (no guard for a function's static on
-// every call).
-static const std::string k_empty;
-
-const std::string& Record::str(const StrRef& r) const
-{
-    return r.present && r.idx < names.size() ? names[r.idx].s : k_empty;
-}
-
-const std::string& Record::file_of(const Hop& h) const
-{
-    return h.file.present && h.file.idx < files.size() ? files[h.file.idx].s
-                                                       : k_empty;
-}
-
 std::string Error::message() const
 {
     char off[32];
@@ -68,14 +53,6 @@ std::string hex8(unsigned v)
 
 }  // namespace
 
-// Strings of records decoded before, kept for their storage: a reused
-// DecodeResult decodes without allocating once it has seen its largest.
-namespace {
-thread_local std::vector<std::string> t_spare;
-}
-
-std::vector<std::string>& spare_strings() { return t_spare; }
-
 namespace {
 
 [[noreturn]] MBT_COLD void fail_prefix(const Cursor& c, size_t start,
@@ -87,19 +64,24 @@ namespace {
                std::to_string(prev_len));
 }
 
-// Front-coded string table (SPEC 4.2), in one pass over the entries.
-// Entries are written over those of the record decoded before (their
-// strings keep their storage); n counts this record's, and the caller
-// cuts the table to n.  Without strings every entry is still checked, only
-// its text is not put together.
-void parse_strtab(Cursor c, std::vector<StrEntry>& out, size_t& n,
-                  const char* area, bool strings)
+// Front-coded string table (SPEC 4.2), in one pass over the entries,
+// appended to out (n counts them).  The table's bytes are copied into buf
+// whole: an entry that shares no prefix is its suffix there, NUL and all;
+// one that does is put together at buf's end.  Without strings every entry
+// is still checked, only its text is not kept (empty).
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
+                  size_t& n, const char* area, bool strings)
 {
     c.ctx.area = area;
     if (out.capacity() < n + c.left() / 6)
         out.reserve(n + c.left() / 6);
-    std::vector<std::string>& spare = t_spare;
-    size_t prev_len = 0;
+    const size_t tab = c.pos();
+    size_t copy = 0;  // where the table's bytes start in buf
+    if (strings) {
+        copy = buf.size();
+        buf.append(reinterpret_cast<const char*>(c.base() + tab), c.left());
+    }
+    size_t prev_len = 0, prev_off = 0;
     while (!c.done()) {
         const size_t start = c.pos();
         c.ctx.entry = long(n);
@@ -108,24 +90,18 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, size_t& n,
             fail_prefix(c, start, pfx, prev_len);
         const std::string_view suffix = c.cstring("text");
         const size_t len = pfx + suffix.size();
-        if (n == out.size()) {
-            out.emplace_back();
-            if (strings && len > 15 && !spare.empty()) {
-                out.back().s.swap(spare.back());
-                spare.pop_back();
-            }
-        }
-        StrEntry& e = out[n];
+        StrEntry& e = out.emplace_back();
         e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
-        std::string& t = e.s;
-        if (!strings)
-            t.clear();
-        else if (!pfx)
-            t.assign(suffix.data(), suffix.size());
-        else {
-            t.reserve(len);
-            t.assign(out[n - 1].s, 0, pfx);
-            t.append(suffix.data(), suffix.size());
+        if (strings) {
+            if (!pfx)
+                e.off = uint32_t(copy + (start + 1 - tab));
+            else {
+                e.off = uint32_t(buf.size());
+                buf.append(buf.data() + prev_off, pfx);
+                buf.append(suffix.data(), suffix.size() + 1);  // and NUL
+            }
+            e.len = uint32_t(len);
+            prev_off = e.off;
         }
         n++;
         prev_len = len;
@@ -533,15 +509,15 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
         if (tabs.files || !r.hops.empty())
             v.fail(at, "files",
                    "FILES must appear once, before the first hop");
-        parse_strtab(v.sub(v.left(), "files"), r.files, tabs.files, "files",
-                     strings);
+        parse_strtab(v.sub(v.left(), "files"), r.files, r.strings, tabs.files,
+                     "files", strings);
         break;
     case MBT_T_NAMES:
         if (tabs.names || !r.hops.empty())
             v.fail(at, "names",
                    "NAMES must appear once, before the first hop");
-        parse_strtab(v.sub(v.left(), "names"), r.names, tabs.names, "names",
-                     strings);
+        parse_strtab(v.sub(v.left(), "names"), r.names, r.strings, tabs.names,
+                     "names", strings);
         break;
     case MBT_T_HOP: {
         r.hops.emplace_back();
@@ -589,40 +565,33 @@ void carry_forward(Record& r)
 
 }  // namespace
 
-// Empties r, keeping what can be reused: vector capacity, and the string
-// tables' strings in t_spare.
-// Cuts a string table to its first n entries; the strings of the others
-// go to t_spare for their storage.
-static void cut_table(std::vector<StrEntry>& tab, size_t n)
+// Empties r, keeping its storage (vector and buffer capacity).
+void reset(Record& r)
 {
-    std::vector<std::string>& spare = t_spare;
-    for (size_t i = n; i < tab.size(); i++)
-        if (tab[i].s.capacity() > 15 && spare.size() < 4096)
-            spare.push_back(std::move(tab[i].s));
-    tab.resize(n);
-}
-
-// Empties r but for its string tables, whose entries the decoder writes
-// over (parse_strtab()).
-static void reset_keeping_tables(Record& r)
-{
-    std::vector<StrEntry> files = std::move(r.files), names = std::move(r.names);
-    std::vector<Hop> hops = std::move(r.hops);
-    hops.clear();
-    std::vector<Tlv> unknown = std::move(r.unknown);
-    unknown.clear();
-    r = Record{};
-    r.files = std::move(files);
-    r.names = std::move(names);
-    r.hops = std::move(hops);
-    r.unknown = std::move(unknown);
-}
-
-void recycle(Record& r)
-{
-    cut_table(r.files, 0);
-    cut_table(r.names, 0);
-    reset_keeping_tables(r);
+    r.format = Format::V1;
+    r.at = Span{};
+    r.major = {};
+    r.minor = {};
+    r.kind = {};
+    r.flags = {};
+    r.linktype = {};
+    r.length = {};
+    r.trace_id = {};
+    r.parent_id = {};
+    r.packet_id = {};
+    r.hops_lost = {};
+    r.alloc_fail = {};
+    r.files.clear();
+    r.names.clear();
+    r.strings.clear();
+    r.hops.clear();
+    r.unknown.clear();
+    r.legacy_ether = Span{};
+    Meta& m = r.meta;
+    if (m.kernel_ident || m.kernel_version || m.source_rev || m.hostname ||
+        m.capture_start_ns || m.source_url || m.producer ||
+        !m.tracepoints.empty() || !m.vnet_names.empty())
+        m = Meta{};
 }
 
 DecodeResult decode_record(const uint8_t* data, size_t len)
@@ -635,7 +604,7 @@ DecodeResult decode_record(const uint8_t* data, size_t len)
 void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
                    bool strings)
 {
-    reset_keeping_tables(res.rec);
+    reset(res.rec);
     Counts tabs;
     res.error.reset();
     res.consumed = 0;
@@ -686,6 +655,10 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
             c.fail(6, "header.kind",
                    "unknown record kind " + std::to_string(r.kind.v));
         Cursor body = c.sub(rl - MBT_HDR_LEN, "record");
+        // The string tables are copied into r.strings, and entries that
+        // share a prefix put together after them: one allocation.
+        if (strings && r.kind.v == MBT_KIND_TRACE)
+            r.strings.reserve(size_t(rl) * 2);
         // A hop takes 8 bytes or more: one allocation instead of a few.
         r.hops.reserve(std::min<size_t>(rl / 8, 1024));
         const bool trace = r.kind.v == MBT_KIND_TRACE;
@@ -729,8 +702,6 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
     } catch (const DecodeFail& f) {
         res.error = f.err;
     }
-    cut_table(r.files, tabs.files);
-    cut_table(r.names, tabs.names);
     carry_forward(r);
 }
 

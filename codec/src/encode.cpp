@@ -172,15 +172,15 @@ RecordIn to_input(const Record& r, const uint8_t* data)
         if (h.cpu && !h.cpu_inherited)
             o.cpu = h.cpu.v;
         if (h.ifname)
-            o.iface = HopIn::Iface{h.ifindex.v, h.dir.v, r.str(h.ifname)};
+            o.iface = HopIn::Iface{h.ifindex.v, h.dir.v, std::string(r.str(h.ifname))};
         if (h.rule)
-            o.rule = HopIn::Rule{r.str(h.ruleset), h.rule.v, h.action.v};
+            o.rule = HopIn::Rule{std::string(r.str(h.ruleset)), h.rule.v, h.action.v};
         if (h.msg)
             o.msg = r.str(h.msg);
         if (h.drop)
             o.drop = r.str(h.drop);
         if (h.node)
-            o.node = HopIn::Node{r.str(h.node), r.str(h.hook)};
+            o.node = HopIn::Node{std::string(r.str(h.node)), std::string(r.str(h.hook))};
         if (h.copy_id)
             o.copy_id = h.copy_id.v;
         if (h.xlate)

@@ -62,12 +62,14 @@ namespace {
 // string would make interning quadratic.
 struct Interner {
     std::vector<StrEntry>* tab = nullptr;
+    std::string* buf = nullptr;   // the record's strings
     std::vector<uint64_t> slots;  // hash << 32 | (index + 1); 0: empty
     size_t used = 0;
 
-    void reset(std::vector<StrEntry>& t)
+    void reset(std::vector<StrEntry>& t, std::string& b)
     {
         tab = &t;
+        buf = &b;
         used = 0;
         if (slots.empty())
             slots.resize(128);
@@ -120,19 +122,18 @@ struct Interner {
         for (size_t i = h & mask; slots[i]; i = (i + 1) & mask) {
             const uint64_t v = slots[i];
             const uint32_t idx = uint32_t(v) - 1;
-            if (uint32_t(v >> 32) == h && (*tab)[idx].s == s)
-                return idx;
-        }
-        tab->emplace_back();
-        StrEntry& e = tab->back();
-        if (s.size() > 15) {
-            std::vector<std::string>& spare = spare_strings();
-            if (!spare.empty()) {
-                e.s.swap(spare.back());
-                spare.pop_back();
+            if (uint32_t(v >> 32) == h) {
+                const StrEntry& e = (*tab)[idx];
+                if (e.len == s.size() &&
+                    !std::memcmp(buf->data() + e.off, s.data(), s.size()))
+                    return idx;
             }
         }
-        e.s.assign(s.data(), s.size());
+        StrEntry& e = tab->emplace_back();
+        e.off = uint32_t(buf->size());
+        e.len = uint32_t(s.size());
+        buf->append(s.data(), s.size());
+        buf->push_back('\0');
         e.at = at;
         const uint32_t idx = uint32_t(tab->size() - 1);
         if (2 * (used + 1) > slots.size())
@@ -332,7 +333,7 @@ namespace {
 void decode_items(const uint8_t* data, size_t len, Format fmt,
                   DecodeResult& res, bool strings, bool walked, size_t end)
 {
-    recycle(res.rec);
+    reset(res.rec);
     res.error.reset();
     res.consumed = 0;
     Record& r = res.rec;
@@ -356,8 +357,12 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
 
     // Stored newest first: the hop list is in time order.
     std::reverse(items.begin(), items.end());
-    t_files.reset(r.files);
-    t_names.reset(r.names);
+    t_files.reset(r.files, r.strings);
+    t_names.reset(r.names, r.strings);
+    // Each item adds at most its text and the parts of it (file, func,
+    // arg), each with a NUL: the strings never move.
+    if (strings)
+        r.strings.reserve(2 * size_t(end) + 5 * items.size() + 16);
     // The subsystem guessed from each file, by file index (255: not yet).
     thread_local std::vector<uint8_t> file_ss;
     file_ss.clear();

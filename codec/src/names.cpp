@@ -89,8 +89,8 @@ std::string rule_text(const Record& r, const Hop& h)
 {
     if (is_pf_default_rule(h))
         return "default rule " + action_name(h.action.v);
-    const std::string& rs = r.str(h.ruleset);
-    return "rule " + (rs.empty() ? std::string() : rs + "/") +
+    const std::string_view rs = r.str(h.ruleset);
+    return "rule " + (rs.empty() ? std::string() : std::string(rs) + "/") +
            std::to_string(h.rule.v) + " " + action_name(h.action.v);
 }
 

@@ -196,17 +196,19 @@ std::string to_text(const DecodeResult& d)
 std::string path_summary(const Record& r)
 {
     std::string o;
-    const std::string* last = nullptr;
+    std::string_view last;
+    bool any = false;
     for (const Hop& h : r.hops) {
-        const std::string& f = r.str(h.func);
+        const std::string_view f = r.str(h.func);
         if (f.empty() || h.kind.v == MBT_HK_LEAVE)
             continue;
-        if (last && *last == f)
+        if (any && last == f)
             continue;
         if (!o.empty())
             o += '>';
         o += f;
-        last = &f;
+        last = f;
+        any = true;
     }
     return o;
 }

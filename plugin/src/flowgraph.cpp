@@ -178,7 +178,7 @@ tap_packet_status flow_packet(void* p, packet_info* pinfo, epan_dissect_t*,
             visits.back().node = std::move(node);
             visits.back().func = r.str(h.func).empty()
                                      ? "#" + std::to_string(h.index)
-                                     : r.str(h.func);
+                                     : std::string(r.str(h.func));
         }
         Visit& cur = visits.back();
         mbt::FindingKind k = mbt::FindingKind::Dropped;

@@ -266,7 +266,7 @@ struct Buf {
         return *this;
     }
     Buf& str(const char* p) { return str(p, strlen(p)); }
-    Buf& str(const std::string& p) { return str(p.data(), p.size()); }
+    Buf& str(std::string_view p) { return str(p.data(), p.size()); }
     Buf& u(uint64_t v)
     {
         char t[24];
@@ -302,9 +302,8 @@ void add_time(Buf& b, uint64_t ns)
 }
 
 // Strips the legacy "/usr/src/" prefix so links and locations match v1.
-const char* rel_file(const std::string& f)
+const char* rel_file(const char* p)
 {
-    const char* p = f.c_str();
     if (strncmp(p, "/usr/src/", 9) == 0)
         return p + 9;
     return p;
@@ -406,7 +405,7 @@ void add_str(proto_tree* t, int hf, tvbuff_t* tvb, guint tvblen,
              const mbt::Record& r, const mbt::StrRef& ref)
 {
     if (ref)
-        proto_tree_add_string(t, hf, tvb, SP(ref.at), r.str(ref).c_str());
+        proto_tree_add_string(t, hf, tvb, SP(ref.at), r.c_str(ref));
 }
 
 enum HopF {
@@ -647,8 +646,8 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
     if (h.subsys && want[W_SUBSYS])
         proto_tree_add_string(t, hf_hop_subsys, tvb, SP(h.subsys.at),
                               subsys_names[h.subsys.v]);
-    const char* file = h.file ? rel_file(r.file_of(h)) : "";
-    const char* func = h.func ? r.str(h.func).c_str() : "";
+    const char* file = h.file ? rel_file(r.file_c_str(h)) : "";
+    const char* func = h.func ? r.c_str(h.func) : "";
     if (h.file && want[W_FILE])
         proto_tree_add_string(t, hf_hop_file, tvb, SP(h.file.at), file);
     if (h.line && want[W_LINE])
@@ -759,7 +758,7 @@ void hop_line(Buf& b, const mbt::Record& r, const mbt::Hop& h)
     if (h.func && !r.str(h.func).empty())
         b.str(r.str(h.func)).str("()  ");
     if (h.file) {
-        b.str(rel_file(r.file_of(h)));
+        b.str(rel_file(r.file_c_str(h)));
         if (h.line)
             b.str(":").u(h.line.v);
         b.str("  ");
@@ -784,7 +783,7 @@ void hop_line(Buf& b, const mbt::Record& r, const mbt::Hop& h)
         b.str(r.str(h.ifname)).str("  ");
     if (h.node)
         b.str("ng ").str(r.str(h.node)).str(":")
-            .str(h.hook ? r.str(h.hook).c_str() : "").str("  ");
+            .str(h.hook ? r.c_str(h.hook) : "").str("  ");
     if (h.msg)
         b.str("\"").str(r.str(h.msg)).str("\"  ");
     if (h.arg && !r.str(h.arg).empty())
@@ -833,7 +832,7 @@ void summary_line(Buf& b, const mbt::Record& r)
         }
     for (const mbt::Hop& h : r.hops)
         if (h.drop) {
-            b.add(", dropped in %s()", h.func ? r.str(h.func).c_str() : "?");
+            b.add(", dropped in %s()", h.func ? r.c_str(h.func) : "?");
             break;
         }
     if (r.hops_lost && r.hops_lost.v)
@@ -1084,10 +1083,10 @@ items_done:
             proto_tree* st = proto_item_add_subtree(si, ett_strings);
             for (const mbt::StrEntry& e : r.files)
                 proto_tree_add_string(st, hf_file_entry, tvb, SP(e.at),
-                                      e.s.c_str());
+                                      r.text(e).data());
             for (const mbt::StrEntry& e : r.names)
                 proto_tree_add_string(st, hf_name_entry, tvb, SP(e.at),
-                                      e.s.c_str());
+                                      r.text(e).data());
         }
     }
 

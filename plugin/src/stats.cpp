@@ -52,7 +52,10 @@ tap_packet_status tree_packet(stats_tree* st, packet_info*, epan_dissect_t*,
             increase_stat_node(st, "Hops per subsystem", 0, FALSE, 1);
         }
         s = r.str(h.func);
-        s = (s.empty() ? "?" : s) + "() " + r.file_of(h);
+        if (s.empty())
+            s = "?";
+        s += "() ";
+        s += r.file_of(h);
         if (h.line)
             s += ":" + std::to_string(h.line.v);
         tick_stat_node(st, s.c_str(), n_tp, FALSE);

@@ -46,11 +46,11 @@ Val num(bool present, uint64_t v)
     return x;
 }
 
-Val str(bool present, std::string s)
+Val str(bool present, std::string_view s)
 {
     Val x;
     x.present = present;
-    x.str = std::move(s);
+    x.str = s;
     return x;
 }
 
@@ -130,7 +130,8 @@ Val hop_value(const Record& r, const Hop& h, F f)
         return str(h.func.present, r.str(h.func));
     case F::HopLocation:
         return str(h.file.present,
-                   r.file_of(h) + ":" + std::to_string(h.line.v));
+                   std::string(r.file_of(h)) + ":" +
+                       std::to_string(h.line.v));
     case F::HopSubsys: {
         Val v = str(h.subsys.present, subsys_name(h.subsys.v));
         v.has_num = true;

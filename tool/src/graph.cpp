@@ -227,7 +227,7 @@ int cmd_graph(const Args& a)
     std::vector<Agedge_t*> edges;
     for (const Hop& h : r.hops) {
         Agnode_t* n = node_of(h);
-        const std::string fn = lit(r.str(h.func));
+        const std::string fn = lit(std::string(r.str(h.func)));
         auto& fl = funcs[n];
         if (!fn.empty() && std::find(fl.begin(), fl.end(), fn) == fl.end())
             fl.push_back(fn);
@@ -236,7 +236,7 @@ int cmd_graph(const Args& a)
         set(e, "label", std::to_string(h.index));
         std::string tip = "#" + std::to_string(h.index) + " " + fn;
         if (h.line)
-            tip += " " + lit(r.file_of(h)) + ":" + std::to_string(h.line.v);
+            tip += " " + lit(std::string(r.file_of(h))) + ":" + std::to_string(h.line.v);
         set(e, "tooltip", tip);
         if (h.rule)
             set(e, "label", std::to_string(h.index) + " " +
@@ -247,7 +247,7 @@ int cmd_graph(const Args& a)
             set(d, "shape", "octagon");
             set(d, "style", "filled");
             set(d, "fillcolor", "#f4b6b6");
-            set(d, "label", "dropped: " + lit(r.str(h.drop)));
+            set(d, "label", "dropped: " + lit(std::string(r.str(h.drop))));
             Agedge_t* de = agedge(g, n, d, cs("d" + std::to_string(h.index)), 1);
             set(de, "color", "red");
             set(de, "style", "dashed");

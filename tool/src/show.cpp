@@ -124,7 +124,7 @@ void add_action(Text& o, uint8_t id)
 
 std::string location(const Record& r, const Hop& h)
 {
-    std::string s = r.file_of(h);
+    std::string s(r.file_of(h));
     if (h.line)
         s += ":" + std::to_string(h.line.v);
     return s;
@@ -139,7 +139,7 @@ void add_rule(Text& o, const Record& r, const Hop& h)
         add_action(o, h.action.v);
         return;
     }
-    const std::string& rs = r.str(h.ruleset);
+    const std::string_view rs = r.str(h.ruleset);
     o.add("rule ");
     if (!rs.empty())
         o.add(rs).add('/');
@@ -459,7 +459,7 @@ private:
             o.add(c.cyan()).add('[');
             add_subsys(o, h.subsys.v);
             o.add(']').add(c.reset()).add(' ');
-            const std::string& fn = r.str(h.func);
+            const std::string_view fn = r.str(h.func);
             o.add(c.bold());
             if (fn.empty())
                 o.add('?');
@@ -470,7 +470,7 @@ private:
                 o.add('(').esc(r.str(h.arg)).add(')');
             else if (h.text && !h.line)  // legacy string that did not parse
                 o.add("  \"").esc(r.str(h.text)).add('"');
-            const std::string& file = r.file_of(h);  // location()
+            const std::string_view file = r.file_of(h);  // location()
             if (!file.empty() || h.line) {
                 o.add("  ").add(c.dim()).esc(file);
                 if (h.line)
@@ -479,7 +479,7 @@ private:
             }
             if (h.ifname) {
                 const char* d = h.dir.v ? dir_name(h.dir.v) : "";
-                const std::string& nm = r.str(h.ifname);
+                const std::string_view nm = r.str(h.ifname);
                 if (*d || !nm.empty() || h.ifindex.v) {
                     o.add("  ").add(c.green()).add(d);
                     if (!nm.empty())
@@ -733,15 +733,16 @@ public:
         paths[path_summary(r)]++;
         for (const Hop& h : r.hops) {
             hops++;
-            const std::string& fn = r.str(h.func);
-            tp[location(r, h) + " " + (fn.empty() ? "?" : fn)]++;
+            const std::string_view fn = r.str(h.func);
+            tp[location(r, h) + " " + std::string(fn.empty() ? "?" : fn)]++;
             subsys[subsys_name(h.subsys.v)]++;
             if (h.rule)
                 rules[subsys_name(h.subsys.v) + " " + rule_text(r, h)]++;
             if (h.vnet)
                 vnets["vnet " + std::to_string(h.vnet.v)]++;
             if (h.drop) {
-                const std::string k = r.str(h.drop) + " at " + location(r, h);
+                const std::string k =
+                    std::string(r.str(h.drop)) + " at " + location(r, h);
                 drops[k]++;
                 note(drop_frames[k], it.number);
             }

@@ -84,9 +84,9 @@ std::string packet_comment(const Record& r)
             continue;
         o += std::string("; ") + finding_name(f.kind);
         if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
-            const std::string& fn = r.str(r.hops[size_t(f.hop)].func);
-            o += " at #" + std::to_string(f.hop) + (fn.empty() ? "" : " ") +
-                 fn;
+            const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
+            o += " at #" + std::to_string(f.hop) + (fn.empty() ? "" : " ");
+            o += fn;
         }
     }
     // Control characters have no place in a comment line.

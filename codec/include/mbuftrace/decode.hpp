@@ -44,9 +44,12 @@ struct StrRef {
     explicit operator bool() const { return present; }
 };
 
+// One entry of a string table.  Its text (front coding undone) lives in
+// the owning Record's `strings` buffer: read it with Record::text().
 struct StrEntry {
-    std::string s;  // reconstructed (front coding undone)
-    Span at;        // the entry's bytes: prefix length, suffix, NUL
+    uint32_t off = 0;  // where its text starts in Record::strings
+    uint32_t len = 0;  // its length (a NUL follows it there)
+    Span at;           // the entry's bytes: prefix length, suffix, NUL
 };
 
 struct Tlv {
@@ -141,13 +144,36 @@ struct Record {
     Field<uint32_t> alloc_fail;
     std::vector<StrEntry> files;
     std::vector<StrEntry> names;
+    // The text of every table entry, each followed by a NUL; entries hold
+    // offsets into it, so a Record copies and moves safely and its strings
+    // do not depend on the decoded buffer staying alive.
+    std::string strings;
     std::vector<Hop> hops;     // in time order
     std::vector<Tlv> unknown;  // skipped non-critical record TLVs
     Meta meta;                 // kind == MBT_KIND_META
     Span legacy_ether;         // part-1: Ethernet bytes after the strings
 
-    const std::string& str(const StrRef& r) const;   // names table
-    const std::string& file_of(const Hop& h) const;  // files table
+    // An entry's text; views stay valid as long as the Record is neither
+    // changed nor destroyed (decoding into it again changes it).  Every
+    // view is followed by a NUL, which the c_str() forms rely on.
+    std::string_view text(const StrEntry& e) const
+    {
+        return std::string_view(strings.data() + e.off, e.len);
+    }
+    std::string_view str(const StrRef& r) const  // names table
+    {
+        return r.present && r.idx < names.size() ? text(names[r.idx])
+                                                 : std::string_view("", 0);
+    }
+    std::string_view file_of(const Hop& h) const  // files table
+    {
+        return h.file.present && h.file.idx < files.size()
+                   ? text(files[h.file.idx])
+                   : std::string_view("", 0);
+    }
+    // The same NUL-terminated (for C interfaces such as Wireshark's).
+    const char* c_str(const StrRef& r) const { return str(r).data(); }
+    const char* file_c_str(const Hop& h) const { return file_of(h).data(); }
 };
 
 struct Error {
