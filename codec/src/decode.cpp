@@ -67,19 +67,34 @@ namespace {
 // Front-coded string table (SPEC 4.2), in one pass over the entries,
 // appended to out (n counts them).  The table's bytes are copied into buf
 // whole: an entry that shares no prefix is its suffix there, NUL and all;
-// one that does is put together at buf's end.  Without strings every entry
-// is still checked, only its text is not kept (empty).
+// one that does is put together after them.  buf is written through a
+// pointer, sized ahead and cut to what was used when the table ends (or
+// fails).  Without strings every entry is still checked, only its text is
+// not kept (empty).
+template <bool Strings>
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
-                  size_t& n, const char* area, bool strings)
+                  size_t& n)
 {
-    c.ctx.area = area;
     if (out.capacity() < n + c.left() / 6)
         out.reserve(n + c.left() / 6);
     const size_t tab = c.pos();
+    struct Trim {  // buf ends where the used bytes end
+        std::string& buf;
+        size_t used;
+        ~Trim()
+        {
+            if (Strings)
+                buf.resize(used);
+        }
+    } t{buf, buf.size()};
+    char* d = nullptr;
     size_t copy = 0;  // where the table's bytes start in buf
-    if (strings) {
-        copy = buf.size();
-        buf.append(reinterpret_cast<const char*>(c.base() + tab), c.left());
+    if (Strings) {
+        buf.resize(std::max(buf.capacity(), t.used + c.left() + 64));
+        d = buf.data();
+        copy = t.used;
+        std::memcpy(d + copy, c.base() + tab, c.left());
+        t.used += c.left();
     }
     size_t prev_len = 0, prev_off = 0;
     while (!c.done()) {
@@ -92,13 +107,19 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
         const size_t len = pfx + suffix.size();
         StrEntry& e = out.emplace_back();
         e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
-        if (strings) {
+        if (Strings) {
             if (!pfx)
                 e.off = uint32_t(copy + (start + 1 - tab));
             else {
-                e.off = uint32_t(buf.size());
-                buf.append(buf.data() + prev_off, pfx);
-                buf.append(suffix.data(), suffix.size() + 1);  // and NUL
+                if (MBT_UNLIKELY(t.used + len + 1 > buf.size())) {
+                    buf.resize(std::max(2 * buf.size(), t.used + len + 1));
+                    d = buf.data();
+                }
+                e.off = uint32_t(t.used);
+                std::memcpy(d + t.used, d + prev_off, pfx);
+                std::memcpy(d + t.used + pfx, suffix.data(),
+                            suffix.size() + 1);  // and the NUL
+                t.used += len + 1;
             }
             e.len = uint32_t(len);
             prev_off = e.off;
@@ -106,6 +127,16 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
         n++;
         prev_len = len;
     }
+}
+
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
+                  size_t& n, const char* area, bool strings)
+{
+    c.ctx.area = area;
+    if (strings)
+        parse_strtab<true>(c, out, buf, n);
+    else
+        parse_strtab<false>(c, out, buf, n);
 }
 
 [[noreturn]] MBT_COLD void fail_index(const Cursor& c, size_t start,
