@@ -6,10 +6,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 
 #include "cursor.hpp"
 
 namespace mbt {
+
+// Hops are copied and cleared as plain bytes (no destructor per hop).
+static_assert(std::is_trivially_copyable_v<Hop>);
+static_assert(std::is_trivially_destructible_v<Hop>);
 
 std::string Error::message() const
 {
@@ -240,6 +245,13 @@ bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
             at = Span{uint32_t(start), 1};
             return true;
         }
+        // Two bytes: most lines and hop times.
+        if (pos + 1 < lim && b[pos + 1] < 0x80) {
+            v = uint64_t(b[pos] & 0x7f) | uint64_t(b[pos + 1]) << 7;
+            pos += 2;
+            at = Span{uint32_t(start), 2};
+            return true;
+        }
         uint64_t x = 0;
         for (unsigned shift = 0; shift < 63; shift += 7) {
             if (pos >= lim)
@@ -338,8 +350,10 @@ bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
     return true;
 }
 
-void parse_hop(Cursor c, const Counts& tabs, Hop& h)
+void parse_hop(Cursor c, const Counts& tabs, Hop& h,
+               std::vector<Tlv>& unknown)
 {
+    h.unknown = Span{uint32_t(unknown.size()), 0};
     c.ctx = Ctx{};
     c.ctx.hop = long(h.index);
     const size_t kd_at = c.pos();
@@ -422,9 +436,10 @@ void parse_hop(Cursor c, const Counts& tabs, Hop& h)
             if (type & MBT_TLV_CRITICAL)
                 c.fail(at, "type",
                        "unknown must-understand hop attribute " + hex8(type));
-            h.unknown.push_back(
+            unknown.push_back(
                 Tlv{type, Span{uint32_t(at), uint32_t(vstart + vlen - at)},
                     Span{uint32_t(vstart), uint32_t(vlen)}});
+            h.unknown.len++;
             v.skip(v.left());
             break;
         }
@@ -558,7 +573,7 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
         if (fast_hop(v.base(), v.pos(), v.pos() + v.left(), tabs, h))
             v.skip(v.left());
         else
-            parse_hop(v.sub(v.left(), "hop"), tabs, h);
+            parse_hop(v.sub(v.left(), "hop"), tabs, h, r.hop_unknown);
         break;
     }
     default:
@@ -617,6 +632,7 @@ void reset(Record& r)
     r.strings.clear();
     r.hops.clear();
     r.unknown.clear();
+    r.hop_unknown.clear();
     r.legacy_ether = Span{};
     Meta& m = r.meta;
     if (m.kernel_ident || m.kernel_version || m.source_rev || m.hostname ||

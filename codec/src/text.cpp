@@ -108,7 +108,7 @@ void hop_line(std::string& o, const Record& r, const Hop& h)
         ks(o, "text", r.str(h.text));
     if (h.arg)
         ks(o, "arg", r.str(h.arg));
-    for (const Tlv& t : h.unknown)
+    for (const Tlv& t : r.unknown_of(h))
         o += " unknown=" + std::to_string(t.type) + "/" +
              std::to_string(t.value.len);
     o += '\n';

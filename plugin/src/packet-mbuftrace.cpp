@@ -734,7 +734,7 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
         add_str(t, hf_hop_text, tvb, tvblen, r, h.text);
     if (want[W_ARG])
         add_str(t, hf_hop_arg, tvb, tvblen, r, h.arg);
-    for (const mbt::Tlv& u : h.unknown)
+    for (const mbt::Tlv& u : r.unknown_of(h))
         if (want[W_UNKNOWN])
             proto_tree_add_uint(t, hf_hop_unknown, tvb, SP(u.at), u.type);
 }

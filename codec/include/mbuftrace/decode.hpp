@@ -102,7 +102,20 @@ struct Hop {
     // Legacy only: the original text and what follows "func(" ... ")".
     StrRef text;
     StrRef arg;
-    std::vector<Tlv> unknown;  // skipped non-critical attributes
+    // Skipped non-critical attributes: Record::hop_unknown[off, off + len),
+    // read with Record::unknown_of().  (Keeping them out of the Hop keeps
+    // it trivially copyable.)
+    Span unknown;
+};
+
+// A run of TLVs in a Record (see Record::unknown_of()).
+struct TlvRange {
+    const Tlv* b = nullptr;
+    const Tlv* e = nullptr;
+    const Tlv* begin() const { return b; }
+    const Tlv* end() const { return e; }
+    bool empty() const { return b == e; }
+    size_t size() const { return size_t(e - b); }
 };
 
 // One tracepoint of the capture-wide catalogue (metadata record).
@@ -150,6 +163,7 @@ struct Record {
     std::string strings;
     std::vector<Hop> hops;     // in time order
     std::vector<Tlv> unknown;  // skipped non-critical record TLVs
+    std::vector<Tlv> hop_unknown;  // the hops' (Hop::unknown)
     Meta meta;                 // kind == MBT_KIND_META
     Span legacy_ether;         // part-1: Ethernet bytes after the strings
 
@@ -170,6 +184,12 @@ struct Record {
         return h.file.present && h.file.idx < files.size()
                    ? text(files[h.file.idx])
                    : std::string_view("", 0);
+    }
+    // A hop's skipped non-critical attributes.
+    TlvRange unknown_of(const Hop& h) const
+    {
+        const Tlv* p = hop_unknown.data() + h.unknown.off;
+        return TlvRange{p, p + h.unknown.len};
     }
     // The same NUL-terminated (for C interfaces such as Wireshark's).
     const char* c_str(const StrRef& r) const { return str(r).data(); }
