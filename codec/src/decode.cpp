@@ -74,7 +74,8 @@ namespace {
 // whole: an entry that shares no prefix is its suffix there, NUL and all;
 // one that does is put together after them.  buf is written through a
 // pointer, sized ahead and cut to what was used when the table ends (or
-// fails).  Without strings every entry is still checked, only its text is
+// fails); growing it fills the new bytes, so it grows a little at a time.
+// Without strings every entry is still checked, only its text is
 // not kept (empty).
 template <bool Strings>
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
@@ -95,7 +96,8 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
     char* d = nullptr;
     size_t copy = 0;  // where the table's bytes start in buf
     if (Strings) {
-        buf.resize(std::max(buf.capacity(), t.used + c.left() + 64));
+        buf.resize(std::max(t.used + c.left(),
+                            std::min(t.used + c.left() + 256, buf.capacity())));
         d = buf.data();
         copy = t.used;
         std::memcpy(d + copy, c.base() + tab, c.left());
@@ -117,7 +119,8 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
                 e.off = uint32_t(copy + (start + 1 - tab));
             else {
                 if (MBT_UNLIKELY(t.used + len + 1 > buf.size())) {
-                    buf.resize(std::max(2 * buf.size(), t.used + len + 1));
+                    buf.resize(std::max(t.used + len + 1,
+                                        std::min(t.used + 1024, buf.capacity())));
                     d = buf.data();
                 }
                 e.off = uint32_t(t.used);

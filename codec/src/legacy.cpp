@@ -51,52 +51,98 @@ std::string_view source_path(std::string_view f)
 {
     if (f.empty() || f[0] != '/')
         return f;
+    // The usual build path, whose first "/sys/" is at 8.
+    constexpr std::string_view usual = "/usr/src/sys/";
+    if (f.size() > usual.size() && f.compare(0, usual.size(), usual) == 0)
+        return f.substr(9);
     const size_t at = f.find("/sys/");
     return at == std::string_view::npos ? f : f.substr(at + 1);
 }
 
 namespace {
 
+// Where the record's strings are being written: Record::strings, sized
+// ahead for everything a payload can add (decode_items()).
+struct StrOut {
+    std::string* buf = nullptr;
+    char* d = nullptr;
+    size_t used = 0;
+    // Room for n more bytes at d + used.  buf grows a little at a time
+    // (growing it fills the new bytes), and is cut to used at the end.
+    char* room(size_t n)
+    {
+        if (MBT_UNLIKELY(used + n > buf->size())) {
+            buf->resize(std::max(used + n,
+                                 std::min(used + 1024, buf->capacity())));
+            d = buf->data();
+        }
+        return d + used;
+    }
+};
+
 // A table being built, indexed by an open-addressed table of its entries'
 // hashes: a payload may hold thousands of strings, and a linear scan per
 // string would make interning quadratic.
 struct Interner {
     std::vector<StrEntry>* tab = nullptr;
-    std::string* buf = nullptr;   // the record's strings
+    StrOut* out = nullptr;        // the record's strings
     std::vector<uint64_t> slots;  // hash << 32 | (index + 1); 0: empty
     size_t used = 0;
 
-    void reset(std::vector<StrEntry>& t, std::string& b)
+    void reset(std::vector<StrEntry>& t, StrOut& o)
     {
         tab = &t;
-        buf = &b;
+        out = &o;
         used = 0;
         if (slots.empty())
             slots.resize(128);
         else
             std::fill(slots.begin(), slots.end(), 0);
     }
-    // Eight bytes a step, multiply and fold: only places entries in the
-    // index, so any spread-out hash gives the same tables.
+    static uint64_t mix(uint64_t a, uint64_t b)
+    {
+        const __uint128_t m = __uint128_t(a) * b;
+        return uint64_t(m) ^ uint64_t(m >> 64);
+    }
+    static uint64_t load8(const char* p)
+    {
+        uint64_t w;
+        std::memcpy(&w, p, 8);
+        return w;
+    }
+    // Sixteen bytes a step, multiply and fold (the last step overlapping
+    // the one before): only places entries in the index, so any
+    // spread-out hash gives the same tables.
     static uint32_t hash(std::string_view s)
     {
-        uint64_t h = 0x9e3779b97f4a7c15ull ^ s.size();
+        constexpr uint64_t k0 = 0x9e3779b97f4a7c15ull, k1 = 0xff51afd7ed558ccdull,
+                           k2 = 0xc4ceb9fe1a85ec53ull;
         const char* p = s.data();
-        size_t n = s.size();
-        for (; n >= 8; p += 8, n -= 8) {
-            uint64_t w;
-            std::memcpy(&w, p, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdull;
-            h ^= h >> 32;
+        const size_t n = s.size();
+        uint64_t h = k0 ^ n;
+        uint64_t a = 0, b = 0;
+        if (n >= 16) {
+            size_t i = 0;
+            for (; i + 16 < n; i += 16)
+                h = mix(load8(p + i) ^ k1 ^ h, load8(p + i + 8) ^ k2);
+            a = load8(p + n - 16);
+            b = load8(p + n - 8);
+        } else if (n >= 8) {
+            a = load8(p);
+            b = load8(p + n - 8);
+        } else if (n >= 4) {
+            uint32_t x, y;
+            std::memcpy(&x, p, 4);
+            std::memcpy(&y, p + n - 4, 4);
+            a = x;
+            b = y;
+        } else if (n) {
+            a = uint64_t(uint8_t(p[0])) << 16 | uint64_t(uint8_t(p[n / 2])) << 8 |
+                uint8_t(p[n - 1]);
         }
-        uint64_t w = 0;
-        if (n && s.size() >= 8)  // the last eight bytes, overlapping
-            std::memcpy(&w, s.data() + s.size() - 8, 8);
-        else
-            for (size_t i = 0; i < n; i++)
-                w |= uint64_t(uint8_t(p[i])) << (8 * i);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-        return uint32_t(h ^ (h >> 29));
+        h = mix(a ^ k1 ^ h, b ^ k2);
+        h = mix(h ^ k0, k1);
+        return uint32_t(h ^ (h >> 32));
     }
     void grow()
     {
@@ -115,31 +161,39 @@ struct Interner {
                 return;
             }
     }
-    uint32_t add(std::string_view s, Span at)
+    __attribute__((always_inline)) uint32_t add(std::string_view s, Span at)
     {
         const uint32_t h = hash(s);
+        const uint64_t* const sl = slots.data();
         const size_t mask = slots.size() - 1;
-        for (size_t i = h & mask; slots[i]; i = (i + 1) & mask) {
-            const uint64_t v = slots[i];
+        const StrEntry* const es = tab->data();
+        size_t i = h & mask;
+        for (; sl[i]; i = (i + 1) & mask) {
+            const uint64_t v = sl[i];
             const uint32_t idx = uint32_t(v) - 1;
             if (uint32_t(v >> 32) == h) {
-                const StrEntry& e = (*tab)[idx];
+                const StrEntry& e = es[idx];
                 if (e.len == s.size() &&
-                    !std::memcmp(buf->data() + e.off, s.data(), s.size()))
+                    !std::memcmp(out->d + e.off, s.data(), s.size()))
                     return idx;
             }
         }
         StrEntry& e = tab->emplace_back();
-        e.off = uint32_t(buf->size());
+        e.off = uint32_t(out->used);
         e.len = uint32_t(s.size());
-        buf->append(s.data(), s.size());
-        buf->push_back('\0');
+        char* const d = out->room(s.size() + 1);
+        std::memcpy(d, s.data(), s.size());
+        d[s.size()] = '\0';
+        out->used += s.size() + 1;
         e.at = at;
         const uint32_t idx = uint32_t(tab->size() - 1);
-        if (2 * (used + 1) > slots.size())
-            grow();
-        place(uint64_t(h) << 32 | (idx + 1));
         used++;
+        if (MBT_LIKELY(2 * used <= slots.size()))
+            slots[i] = uint64_t(h) << 32 | (idx + 1);
+        else {
+            grow();
+            place(uint64_t(h) << 32 | (idx + 1));
+        }
         return idx;
     }
     StrRef ref(std::string_view s, Span at)
@@ -357,15 +411,19 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
 
     // Stored newest first: the hop list is in time order.
     std::reverse(items.begin(), items.end());
-    t_files.reset(r.files, r.strings);
-    t_names.reset(r.names, r.strings);
-    // Each item adds at most its text and the parts of it (file, func,
-    // arg), each with a NUL: the strings never move.
+    // The strings are written into room made ahead (StrOut::room()), and
+    // cut to what was used at the end.  Each item adds at most its text
+    // and the parts of it (file, func, arg), each with a NUL.
+    StrOut out;
+    out.buf = &r.strings;
     if (strings)
         r.strings.reserve(2 * size_t(end) + 5 * items.size() + 16);
+    t_files.reset(r.files, out);
+    t_names.reset(r.names, out);
     // The subsystem guessed from each file, by file index (255: not yet).
+    // (A payload has at most one file per item.)
     thread_local std::vector<uint8_t> file_ss;
-    file_ss.clear();
+    file_ss.assign(items.size() + 1, 0xff);
     r.hops.reserve(items.size());
     r.names.reserve(items.size() * 2);
     r.files.reserve(items.size());
@@ -428,14 +486,17 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
             h.func = t_names.ref("", Span{it.data.off, 0});
         }
     }
+    if (strings)
+        r.strings.resize(out.used);
     // The line's digits: find them after "file:".
     for (Hop& h : r.hops) {
         if (!h.line.present)
             continue;
-        uint32_t n = 0;
-        for (uint32_t v = h.line.v; v; v /= 10)
+        const uint32_t v = h.line.v;
+        uint32_t n = 1;
+        for (uint32_t p = 10; n < 10 && v >= p; p *= 10)
             n++;
-        h.line.at.len = n ? n : 1;
+        h.line.at.len = n;
     }
 }
 
