@@ -2,7 +2,6 @@
 // first; hops come out in time order.  Strings are interned into the
 // record's tables so that legacy and v1 records look alike to readers.
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 
 #include "cursor.hpp"
@@ -19,7 +18,7 @@ bool parse_legacy_text(std::string_view s, LegacyText& out)
          colon = s.find(':', colon + 1)) {
         size_t i = colon + 1;
         uint64_t line = 0;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) &&
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9' &&
                line <= UINT32_MAX)
             line = line * 10 + unsigned(s[i++] - '0');
         if (i == colon + 1 || line > UINT32_MAX || colon == 0)
@@ -301,6 +300,13 @@ bool printable(const uint8_t* p, size_t n)
         std::memcpy(&w, p + i, 8);
         if ((w - 0x20 * ones) & ~w & high)
             break;
+    }
+    // The rest as the last eight bytes (overlapping what was checked).
+    if (i < n && n >= 8 && i + 8 > n) {
+        uint64_t w;
+        std::memcpy(&w, p + n - 8, 8);
+        if (!((w - 0x20 * ones) & ~w & high))
+            return true;
     }
     for (; i < n; i++)
         if (p[i] < 0x20 && p[i] != '\t')
