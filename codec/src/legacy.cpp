@@ -433,6 +433,11 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
     r.hops.reserve(items.size());
     r.names.reserve(items.size() * 2);
     r.files.reserve(items.size());
+    // The file of the hop before, interned: consecutive hops often share
+    // one, and comparing is cheaper than hashing.
+    std::string_view last_file;
+    uint32_t last_file_idx = 0;
+    bool have_last_file = false;
     for (const Item& it : items) {
         r.hops.emplace_back();
         Hop& h = r.hops.back();
@@ -466,8 +471,15 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
             const auto off = [&](std::string_view part) {
                 return uint32_t(base + (part.data() - s.data()));
             };
-            h.file = t_files.ref(t.file,
-                                 Span{off(t.file), uint32_t(t.file.size())});
+            const Span fsp{off(t.file), uint32_t(t.file.size())};
+            if (have_last_file && t.file == last_file)
+                h.file = StrRef{last_file_idx, fsp, true};
+            else {
+                h.file = t_files.ref(t.file, fsp);
+                last_file = t.file;
+                last_file_idx = h.file.idx;
+                have_last_file = true;
+            }
             h.line = Field<uint32_t>{t.line,
                                      Span{off(t.file) + uint32_t(t.file.size()) + 1,
                                           0},
