@@ -37,16 +37,6 @@ const char* finding_name(FindingKind k)
 
 namespace {
 
-void append_num(std::string& s, uint64_t v)
-{
-    char t[24];
-    int i = int(sizeof t);
-    do
-        t[--i] = char('0' + v % 10);
-    while (v /= 10);
-    s.append(t + i, sizeof t - size_t(i));
-}
-
 template <class S>
 void append_sv(std::string& s, const S& v)
 {
@@ -57,7 +47,7 @@ void append_sv(std::string& s, const S& v)
 void where(std::string& s, const Record& r, const Hop& h)
 {
     s += '#';
-    append_num(s, h.index);
+    append_decimal(s, h.index);
     s += ' ';
     const auto& f = r.str(h.func);
     if (f.empty())
@@ -68,7 +58,7 @@ void where(std::string& s, const Record& r, const Hop& h)
     append_sv(s, r.file_of(h));
     if (h.line) {
         s += ':';
-        append_num(s, h.line.v);
+        append_decimal(s, h.line.v);
     }
 }
 
@@ -231,19 +221,19 @@ void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out
         switch (k) {
         case FindingKind::UnknownMajor:
             s = "record of major version ";
-            append_num(s, r.major.v);
+            append_decimal(s, r.major.v);
             s += " (this reader knows ";
-            append_num(s, MBT_VERSION_MAJOR);
+            append_decimal(s, MBT_VERSION_MAJOR);
             s += ')';
             break;
         case FindingKind::HopsLost:
             s = "trace full: ";
-            append_num(s, r.hops_lost ? r.hops_lost.v : 0);
+            append_decimal(s, r.hops_lost ? r.hops_lost.v : 0);
             s += " hops lost after hop #";
-            append_num(s, r.hops.empty() ? 0 : r.hops.size() - 1);
+            append_decimal(s, r.hops.empty() ? 0 : r.hops.size() - 1);
             break;
         case FindingKind::AllocFail:
-            append_num(s, r.alloc_fail ? r.alloc_fail.v : 0);
+            append_decimal(s, r.alloc_fail ? r.alloc_fail.v : 0);
             s += " allocation failures while tracing";
             break;
         case FindingKind::Dropped:
@@ -254,9 +244,9 @@ void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out
             break;
         case FindingKind::VnetCrossing:
             s = "crossed from vnet ";
-            append_num(s, uint64_t(aux));
+            append_decimal(s, uint64_t(aux));
             s += " to vnet ";
-            append_num(s, h->vnet.v);
+            append_decimal(s, h->vnet.v);
             s += " at ";
             where(s, r, *h);
             break;
@@ -264,7 +254,7 @@ void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out
             s = "tracepoint ";
             where(s, r, *h);
             s += " hit more than ";
-            append_num(s, o.loop_threshold);
+            append_decimal(s, o.loop_threshold);
             s += " times: loop?";
             break;
         case FindingKind::RoutedTwice:
@@ -274,11 +264,11 @@ void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out
             where(s, r, *h);
             if (aux >= 0) {
                 s += " ran again for the same packet (first at #";
-                append_num(s, uint64_t(aux));
+                append_decimal(s, uint64_t(aux));
                 s += ')';
             } else {
                 s += " ran again for a copy of trace ";
-                append_num(s, r.parent_id.v);
+                append_decimal(s, r.parent_id.v);
             }
             break;
         }

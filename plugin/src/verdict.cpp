@@ -61,16 +61,6 @@ const Names& names()
     return g_names;
 }
 
-void append_num(std::string& out, uint64_t v)
-{
-    char t[24];
-    int i = int(sizeof t);
-    do
-        t[--i] = char('0' + v % 10);
-    while (v /= 10);
-    out.append(t + i, sizeof t - size_t(i));
-}
-
 // "pf default rule" / "ipfw rule 100"
 void rule_place(std::string& out, const mbt::Hop& h)
 {
@@ -82,7 +72,7 @@ void rule_place(std::string& out, const mbt::Hop& h)
         out += "default rule";
     } else {
         out += "rule ";
-        append_num(out, h.rule.v);
+        mbt::append_decimal(out, h.rule.v);
     }
 }
 
@@ -146,7 +136,7 @@ void drop_place(std::string& out, const mbt::Record& r, const Scan& s)
         out += names().subsys[h.subsys.v];
     } else {
         out += "hop #";
-        append_num(out, h.index);
+        mbt::append_decimal(out, h.index);
     }
 }
 
@@ -227,7 +217,7 @@ void verdict(std::string& out, const mbt::Record& r, unsigned findings,
             out += out.size() == keep ? "vnet " : " vnet ";
         else
             out += "\xe2\x86\x92";  // →
-        append_num(out, h.vnet.v);
+        mbt::append_decimal(out, h.vnet.v);
         at = h.vnet.v;
         first = false;
     }

@@ -51,4 +51,16 @@ unsigned finding_mask(const std::vector<Finding>& f);
 // "vnet 0 → 1" style list of the VNETs in path order, without repeats.
 std::vector<uint32_t> vnet_sequence(const Record& r);
 
+// v in decimal at the end of s, without printf or a temporary: for the
+// finding texts and the plugin's verdict, built per packet.
+inline void append_decimal(std::string& s, uint64_t v)
+{
+    char t[24];
+    int i = int(sizeof t);
+    do
+        t[--i] = char('0' + v % 10);
+    while (v /= 10);
+    s.append(t + i, sizeof t - size_t(i));
+}
+
 }  // namespace mbt
