@@ -40,18 +40,6 @@ void ks(std::string& o, const char* k, std::string_view v)
     quote(o, v);
 }
 
-const char* format_name(Format f)
-{
-    switch (f) {
-    case Format::LegacyPart1:
-        return "legacy-part1";
-    case Format::LegacyPart3:
-        return "legacy-part3";
-    default:
-        return "v1";
-    }
-}
-
 void hop_line(std::string& o, const Record& r, const Hop& h)
 {
     o += "hop " + std::to_string(h.index);

@@ -38,22 +38,15 @@ settle=${SETTLE:-10}
 ver=$(tshark -v | sed -n 's/^TShark (Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
 sb=$(mktemp -d /tmp/mbt-shot-XXXXXX)
 mkdir -p "$sb/home/.local/lib/wireshark/plugins/$ver/epan" "$sb/fb" \
-	"$sb/home/.config/wireshark" "$sb/global/$ver"
+	"$sb/home/.config/wireshark"
 cp "$plugin" "$sb/home/.local/lib/wireshark/plugins/$ver/epan/"
 cp "$cap" "$sb/"
 # Wireshark loads a global plugin before a personal one of the same name
-# (./setup.sh as root installs mbuftrace.so system-wide): as
-# tests/lib/tshark_sandbox.py does, WIRESHARK_PLUGIN_DIR (honoured when
-# unprivileged) points at a copy of the global plugin folder without it.
-global=$(tshark -G folders | sed -n 's/^Global Plugins:[[:space:]]*//p')
-for d in "$global"/*/; do
-	[ -d "$d" ] || continue
-	t=$sb/global/$ver/$(basename "$d")
-	mkdir -p "$t"
-	for f in "$d"*; do
-		case $(basename "$f") in mbuftrace*) ;; *) [ -e "$f" ] && ln -s "$f" "$t/" ;; esac
-	done
-done
+# (./setup.sh as root installs mbuftrace.so system-wide): so
+# WIRESHARK_PLUGIN_DIR (honoured when unprivileged) points at a copy of the
+# global plugin folder without it, made by tests/lib/tshark_sandbox.py as
+# for the tests.
+python3 "$(dirname "$0")/../../tests/lib/tshark_sandbox.py" --mirror "$sb/global"
 # A 1400x900 main window, narrow address columns, a wide Info column.
 cat >"$sb/home/.config/wireshark/recent_common" <<'R'
 gui.geometry_main_x: 0

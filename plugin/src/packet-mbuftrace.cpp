@@ -227,19 +227,6 @@ const char* vnet_name(uint32_t id)
     return nullptr;
 }
 
-const char* format_name(mbt::Format f)
-{
-    switch (f) {
-    case mbt::Format::V1:
-        return "v1";
-    case mbt::Format::LegacyPart1:
-        return "legacy-part1";
-    case mbt::Format::LegacyPart3:
-        return "legacy-part3";
-    }
-    return "?";
-}
-
 // Appends to a fixed buffer; truncates silently.  The s()/u() appenders
 // avoid printf: hop lines are built for every hop of every frame.
 struct Buf {
@@ -807,7 +794,7 @@ void summary_line(Buf& b, const mbt::Record& r)
     b.add("Packet Path: %zu hop%s", r.hops.size(),
           r.hops.size() == 1 ? "" : "s");
     if (r.format != mbt::Format::V1)
-        b.add(" (%s)", format_name(r.format));
+        b.add(" (%s)", mbt::format_name(r.format));
     bool first = true;
     uint32_t last = 0;
     bool have = false;
@@ -973,7 +960,7 @@ proto_item* show_record(tvbuff_t* tvb, packet_info* pinfo, proto_tree* ptree,
         goto items_done;
     {
     proto_item* fi = proto_tree_add_string(mt, hf_format, tvb, 0, 0,
-                                           format_name(r.format));
+                                           mbt::format_name(r.format));
     proto_item_set_generated(fi);
     fi = proto_tree_add_string(mt, hf_carrier, tvb, 0, 0, carrier);
     proto_item_set_generated(fi);

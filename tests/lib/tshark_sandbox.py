@@ -43,42 +43,8 @@ class TsharkSandbox:
         self._open_up()
 
     def _mirror_global_plugins(self):
-        """A copy of the global plugin folder (symlinks) without any
-        mbuftrace plugin; returns it, or None when tshark names none."""
-        out = subprocess.run([self.tshark, "-G", "folders"],
-                             capture_output=True, text=True).stdout
-        m = re.search(r"^Global Plugins:\s*(\S.*)$", out, re.M)
-        if not m:
-            return None
-        versioned = m.group(1).strip()
-        base = os.path.dirname(versioned)
-        mirror = os.path.join(self.tmp, "global-plugins")
-
-        def keep(name):
-            return not name.startswith("mbuftrace")
-
-        def link_tree(src, dst):
-            os.makedirs(dst, exist_ok=True)
-            if not os.path.isdir(src):
-                return
-            for name in os.listdir(src):
-                s, d = os.path.join(src, name), os.path.join(dst, name)
-                if os.path.isdir(s) and not os.path.islink(s):
-                    link_tree(s, d)
-                elif keep(name):
-                    os.symlink(s, d)
-        # The base holds global Lua plugins; the versioned folder binaries.
-        os.makedirs(mirror)
-        if os.path.isdir(base):
-            for name in os.listdir(base):
-                s = os.path.join(base, name)
-                if os.path.isdir(s):
-                    continue
-                if keep(name):
-                    os.symlink(s, os.path.join(mirror, name))
-        link_tree(versioned, os.path.join(mirror,
-                                          os.path.basename(versioned)))
-        return mirror
+        return mirror_global_plugins(self.tshark,
+                                     os.path.join(self.tmp, "global-plugins"))
 
     def _open_up(self):
         os.chmod(self.tmp, 0o755)
@@ -115,3 +81,48 @@ class TsharkSandbox:
 
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def mirror_global_plugins(tshark, mirror):
+    """Makes mirror a copy (symlinks) of tshark's global plugin folder
+    without any mbuftrace plugin, for WIRESHARK_PLUGIN_DIR; returns it, or
+    None when tshark names no global plugin folder."""
+    out = subprocess.run([tshark, "-G", "folders"],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"^Global Plugins:\s*(\S.*)$", out, re.M)
+    if not m:
+        return None
+    versioned = m.group(1).strip()
+    base = os.path.dirname(versioned)
+
+    def keep(name):
+        return not name.startswith("mbuftrace")
+
+    def link_tree(src, dst):
+        os.makedirs(dst, exist_ok=True)
+        if not os.path.isdir(src):
+            return
+        for name in os.listdir(src):
+            s, d = os.path.join(src, name), os.path.join(dst, name)
+            if os.path.isdir(s) and not os.path.islink(s):
+                link_tree(s, d)
+            elif keep(name):
+                os.symlink(s, d)
+    # The base holds global Lua plugins; the versioned folder binaries.
+    os.makedirs(mirror)
+    if os.path.isdir(base):
+        for name in os.listdir(base):
+            s = os.path.join(base, name)
+            if not os.path.isdir(s) and keep(name):
+                os.symlink(s, os.path.join(mirror, name))
+    link_tree(versioned, os.path.join(mirror, os.path.basename(versioned)))
+    return mirror
+
+
+if __name__ == "__main__":
+    # For shell scripts (plugin/doc/screenshot.sh): tshark_sandbox.py
+    # --mirror DIR makes DIR the plugin folder to give WIRESHARK_PLUGIN_DIR.
+    import sys
+    if len(sys.argv) != 3 or sys.argv[1] != "--mirror":
+        sys.exit("usage: tshark_sandbox.py --mirror DIR")
+    mirror_global_plugins("tshark", sys.argv[2])

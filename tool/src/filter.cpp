@@ -54,18 +54,6 @@ Val str(bool present, std::string_view s)
     return x;
 }
 
-const char* format_name(Format f)
-{
-    switch (f) {
-    case Format::LegacyPart1:
-        return "legacy-part1";
-    case Format::LegacyPart3:
-        return "legacy-part3";
-    default:
-        return "v1";
-    }
-}
-
 Val flag(const Record& r, uint16_t bit)
 {
     return num(r.flags.present, r.flags && (r.flags.v & bit) ? 1 : 0);

@@ -64,6 +64,21 @@ enum class Format : uint8_t {
     LegacyPart3, // SPEC 7.2: BE u16 count, BE length + type + data
 };
 
+// The name of a format as the tool, the text dump and the plugin's
+// mbuftrace.format field give it.
+constexpr const char* format_name(Format f)
+{
+    switch (f) {
+    case Format::LegacyPart1:
+        return "legacy-part1";
+    case Format::LegacyPart3:
+        return "legacy-part3";
+    case Format::V1:
+        break;
+    }
+    return "v1";
+}
+
 struct Hop {
     uint32_t index = 0;  // position in time order
     Span at;             // the whole hop (TLV or legacy item)
