@@ -30,5 +30,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     (void)mbt::analyze(lean.rec);
     if (lean.ok() != d.ok() || lean.rec.hops.size() != d.rec.hops.size())
         __builtin_trap();
+    // Numbers only (the plugin's packet list, convert without comments):
+    // the short path gives exactly the full decode's numbers.
+    static mbt::NumResult nums;
+    mbt::decode_numbers(data, size, nums);
+    mbt::NumResult want;
+    mbt::numbers_of(d, want);
+    if (mbt::to_text(nums) != mbt::to_text(want))
+        __builtin_trap();
     return 0;
 }

@@ -46,6 +46,7 @@ constexpr Op kOps[] = {
     {"decode prototype layout", 4},
     {"decode prototype, reused result", 5},
     {"decode prototype, reused, no strings", 6},
+    {"decode v1, numbers only (reused)", 7},
 };
 
 // The child under callgrind: every op over k records, one phase each.
@@ -54,6 +55,7 @@ size_t run_phases(size_t k, const std::vector<uint8_t>& v1,
 {
     size_t sink = 0;
     DecodeResult reused;
+    NumResult nums;
     std::vector<uint8_t> copy(v1.size());
     for (const Op& op : kOps) {
         bench::Phase ph(op.name);
@@ -84,6 +86,10 @@ size_t run_phases(size_t k, const std::vector<uint8_t>& v1,
             case 6:
                 decode_any(proto.data(), proto.size(), reused, false);
                 sink += reused.rec.hops.size();
+                break;
+            case 7:
+                decode_numbers(v1.data(), v1.size(), nums);
+                sink += nums.rec.hops.size();
                 break;
             }
             asm volatile("" : : "r"(sink) : "memory");

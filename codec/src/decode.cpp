@@ -226,17 +226,56 @@ void xlate_side(Cursor& v, mbt_xlate_side& xs, const char* field)
     xs.xs_dport = v.u16(field);
 }
 
+// Filling a Hop (value and offset) or a NumHop (value only).
+template <class T>
+inline void put(Field<T>& f, T v, Span at)
+{
+    f.v = v;
+    f.at = at;
+    f.present = true;
+}
+template <class T>
+inline void put(Num<T>& f, T v, Span)
+{
+    f.v = v;
+    f.present = true;
+}
+inline void put(StrRef& f, uint32_t idx, Span at)
+{
+    f.idx = idx;
+    f.at = at;
+    f.present = true;
+}
+inline void put(NumRef& f, uint32_t idx, Span)
+{
+    f.idx = idx;
+    f.present = true;
+}
+inline void put_snap(Hop& h, uint16_t lt, size_t at, size_t end)
+{
+    put(h.snap_linktype, lt, Span{uint32_t(at), 2});
+    h.snap = Span{uint32_t(at + 2), uint32_t(end - at - 2)};
+    h.has_snap = true;
+}
+inline void put_snap(NumHop& h, uint16_t lt, size_t, size_t)
+{
+    put(h.snap_linktype, lt, Span{});
+    h.has_snap = true;
+}
+
 // The common hop, read with plain locals: known attributes, every value
 // in range.  On anything else it returns false having set only fields that
 // parse_hop() sets the same way before reaching that point; parse_hop()
 // then reads the hop again and finds what it is (an error with its field
-// and offset, an unknown attribute, a long varint).
+// and offset, an unknown attribute, a long varint).  H is a Hop, or a
+// NumHop for decode_numbers(), which needs no offsets: the same rules.
 //
 // Everything lives in locals: the hop's fields are bytes and bools, which
 // may alias anything, so a reader kept in an object would be reloaded from
 // memory after every store.
+template <class H>
 bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
-              const Counts& tabs, Hop& h)
+              const Counts& tabs, H& h)
 {
     const size_t nf = tabs.files, nn = tabs.names;
     uint64_t v = 0;
@@ -269,44 +308,36 @@ bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
         }
         return false;  // 10 bytes: parse_hop() checks the last one
     };
-    const auto field32 = [&](size_t lim, Field<uint32_t>& f) {
+    const auto field32 = [&](size_t lim, auto& f) {
         if (!varint(lim) || v > UINT32_MAX)
             return false;
-        f.v = uint32_t(v);
-        f.at = at;
-        f.present = true;
+        put(f, uint32_t(v), at);
         return true;
     };
-    const auto field64 = [&](size_t lim, Field<uint64_t>& f) {
+    const auto field64 = [&](size_t lim, auto& f) {
         if (!varint(lim))
             return false;
-        f.v = v;
-        f.at = at;
-        f.present = true;
+        put(f, v, at);
         return true;
     };
-    const auto ref = [&](size_t lim, StrRef& f, size_t n) {
+    const auto ref = [&](size_t lim, auto& f, size_t n) {
         if (!varint(lim) || v >= n)
             return false;
-        f.idx = uint32_t(v);
-        f.at = at;
-        f.present = true;
+        put(f, uint32_t(v), at);
         return true;
     };
-    const auto u8 = [&](size_t lim, Field<uint8_t>& f) {
+    const auto u8 = [&](size_t lim, auto& f) {
         if (pos >= lim)
             return false;
-        f.at = Span{uint32_t(pos), 1};
-        f.v = b[pos++];
-        f.present = true;
+        put(f, b[pos], Span{uint32_t(pos), 1});
+        pos++;
         return true;
     };
     if (pos >= end || (b[pos] >> MBT_HOP_KIND_SHIFT) > MBT_HK_LEAVE)
         return false;
-    h.kind.v = uint8_t(b[pos] >> MBT_HOP_KIND_SHIFT);
-    h.depth.v = uint8_t(b[pos] & MBT_HOP_DEPTH_MASK);
-    h.kind.at = h.depth.at = Span{uint32_t(pos), 1};
-    h.kind.present = h.depth.present = true;
+    const Span kd{uint32_t(pos), 1};
+    put(h.kind, uint8_t(b[pos] >> MBT_HOP_KIND_SHIFT), kd);
+    put(h.depth, uint8_t(b[pos] & MBT_HOP_DEPTH_MASK), kd);
     pos++;
     if (!u8(end, h.subsys) || !ref(end, h.file, nf) || !field32(end, h.line) ||
         !ref(end, h.func, nn) || !field64(end, h.time_ns))
@@ -344,7 +375,14 @@ bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
         case MBT_A_COPY:
             ok = field64(ve, h.copy_id);
             break;
-        default:  // snapshots, unknown attributes: parse_hop()
+        case MBT_A_SNAPSHOT:  // link type, then the packet's bytes
+            if (ve - pos < 2)
+                return false;
+            put_snap(h, uint16_t(b[pos] << 8 | b[pos + 1]), pos, ve);
+            pos = ve;
+            ok = true;
+            break;
+        default:  // XLATE, STATE, unknown attributes: parse_hop()
             return false;
         }
         if (!ok || pos != ve)
@@ -592,11 +630,13 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
 }
 
 // VNET and CPU are written when they change: carry them forward.
-void carry_forward(Record& r)
+template <class R>
+void carry_forward(R& r)
 {
-    const Field<uint32_t>* vsrc = nullptr;
-    const Field<uint32_t>* csrc = nullptr;
-    for (Hop& h : r.hops) {
+    using F = decltype(r.hops[0].vnet);
+    const F* vsrc = nullptr;
+    const F* csrc = nullptr;
+    for (auto& h : r.hops) {
         if (h.vnet.present)
             vsrc = &h.vnet;
         else if (vsrc) {
@@ -767,6 +807,241 @@ void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
 {
     if (!decode_sniffed_legacy(data, len, res, strings))
         decode_record(data, len, res, strings);
+}
+
+namespace {
+
+template <class T>
+inline Num<T> num(const Field<T>& f)
+{
+    return Num<T>{f.v, f.present};
+}
+inline NumRef num(const StrRef& f)
+{
+    return NumRef{f.idx, f.present};
+}
+
+// One LEB128 value filling [pos, end) exactly, as vfield() reads it.
+inline bool whole_varint(const uint8_t* b, size_t pos, size_t end,
+                         uint64_t max, uint64_t& v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; pos < end && shift < 63; shift += 7) {
+        const uint8_t c = b[pos++];
+        x |= uint64_t(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            v = x;
+            return pos == end && x <= max;
+        }
+    }
+    return false;  // cut, 10 bytes or more: the full decoder says which
+}
+
+// A string table checked as parse_strtab() checks it, counted, not kept.
+inline bool count_strtab(const uint8_t* b, size_t pos, size_t end, size_t& n)
+{
+    size_t prev_len = 0;
+    while (pos < end) {
+        const uint8_t pfx = b[pos++];
+        if (pfx > prev_len)
+            return false;
+        const void* nul = std::memchr(b + pos, 0, end - pos);
+        if (!nul)
+            return false;
+        const size_t i = size_t(static_cast<const uint8_t*>(nul) - b);
+        prev_len = pfx + (i - pos);
+        pos = i + 1;
+        n++;
+    }
+    return true;
+}
+
+// The short path of decode_numbers(): a v1 trace record made of the TLVs
+// the kernel writes, each hop one that fast_hop() takes.  False, with res
+// in any state, for anything else (including every error): the full
+// decoder then says what it is.
+bool numbers_short(const uint8_t* b, size_t len, NumResult& res)
+{
+    NumRecord& r = res.rec;
+    if (len < MBT_HDR_LEN || !has_v1_magic(b, len) ||
+        b[4] != MBT_VERSION_MAJOR || b[6] != MBT_KIND_TRACE)
+        return false;
+    const uint32_t rl = uint32_t(b[12]) << 24 | uint32_t(b[13]) << 16 |
+                        uint32_t(b[14]) << 8 | b[15];
+    if (rl < MBT_HDR_LEN || rl > len)
+        return false;
+    r.major = Num<uint8_t>{b[4], true};
+    r.minor = Num<uint8_t>{b[5], true};
+    r.kind = Num<uint8_t>{b[6], true};
+    r.flags = Num<uint16_t>{uint16_t(b[8] << 8 | b[9]), true};
+    r.linktype = Num<uint16_t>{uint16_t(b[10] << 8 | b[11]), true};
+    r.length = Num<uint32_t>{rl, true};
+    r.at = Span{0, rl};
+    if (r.hops.capacity() == 0)
+        r.hops.reserve(std::min<size_t>(rl / 8, 1024));
+    Counts tabs;
+    uint64_t v = 0, w = 0;
+    Num<uint32_t> vnet, cpu;
+    for (size_t pos = MBT_HDR_LEN; pos < rl;) {
+        const uint8_t type = b[pos];
+        size_t vlen, vs;
+        if (pos + 1 < rl && b[pos + 1] < 0x80) {
+            vlen = b[pos + 1];
+            vs = pos + 2;
+        } else if (pos + 2 < rl && b[pos + 2] < 0x80) {
+            vlen = size_t(b[pos + 1] & 0x7f) | size_t(b[pos + 2]) << 7;
+            vs = pos + 3;
+        } else
+            return false;
+        if (vlen > rl - vs)
+            return false;
+        const size_t ve = vs + vlen;
+        switch (type) {
+        case MBT_T_HOP: {
+            NumHop& h = r.hops.emplace_back();
+            h.index = uint32_t(r.hops.size() - 1);
+            if (!fast_hop(b, vs, ve, tabs, h))
+                return false;
+            // VNET and CPU carried forward (carry_forward()) as we go.
+            if (h.vnet)
+                vnet = h.vnet;
+            else if (vnet) {
+                h.vnet = vnet;
+                h.vnet_inherited = true;
+            }
+            if (h.cpu)
+                cpu = h.cpu;
+            else if (cpu) {
+                h.cpu = cpu;
+                h.cpu_inherited = true;
+            }
+            break;
+        }
+        case MBT_T_TRACE_ID:
+            if (r.trace_id || !whole_varint(b, vs, ve, UINT64_MAX, v))
+                return false;
+            r.trace_id = Num<uint64_t>{v, true};
+            break;
+        case MBT_T_PARENT_ID:
+            if (r.parent_id || !whole_varint(b, vs, ve, UINT64_MAX, v))
+                return false;
+            r.parent_id = Num<uint64_t>{v, true};
+            break;
+        case MBT_T_PACKET_ID:
+            if (r.packet_id || !whole_varint(b, vs, ve, UINT64_MAX, v))
+                return false;
+            r.packet_id = Num<uint64_t>{v, true};
+            break;
+        case MBT_T_LOST: {
+            // Two values: the first is as long as its bytes say.
+            size_t p = vs;
+            while (p < ve && (b[p] & 0x80))
+                p++;
+            if (p >= ve || r.hops_lost ||
+                !whole_varint(b, vs, p + 1, UINT32_MAX, v) ||
+                !whole_varint(b, p + 1, ve, UINT32_MAX, w))
+                return false;
+            r.hops_lost = Num<uint32_t>{uint32_t(v), true};
+            r.alloc_fail = Num<uint32_t>{uint32_t(w), true};
+            break;
+        }
+        case MBT_T_FILES:
+            if (tabs.files || !r.hops.empty() ||
+                !count_strtab(b, vs, ve, tabs.files))
+                return false;
+            break;
+        case MBT_T_NAMES:
+            if (tabs.names || !r.hops.empty() ||
+                !count_strtab(b, vs, ve, tabs.names))
+                return false;
+            break;
+        default:  // unknown TLVs: the full decoder
+            return false;
+        }
+        pos = ve;
+    }
+    if (!r.trace_id)
+        return false;
+    r.files = tabs.files;
+    r.names = tabs.names;
+    res.consumed = rl;
+    return true;
+}
+
+}  // namespace
+
+void numbers_of(const DecodeResult& d, NumResult& res)
+{
+    const Record& s = d.rec;
+    NumRecord& r = res.rec;
+    r.format = s.format;
+    r.at = s.at;
+    r.major = num(s.major);
+    r.minor = num(s.minor);
+    r.kind = num(s.kind);
+    r.flags = num(s.flags);
+    r.linktype = num(s.linktype);
+    r.length = num(s.length);
+    r.trace_id = num(s.trace_id);
+    r.parent_id = num(s.parent_id);
+    r.packet_id = num(s.packet_id);
+    r.hops_lost = num(s.hops_lost);
+    r.alloc_fail = num(s.alloc_fail);
+    r.files = s.files.size();
+    r.names = s.names.size();
+    r.legacy_ether = s.legacy_ether;
+    r.hops.clear();
+    for (const Hop& h : s.hops) {
+        NumHop& n = r.hops.emplace_back();
+        n.index = h.index;
+        n.kind = num(h.kind);
+        n.depth = num(h.depth);
+        n.subsys = num(h.subsys);
+        n.file = num(h.file);
+        n.line = num(h.line);
+        n.func = num(h.func);
+        n.time_ns = num(h.time_ns);
+        n.vnet = num(h.vnet);
+        n.vnet_inherited = h.vnet_inherited;
+        n.cpu = num(h.cpu);
+        n.cpu_inherited = h.cpu_inherited;
+        n.ifindex = num(h.ifindex);
+        n.dir = num(h.dir);
+        n.ifname = num(h.ifname);
+        n.ruleset = num(h.ruleset);
+        n.rule = num(h.rule);
+        n.action = num(h.action);
+        n.msg = num(h.msg);
+        n.drop = num(h.drop);
+        n.node = num(h.node);
+        n.hook = num(h.hook);
+        n.copy_id = num(h.copy_id);
+        n.snap_linktype = num(h.snap_linktype);
+        n.has_snap = h.has_snap;
+        n.has_xlate = h.xlate.present;
+        n.has_state = h.state.present;
+    }
+    res.error = d.error;
+    res.consumed = d.consumed;
+}
+
+void decode_numbers(const uint8_t* data, size_t len, NumResult& res)
+{
+    NumRecord& r = res.rec;
+    std::vector<NumHop> hops = std::move(r.hops);
+    hops.clear();
+    r = NumRecord{};
+    r.hops = std::move(hops);
+    res.error.reset();
+    res.consumed = 0;
+    if (numbers_short(data, len, res))
+        return;
+    if (!res.full)
+        res.full = std::make_unique<DecodeResult>();
+    // A legacy record's numbers (file, line, subsystem) come from its
+    // strings; a v1 record's do not.
+    decode_any(data, len, *res.full, !has_v1_magic(data, len));
+    numbers_of(*res.full, res);
 }
 
 }  // namespace mbt

@@ -201,4 +201,81 @@ std::string path_summary(const Record& r)
     return o;
 }
 
+namespace {
+
+template <class T>
+void kn(std::string& o, const char* k, const Num<T>& f)
+{
+    if (f)
+        kv(o, k, uint64_t(f.v));
+}
+
+void kn(std::string& o, const char* k, const NumRef& f)
+{
+    if (f)
+        kv(o, k, f.idx);
+}
+
+}  // namespace
+
+std::string to_text(const NumResult& d)
+{
+    const NumRecord& r = d.rec;
+    std::string o = "numbers format=";
+    o += format_name(r.format);
+    kv(o, "at.off", r.at.off);
+    kv(o, "at.len", r.at.len);
+    kn(o, "major", r.major);
+    kn(o, "minor", r.minor);
+    kn(o, "kind", r.kind);
+    kn(o, "flags", r.flags);
+    kn(o, "linktype", r.linktype);
+    kn(o, "length", r.length);
+    kn(o, "trace_id", r.trace_id);
+    kn(o, "parent_id", r.parent_id);
+    kn(o, "packet_id", r.packet_id);
+    kn(o, "hops_lost", r.hops_lost);
+    kn(o, "alloc_fail", r.alloc_fail);
+    kv(o, "files", r.files);
+    kv(o, "names", r.names);
+    kv(o, "ether.off", r.legacy_ether.off);
+    kv(o, "ether.len", r.legacy_ether.len);
+    kv(o, "consumed", d.consumed);
+    o += '\n';
+    for (const NumHop& h : r.hops) {
+        o += "hop";
+        kv(o, "index", h.index);
+        kn(o, "kind", h.kind);
+        kn(o, "depth", h.depth);
+        kn(o, "subsys", h.subsys);
+        kn(o, "file", h.file);
+        kn(o, "line", h.line);
+        kn(o, "func", h.func);
+        kn(o, "time", h.time_ns);
+        kn(o, "vnet", h.vnet);
+        kv(o, "vnet_inherited", h.vnet_inherited);
+        kn(o, "cpu", h.cpu);
+        kv(o, "cpu_inherited", h.cpu_inherited);
+        kn(o, "ifindex", h.ifindex);
+        kn(o, "dir", h.dir);
+        kn(o, "ifname", h.ifname);
+        kn(o, "ruleset", h.ruleset);
+        kn(o, "rule", h.rule);
+        kn(o, "action", h.action);
+        kn(o, "msg", h.msg);
+        kn(o, "drop", h.drop);
+        kn(o, "node", h.node);
+        kn(o, "hook", h.hook);
+        kn(o, "copy_id", h.copy_id);
+        kn(o, "snap_linktype", h.snap_linktype);
+        kv(o, "snap", h.has_snap);
+        kv(o, "xlate", h.has_xlate);
+        kv(o, "state", h.has_state);
+        o += '\n';
+    }
+    if (d.error)
+        o += "error: " + d.error->message() + "\n";
+    return o;
+}
+
 }  // namespace mbt

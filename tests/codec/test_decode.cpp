@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "examples.hpp"
+#include "util.hpp"
 
 using namespace mbt;
 
@@ -276,4 +277,71 @@ TEST_CASE("an XLATE side with an IP version other than 4 or 6 is malformed")
     x.xl_after.xs_ver = 5;
     r.hops.back().xlate = x;
     CHECK_THROWS_WITH(encode(r), "hop[0].xlate: IP version must be 4 or 6");
+}
+
+namespace {
+
+// decode_numbers() against the numbers of a full decode of the same bytes.
+void check_numbers(const std::vector<uint8_t>& b, NumResult& reused)
+{
+    const DecodeResult full = decode_any(b.data(), b.size());
+    NumResult want;
+    numbers_of(full, want);
+    decode_numbers(b.data(), b.size(), reused);
+    REQUIRE(to_text(reused) == to_text(want));
+}
+
+}  // namespace
+
+TEST_CASE("decode_numbers gives a full decode's numbers, errors and length")
+{
+    std::vector<std::vector<uint8_t>> inputs;
+    for (const auto& ex : examples::good())
+        inputs.push_back(ex.bytes);
+    inputs.push_back(encode(examples::ping_two_vnets()));
+    inputs.push_back(examples::ping_two_vnets_prototype());
+    for (const char* name :
+         {"bad-critical-unknown", "bad-length-oversized", "bad-magic",
+          "bad-major-2", "bad-string-index", "bad-tlv-length", "bad-truncated",
+          "bad-varint-overlong", "legacy-part1", "legacy-part3-ping",
+          "legacy-part3-snapshot", "09-unknown-noncritical", "10-pf-nat",
+          "07-snapshot", "06-overflow"})
+        inputs.push_back(
+            read_file(std::string(MBT_VECTORS) + "/" + name + ".bin"));
+    NumResult reused;  // one result for all, as the plugin keeps one
+    size_t n = 0;
+    for (const auto& in : inputs) {
+        REQUIRE(!in.empty());
+        // As it is, with packet bytes after it, and every cut.
+        check_numbers(in, reused);
+        std::vector<uint8_t> more = in;
+        more.insert(more.end(), 20, 0x45);
+        check_numbers(more, reused);
+        for (size_t k = 0; k < in.size(); k++) {
+            check_numbers(std::vector<uint8_t>(in.begin(), in.begin() + k),
+                          reused);
+            // The same cut with the header's length made to agree.
+            if (k >= 16 && has_v1_magic(in.data(), in.size())) {
+                std::vector<uint8_t> c(in.begin(), in.begin() + k);
+                c[12] = uint8_t(k >> 24);
+                c[13] = uint8_t(k >> 16);
+                c[14] = uint8_t(k >> 8);
+                c[15] = uint8_t(k);
+                check_numbers(c, reused);
+            }
+            for (uint8_t x : {0x00, 0xff, 0x80, 0x7f, 0x01}) {
+                std::vector<uint8_t> f = in;
+                f[k] = x;
+                check_numbers(f, reused);
+            }
+            n++;
+        }
+    }
+    CHECK(n > 1000);
+    // The short path took the common records: no full decode for them.
+    const std::vector<uint8_t> ping = encode(examples::ping_two_vnets());
+    NumResult fresh;
+    decode_numbers(ping.data(), ping.size(), fresh);
+    CHECK(!fresh.full);
+    CHECK(fresh.rec.hops.size() == 20);
 }

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -249,8 +250,84 @@ DecodeResult decode_legacy(const uint8_t* data, size_t len, Format fmt);
 void decode_legacy(const uint8_t* data, size_t len, Format fmt,
                    DecodeResult& res, bool strings = true);
 
+// A value of decode_numbers(): what a Field holds, without its offset.
+template <class T>
+struct Num {
+    T v{};
+    bool present = false;
+    explicit operator bool() const { return present; }
+};
+struct NumRef {  // a string table index, without the string
+    uint32_t idx = 0;
+    bool present = false;
+    explicit operator bool() const { return present; }
+};
+
+// A hop as decode_numbers() gives it: the Hop's numbers under the Hop's
+// names (so the path checks read either), no offsets and no strings.  The
+// attributes a reader of numbers shows only as present or not (XLATE,
+// STATE, SNAPSHOT, unknown ones) are flags.
+struct NumHop {
+    uint32_t index = 0;
+    Num<uint8_t> kind, depth, subsys;
+    NumRef file;
+    Num<uint32_t> line;
+    NumRef func;
+    Num<uint64_t> time_ns;
+    Num<uint32_t> vnet;
+    bool vnet_inherited = false;
+    Num<uint32_t> cpu;
+    bool cpu_inherited = false;
+    Num<uint32_t> ifindex;
+    Num<uint8_t> dir;
+    NumRef ifname, ruleset;
+    Num<uint32_t> rule;
+    Num<uint8_t> action;
+    NumRef msg, drop, node, hook;
+    Num<uint64_t> copy_id;
+    Num<uint16_t> snap_linktype;
+    bool has_snap = false;
+    bool has_xlate = false;
+    bool has_state = false;
+};
+
+// A record as decode_numbers() gives it.
+struct NumRecord {
+    Format format = Format::V1;
+    Span at;  // the record (without the packet bytes after it)
+    Num<uint8_t> major, minor, kind;
+    Num<uint16_t> flags, linktype;
+    Num<uint32_t> length;
+    Num<uint64_t> trace_id, parent_id, packet_id;
+    Num<uint32_t> hops_lost, alloc_fail;
+    size_t files = 0;  // entries in the string tables
+    size_t names = 0;
+    std::vector<NumHop> hops;  // in time order
+    Span legacy_ether;         // part-1: Ethernet bytes after the strings
+};
+
+struct NumResult {
+    NumRecord rec;
+    std::optional<Error> error;
+    size_t consumed = 0;  // as DecodeResult::consumed
+    bool ok() const { return !error; }
+    // Where a record the short path does not take is decoded in full.
+    std::unique_ptr<DecodeResult> full;
+};
+
+// The numbers of a record (v1 or legacy, as decode_any() reads it) into
+// res, which is overwritten and keeps its storage: the same values, error
+// and `consumed` as decode_any() gives, for a reader that
+// needs no offsets and no strings (the plugin's packet list, convert
+// without comments).  Common v1 records take a short path that fills
+// only numbers; anything else is decoded in full and copied.
+void decode_numbers(const uint8_t* data, size_t len, NumResult& res);
+// A full decode's numbers, as decode_numbers() gives them.
+void numbers_of(const DecodeResult& d, NumResult& res);
+
 // Whether a hop's RULE is pf's default rule (no rule matched, SPEC 4.4).
-inline bool is_pf_default_rule(const Hop& h)
+template <class H>
+inline bool is_pf_default_rule(const H& h)
 {
     return h.rule && h.rule.v == MBT_RULE_PF_DEFAULT && h.subsys &&
            h.subsys.v == MBT_SS_PF;
@@ -310,6 +387,10 @@ std::optional<uint8_t> action_by_name(std::string_view s);
 std::string to_text(const Record& r);
 // The same, followed by "error: <message>" when decoding failed.
 std::string to_text(const DecodeResult& d);
+
+// The same for decode_numbers(): every number, one line per hop, and the
+// error (what the tests compare with numbers_of() a full decode).
+std::string to_text(const NumResult& d);
 
 // One-line path summary, e.g. "ether_input>ip_input>pf_test>ip_output".
 std::string path_summary(const Record& r);
