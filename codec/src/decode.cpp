@@ -69,14 +69,25 @@ namespace {
                std::to_string(prev_len));
 }
 
+// Copies n bytes 16 at a time (a few instructions for a name, where a
+// memcpy() call of a size known only now costs tens): reads and writes up
+// to 15 bytes past the n, which parse_strtab() keeps inside its buffer.
+inline void copy16(char* d, const char* s, size_t n)
+{
+    for (size_t i = 0; i < n; i += 16)
+        std::memcpy(d + i, s + i, 16);
+}
+
 // Front-coded string table (SPEC 4.2), in one pass over the entries,
 // appended to out (n counts them).  The table's bytes are copied into buf
 // whole: an entry that shares no prefix is its suffix there, NUL and all;
-// one that does is put together after them.  buf is written through a
-// pointer, sized ahead and cut to what was used when the table ends (or
-// fails); growing it fills the new bytes, so it grows a little at a time.
-// Without strings every entry is still checked, only its text is
-// not kept (empty).
+// one that does is put together after them, from the previous entry's
+// text and its suffix in that copy (both before where it is written, so
+// copy16()'s overreach only ever lands on bytes not yet used).  buf is
+// written through a pointer, sized ahead with 16 spare bytes and cut to
+// what was used when the table ends (or fails); growing it fills the new
+// bytes, so it grows a little at a time.  Without strings every entry is
+// still checked, only its text is not kept (empty).
 template <bool Strings>
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
                   size_t& n)
@@ -93,10 +104,11 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
                 buf.resize(used);
         }
     } t{buf, buf.size()};
+    constexpr size_t kSpare = 16;  // copy16()'s reach
     char* d = nullptr;
     size_t copy = 0;  // where the table's bytes start in buf
     if (Strings) {
-        buf.resize(std::max(t.used + c.left(),
+        buf.resize(std::max(t.used + c.left() + kSpare,
                             std::min(t.used + c.left() + 256, buf.capacity())));
         d = buf.data();
         copy = t.used;
@@ -118,15 +130,15 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
             if (!pfx)
                 e.off = uint32_t(copy + (start + 1 - tab));
             else {
-                if (MBT_UNLIKELY(t.used + len + 1 > buf.size())) {
-                    buf.resize(std::max(t.used + len + 1,
+                if (MBT_UNLIKELY(t.used + len + 1 + kSpare > buf.size())) {
+                    buf.resize(std::max(t.used + len + 1 + kSpare,
                                         std::min(t.used + 1024, buf.capacity())));
                     d = buf.data();
                 }
                 e.off = uint32_t(t.used);
-                std::memcpy(d + t.used, d + prev_off, pfx);
-                std::memcpy(d + t.used + pfx, suffix.data(),
-                            suffix.size() + 1);  // and the NUL
+                copy16(d + t.used, d + prev_off, pfx);
+                copy16(d + t.used + pfx, d + copy + (start + 1 - tab),
+                       suffix.size() + 1);  // and the NUL
                 t.used += len + 1;
             }
             e.len = uint32_t(len);
