@@ -3,6 +3,7 @@
 #include "mbuftrace/analyze.hpp"
 
 #include <cstring>
+#include <type_traits>
 #include <memory>
 
 
@@ -62,7 +63,8 @@ void where(std::string& s, const Record& r, const Hop& h)
     }
 }
 
-bool routes(const Hop& h)
+template <class H>
+bool routes(const H& h)
 {
     if (!h.action)
         return false;
@@ -138,8 +140,8 @@ private:
 // within the record (-1 for a copy's), the VNET left for a VnetCrossing,
 // else -1.  No text is made here:
 // the Info column's verdict needs only the kinds.
-template <class Emit>
-void check(const Record& r, const AnalyzeOptions& o, Emit&& emit)
+template <class R, class Emit>
+void check(const R& r, const AnalyzeOptions& o, Emit&& emit)
 {
     if (r.major && r.major.v != MBT_VERSION_MAJOR)
         emit(FindingKind::UnknownMajor, -1, -1);
@@ -153,17 +155,17 @@ void check(const Record& r, const AnalyzeOptions& o, Emit&& emit)
     // Counting is needed only where a tracepoint can be hit more than the
     // threshold, or a routing step can run twice.
     bool any_route = false;
-    for (const Hop& h : r.hops)
+    for (const auto& h : r.hops)
         if (routes(h)) {
             any_route = true;
             break;
         }
     const bool count = any_route || r.hops.size() > o.loop_threshold;
     Tracepoints tps(r.hops.size(), count);
-    const Hop* prev = nullptr;
+    const typename std::decay_t<decltype(r.hops)>::value_type* prev = nullptr;
     int copy_route = -1;  // first routing hop
     bool flagged = false;  // a RoutedTwice was emitted
-    for (const Hop& h : r.hops) {
+    for (const auto& h : r.hops) {
         const int i = int(h.index);
         if (h.drop)
             emit(FindingKind::Dropped, i, -1);
@@ -197,6 +199,13 @@ void check(const Record& r, const AnalyzeOptions& o, Emit&& emit)
 }  // namespace
 
 unsigned finding_mask(const Record& r, const AnalyzeOptions& o)
+{
+    unsigned m = 0;
+    check(r, o, [&m](FindingKind k, int, int64_t) { m |= finding_bit(k); });
+    return m;
+}
+
+unsigned finding_mask(const NumRecord& r, const AnalyzeOptions& o)
 {
     unsigned m = 0;
     check(r, o, [&m](FindingKind k, int, int64_t) { m |= finding_bit(k); });

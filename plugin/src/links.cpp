@@ -71,7 +71,10 @@ void links_reset(void)
     copied_in.clear();
 }
 
-void links_note(packet_info* pinfo, const mbt::Record& r)
+namespace {
+
+template <class R>
+void note(packet_info* pinfo, const R& r)
 {
     if (pinfo->fd->visited || !r.trace_id)
         return;
@@ -84,9 +87,21 @@ void links_note(packet_info* pinfo, const mbt::Record& r)
         segments[num].prev = f.last;
         f.last = num;
     }
-    for (const mbt::Hop& h : r.hops)
+    for (const auto& h : r.hops)
         if (h.copy_id)
             copied_in.emplace(h.copy_id.v, num);
+}
+
+}  // namespace
+
+void links_note(packet_info* pinfo, const mbt::Record& r)
+{
+    note(pinfo, r);
+}
+
+void links_note(packet_info* pinfo, const mbt::NumRecord& r)
+{
+    note(pinfo, r);
 }
 
 void links_show(proto_tree* tree, tvbuff_t* tvb, packet_info* pinfo,

@@ -16,6 +16,7 @@ void links_register(int proto);
 void links_reset(void);  // init/cleanup routine: a new file
 // First pass (frame not visited yet): remembers the record of this frame.
 void links_note(packet_info* pinfo, const mbt::Record& r);
+void links_note(packet_info* pinfo, const mbt::NumRecord& r);
 // The link fields of this frame's record under tree.
 void links_show(proto_tree* tree, tvbuff_t* tvb, packet_info* pinfo,
                 const mbt::Record& r);

@@ -8,13 +8,15 @@ namespace mbtplugin {
 
 namespace {
 
-bool blocks(const mbt::Hop& h)
+template <class H>
+bool blocks(const H& h)
 {
     return h.rule && h.action &&
            (h.action.v == MBT_ACT_BLOCK || h.action.v == MBT_ACT_REJECT);
 }
 
-bool decides_way(const mbt::Hop& h)
+template <class H>
+bool decides_way(const H& h)
 {
     if (!h.rule || !h.action)
         return false;
@@ -34,7 +36,8 @@ bool decides_way(const mbt::Hop& h)
 // rule that matched.
 constexpr uint32_t kIpfwDefaultRule = 65535;
 
-bool default_rule(const mbt::Hop& h)
+template <class H>
+bool default_rule(const H& h)
 {
     return mbt::is_pf_default_rule(h) ||
            (h.subsys && h.subsys.v == MBT_SS_IPFW &&
@@ -62,7 +65,8 @@ const Names& names()
 }
 
 // "pf default rule" / "ipfw rule 100"
-void rule_place(std::string& out, const mbt::Hop& h)
+template <class H>
+void rule_place(std::string& out, const H& h)
 {
     if (h.subsys) {
         out += names().subsys[h.subsys.v];
@@ -83,12 +87,13 @@ struct Scan {
     int decide = -1;      // deciding_rule()
 };
 
-Scan scan(const mbt::Record& r)
+template <class R>
+Scan scan(const R& r)
 {
     Scan s;
     int block = -1, way = -1, matched = -1, last = -1;
     for (size_t i = 0; i < r.hops.size(); i++) {
-        const mbt::Hop& h = r.hops[i];
+        const auto& h = r.hops[i];
         if (h.rule) {
             last = int(i);
             if (blocks(h))
@@ -123,7 +128,8 @@ void mark(std::string& out, size_t keep, const char* s)
     out += s;
 }
 
-void drop_place(std::string& out, const mbt::Record& r, const Scan& s)
+template <class R>
+void drop_place(std::string& out, const R& r, const Scan& s)
 {
     if (s.drop < 0)
         return;
@@ -131,7 +137,7 @@ void drop_place(std::string& out, const mbt::Record& r, const Scan& s)
         rule_place(out, r.hops[size_t(s.drop_block)]);
         return;
     }
-    const mbt::Hop& h = r.hops[size_t(s.drop)];
+    const auto& h = r.hops[size_t(s.drop)];
     if (h.subsys) {
         out += names().subsys[h.subsys.v];
     } else {
@@ -140,8 +146,9 @@ void drop_place(std::string& out, const mbt::Record& r, const Scan& s)
     }
 }
 
-void anomaly_marks(std::string& out, size_t keep, const mbt::Record& r,
-                   unsigned f, const Scan& s)
+template <class R>
+void anomaly_marks(std::string& out, size_t keep, const R& r, unsigned f,
+                   const Scan& s)
 {
     if (has(f, mbt::FindingKind::RoutedTwice)) {
         mark(out, keep, "routed twice");
@@ -166,6 +173,45 @@ void anomaly_marks(std::string& out, size_t keep, const mbt::Record& r,
     }
 }
 
+// "pf rule 3 pass" (rule_text()).
+template <class H>
+void rule_words(std::string& out, const H& h)
+{
+    rule_place(out, h);
+    if (h.action) {
+        out += ' ';
+        out += names().action[h.action.v];
+    }
+}
+
+template <class R>
+void verdict_of(std::string& out, const R& r, unsigned findings, size_t keep)
+{
+    out.resize(std::min(keep, out.size()));
+    keep = out.size();
+    const Scan s = scan(r);
+    anomaly_marks(out, keep, r, findings, s);
+    // The VNETs in path order, without repeats (mbt::vnet_sequence()).
+    bool first = true;
+    uint32_t at = 0;
+    for (const auto& h : r.hops) {
+        if (!h.vnet || (!first && h.vnet.v == at))
+            continue;
+        if (first)
+            out += out.size() == keep ? "vnet " : " vnet ";
+        else
+            out += "\xe2\x86\x92";  // →
+        mbt::append_decimal(out, h.vnet.v);
+        at = h.vnet.v;
+        first = false;
+    }
+    if (s.decide >= 0 && !(s.drop >= 0 && s.drop_block == s.decide)) {
+        if (out.size() > keep)
+            out += ", ";
+        rule_words(out, r.hops[size_t(s.decide)]);
+    }
+}
+
 }  // namespace
 
 int deciding_rule(const mbt::Record& r)
@@ -176,11 +222,7 @@ int deciding_rule(const mbt::Record& r)
 void rule_text(std::string& out, const mbt::Record& r, const mbt::Hop& h)
 {
     (void)r;
-    rule_place(out, h);
-    if (h.action) {
-        out += ' ';
-        out += names().action[h.action.v];
-    }
+    rule_words(out, h);
 }
 
 void drop_place(std::string& out, const mbt::Record& r)
@@ -200,32 +242,17 @@ void verdict(std::string& out, const mbt::Record& r,
     verdict(out, r, mbt::finding_mask(f));
 }
 
+
 void verdict(std::string& out, const mbt::Record& r, unsigned findings,
              size_t keep)
 {
-    out.resize(std::min(keep, out.size()));
-    keep = out.size();
-    const Scan s = scan(r);
-    anomaly_marks(out, keep, r, findings, s);
-    // The VNETs in path order, without repeats (mbt::vnet_sequence()).
-    bool first = true;
-    uint32_t at = 0;
-    for (const mbt::Hop& h : r.hops) {
-        if (!h.vnet || (!first && h.vnet.v == at))
-            continue;
-        if (first)
-            out += out.size() == keep ? "vnet " : " vnet ";
-        else
-            out += "\xe2\x86\x92";  // →
-        mbt::append_decimal(out, h.vnet.v);
-        at = h.vnet.v;
-        first = false;
-    }
-    if (s.decide >= 0 && !(s.drop >= 0 && s.drop_block == s.decide)) {
-        if (out.size() > keep)
-            out += ", ";
-        rule_text(out, r, r.hops[size_t(s.decide)]);
-    }
+    verdict_of(out, r, findings, keep);
+}
+
+void verdict(std::string& out, const mbt::NumRecord& r, unsigned findings,
+             size_t keep)
+{
+    verdict_of(out, r, findings, keep);
 }
 
 }  // namespace mbtplugin

@@ -41,5 +41,8 @@ void verdict(std::string& out, const mbt::Record& r,
 // first `keep` bytes of out, which are kept (out keeps its storage).
 void verdict(std::string& out, const mbt::Record& r, unsigned findings,
              size_t keep = 0);
+// The same from decode_numbers()'s record (the packet list's short way).
+void verdict(std::string& out, const mbt::NumRecord& r, unsigned findings,
+             size_t keep = 0);
 
 }  // namespace mbtplugin

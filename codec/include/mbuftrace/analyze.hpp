@@ -45,6 +45,8 @@ void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out
 // record's strings, so it works on a v1 record decoded without them.
 constexpr unsigned finding_bit(FindingKind k) { return 1u << unsigned(k); }
 unsigned finding_mask(const Record& r, const AnalyzeOptions& o = {});
+// The same from decode_numbers()'s record.
+unsigned finding_mask(const NumRecord& r, const AnalyzeOptions& o = {});
 // The kinds in a list of findings, as finding_mask() gives them.
 unsigned finding_mask(const std::vector<Finding>& f);
 
