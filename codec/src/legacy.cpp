@@ -160,9 +160,10 @@ struct Interner {
                 return;
             }
     }
-    __attribute__((always_inline)) uint32_t add(std::string_view s, Span at)
+    // s's index, adding it if new; h is hash(s).
+    __attribute__((always_inline)) uint32_t add(std::string_view s, uint32_t h,
+                                                Span at)
     {
-        const uint32_t h = hash(s);
         const uint64_t* const sl = slots.data();
         const size_t mask = slots.size() - 1;
         const StrEntry* const es = tab->data();
@@ -195,14 +196,12 @@ struct Interner {
         }
         return idx;
     }
-    StrRef ref(std::string_view s, Span at)
+    __attribute__((always_inline)) StrRef ref(std::string_view s, uint32_t h,
+                                              Span at)
     {
-        StrRef r;
-        r.idx = add(s, at);
-        r.at = at;
-        r.present = true;
-        return r;
+        return StrRef{add(s, h, at), at, true};
     }
+    StrRef ref(std::string_view s, Span at) { return ref(s, hash(s), at); }
 };
 
 thread_local Interner t_files, t_names;
@@ -296,6 +295,13 @@ bool printable(const uint8_t* p, size_t n)
     // with one is looked at byte by byte).
     constexpr uint64_t ones = 0x0101010101010101ull;
     constexpr uint64_t high = 0x8080808080808080ull;
+    // Sixteen bytes a step while the text is clean, then eight.
+    for (uint64_t w, v; i + 16 <= n; i += 16) {
+        std::memcpy(&w, p + i, 8);
+        std::memcpy(&v, p + i + 8, 8);
+        if ((((w - 0x20 * ones) & ~w) | ((v - 0x20 * ones) & ~v)) & high)
+            break;
+    }
     for (uint64_t w; i + 8 <= n; i += 8) {
         std::memcpy(&w, p + i, 8);
         if ((w - 0x20 * ones) & ~w & high)
@@ -389,6 +395,84 @@ void decode_legacy(const uint8_t* data, size_t len, Format fmt,
 
 namespace {
 
+// What an item's text comes to, remembered by the text (a capture repeats
+// the same few paths): its parts as offsets into it, with their hashes,
+// and the hop's subsystem.  All of it depends on the text alone.
+struct Parsed {
+    std::string text;
+    uint32_t hash = 0;  // Interner::hash(text)
+    bool used = false;
+    bool ok = false;  // parse_legacy_text() took it
+    uint8_t ss = 0;
+    uint32_t file_off = 0, file_len = 0, file_hash = 0;
+    uint32_t line = 0, line_off = 0, line_len = 0;
+    uint32_t func_off = 0, func_len = 0, func_hash = 0;
+    uint32_t arg_off = 0, arg_len = 0, arg_hash = 0;
+};
+
+// Two ways a set, the one used less recently replaced: direct-mapped, two
+// texts of one record in the same slot would miss every time.
+thread_local Parsed t_parsed[256][2];
+thread_local uint8_t t_parsed_old[256];  // the way to replace next
+
+Parsed& parsed(std::string_view s, uint32_t th);
+
+__attribute__((noinline)) void parse_item(std::string_view s, uint32_t th,
+                                          Parsed& e)
+{
+    e.text.assign(s.data(), s.size());
+    e.hash = th;
+    e.used = true;
+    LegacyText t;
+    e.ok = parse_legacy_text(s, t);
+    if (!e.ok)
+        return;
+    // FILES is relative to the source tree (SPEC 4.2, 7.4): the file's
+    // span is what remains of it.
+    t.file = source_path(t.file);
+    const auto off = [&](std::string_view part) {
+        return uint32_t(part.data() - s.data());
+    };
+    e.file_off = off(t.file);
+    e.file_len = uint32_t(t.file.size());
+    e.file_hash = Interner::hash(t.file);
+    e.line = t.line;
+    e.line_off = e.file_off + e.file_len + 1;
+    // The line's digits.
+    uint32_t n = 1;
+    for (uint32_t p = 10; n < 10 && t.line >= p; p *= 10)
+        n++;
+    e.line_len = n;
+    e.func_off = t.func.empty() ? 0 : off(t.func);
+    e.func_len = uint32_t(t.func.size());
+    e.func_hash = Interner::hash(t.func);
+    e.arg_off = t.arg.empty() ? 0 : off(t.arg);
+    e.arg_len = uint32_t(t.arg.size());
+    e.arg_hash = t.arg.empty() ? 0 : Interner::hash(t.arg);
+    const uint8_t ss = subsys_cached(t.file);
+    e.ss = ss == MBT_SS_UNKNOWN && t.func.rfind("ether_", 0) == 0
+               ? uint8_t(MBT_SS_ETHER) : ss;
+}
+
+// The memo's entry for s (th: its hash), parsing it if new.
+inline Parsed& parsed(std::string_view s, uint32_t th)
+{
+    Parsed* const set = t_parsed[th & 255];
+    uint8_t& old = t_parsed_old[th & 255];
+    for (unsigned w = 0; w < 2; w++) {
+        Parsed& e = set[w];
+        if (e.used && e.hash == th && e.text.size() == s.size() &&
+            std::memcmp(e.text.data(), s.data(), s.size()) == 0) {
+            old = uint8_t(w ^ 1);
+            return e;
+        }
+    }
+    Parsed& e = set[old];
+    old ^= 1;
+    parse_item(s, th, e);
+    return e;
+}
+
 // walked: t_items already holds fmt's items of data, ending at end.
 void decode_items(const uint8_t* data, size_t len, Format fmt,
                   DecodeResult& res, bool strings, bool walked, size_t end)
@@ -415,8 +499,6 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
     if (fmt == Format::LegacyPart1 && r.legacy_ether.len)
         r.linktype = Field<uint16_t>{1, r.legacy_ether, true};
 
-    // Stored newest first: the hop list is in time order.
-    std::reverse(items.begin(), items.end());
     // The strings are written into room made ahead (StrOut::room()), and
     // cut to what was used at the end.  Each item adds at most its text
     // and the parts of it (file, func, arg), each with a NUL.
@@ -424,23 +506,20 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
     out.buf = &r.strings;
     if (strings)
         r.strings.reserve(2 * size_t(end) + 5 * items.size() + 16);
-    t_files.reset(r.files, out);
-    t_names.reset(r.names, out);
-    // The subsystem guessed from each file, by file index (255: not yet).
-    // (A payload has at most one file per item.)
-    thread_local std::vector<uint8_t> file_ss;
-    file_ss.assign(items.size() + 1, 0xff);
+    Interner& files = t_files;
+    Interner& names = t_names;
+    files.reset(r.files, out);
+    names.reset(r.names, out);
+    static const uint32_t empty_hash = Interner::hash("");
     r.hops.reserve(items.size());
-    r.names.reserve(items.size() * 2);
-    r.files.reserve(items.size());
-    // The file of the hop before, interned: consecutive hops often share
-    // one, and comparing is cheaper than hashing.
-    std::string_view last_file;
-    uint32_t last_file_idx = 0;
-    bool have_last_file = false;
-    for (const Item& it : items) {
-        r.hops.emplace_back();
-        Hop& h = r.hops.back();
+    if (strings) {
+        r.names.reserve(items.size() * 2);
+        r.files.reserve(items.size());
+    }
+    // Stored newest first: the hop list is in time order.
+    for (size_t k = items.size(); k-- > 0;) {
+        const Item& it = items[k];
+        Hop& h = r.hops.emplace_back();
         h.index = uint32_t(r.hops.size() - 1);
         h.at = it.at;
         h.kind = Field<uint8_t>{MBT_HK_POINT, it.at, false};
@@ -449,73 +528,49 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
             h.snap = it.data;
             h.snap_linktype = Field<uint16_t>{1, it.at, true};
             if (strings) {
-                h.func = t_names.ref("", Span{it.at.off, 0});
-                h.file = t_files.ref("", Span{it.at.off, 0});
+                const Span at{it.at.off, 0};
+                h.func = names.ref("", empty_hash, at);
+                h.file = files.ref("", empty_hash, at);
             }
             continue;
         }
         if (!strings)
             continue;
-        std::string_view s(reinterpret_cast<const char*>(data + it.data.off),
-                           it.data.len);
-        // C strings: whatever follows the first NUL is not text.
-        s = s.substr(0, s.find('\0'));
-        const Span sp{it.data.off, uint32_t(s.size())};
-        h.text = t_names.ref(s, sp);
-        LegacyText t;
-        if (parse_legacy_text(s, t)) {
-            // FILES is relative to the source tree (SPEC 4.2, 7.4): the
-            // file's span is what remains of it.
-            t.file = source_path(t.file);
-            const uint32_t base = it.data.off;
-            const auto off = [&](std::string_view part) {
-                return uint32_t(base + (part.data() - s.data()));
-            };
-            const Span fsp{off(t.file), uint32_t(t.file.size())};
-            if (have_last_file && t.file == last_file)
-                h.file = StrRef{last_file_idx, fsp, true};
-            else {
-                h.file = t_files.ref(t.file, fsp);
-                last_file = t.file;
-                last_file_idx = h.file.idx;
-                have_last_file = true;
-            }
-            h.line = Field<uint32_t>{t.line,
-                                     Span{off(t.file) + uint32_t(t.file.size()) + 1,
-                                          0},
-                                     true};
-            h.func = t_names.ref(t.func,
-                                 Span{t.func.empty() ? base : off(t.func),
-                                      uint32_t(t.func.size())});
-            if (!t.arg.empty())
-                h.arg = t_names.ref(t.arg,
-                                    Span{off(t.arg), uint32_t(t.arg.size())});
-            if (file_ss.size() <= h.file.idx)
-                file_ss.resize(h.file.idx + 1, 0xff);
-            uint8_t& ss = file_ss[h.file.idx];
-            if (ss == 0xff)
-                ss = subsys_cached(t.file);
-            h.subsys = Field<uint8_t>{
-                ss == MBT_SS_UNKNOWN && t.func.rfind("ether_", 0) == 0
-                    ? uint8_t(MBT_SS_ETHER) : ss,
-                sp, true};
-        } else {
-            h.file = t_files.ref("", Span{it.data.off, 0});
-            h.func = t_names.ref("", Span{it.data.off, 0});
+        const char* const p =
+            reinterpret_cast<const char*>(data + it.data.off);
+        // C strings: whatever follows the first NUL is not text.  (Sniffing
+        // found only trailing NULs in a string item: printable().)
+        size_t n = it.data.len;
+        if (walked) {
+            while (n && !p[n - 1])
+                n--;
+        } else if (const void* z = std::memchr(p, 0, n))
+            n = size_t(static_cast<const char*>(z) - p);
+        const std::string_view s(p, n);
+        const uint32_t base = it.data.off;
+        const Span sp{base, uint32_t(n)};
+        const uint32_t th = Interner::hash(s);
+        h.text = names.ref(s, th, sp);
+        const Parsed& e = parsed(s, th);
+        if (!e.ok) {
+            const Span at{base, 0};
+            h.file = files.ref("", empty_hash, at);
+            h.func = names.ref("", empty_hash, at);
+            continue;
         }
+        h.file = files.ref(std::string_view(p + e.file_off, e.file_len),
+                           e.file_hash, Span{base + e.file_off, e.file_len});
+        h.line = Field<uint32_t>{e.line, Span{base + e.line_off, e.line_len},
+                                 true};
+        h.func = names.ref(std::string_view(p + e.func_off, e.func_len),
+                           e.func_hash, Span{base + e.func_off, e.func_len});
+        if (e.arg_len)
+            h.arg = names.ref(std::string_view(p + e.arg_off, e.arg_len),
+                              e.arg_hash, Span{base + e.arg_off, e.arg_len});
+        h.subsys = Field<uint8_t>{e.ss, sp, true};
     }
     if (strings)
         r.strings.resize(out.used);
-    // The line's digits: find them after "file:".
-    for (Hop& h : r.hops) {
-        if (!h.line.present)
-            continue;
-        const uint32_t v = h.line.v;
-        uint32_t n = 1;
-        for (uint32_t p = 10; n < 10 && v >= p; p *= 10)
-            n++;
-        h.line.at.len = n;
-    }
 }
 
 }  // namespace
