@@ -47,6 +47,10 @@ constexpr Op kOps[] = {
     {"decode prototype, reused result", 5},
     {"decode prototype, reused, no strings", 6},
     {"decode v1, numbers only (reused)", 7},
+    // The prototype decoder remembers what a text parses to (a capture
+    // repeats its few paths): the same record every time is its best
+    // case, a record of texts it has not seen its worst.
+    {"decode prototype, every text new", 8},
 };
 
 // The child under callgrind: every op over k records, one phase each.
@@ -57,6 +61,12 @@ size_t run_phases(size_t k, const std::vector<uint8_t>& v1,
     DecodeResult reused;
     NumResult nums;
     std::vector<uint8_t> copy(v1.size());
+    // Records none of whose texts the others have (lines shifted by 1000
+    // from one to the next, past every line of the record).
+    std::vector<std::vector<uint8_t>> fresh;
+    for (size_t i = 0; i < k; i++)
+        fresh.push_back(examples::ping_two_vnets_prototype(
+            unsigned(1000 * (i + 1))));
     for (const Op& op : kOps) {
         bench::Phase ph(op.name);
         for (size_t i = 0; i < k; i++) {
@@ -91,6 +101,10 @@ size_t run_phases(size_t k, const std::vector<uint8_t>& v1,
                 decode_numbers(v1.data(), v1.size(), nums);
                 sink += nums.rec.hops.size();
                 break;
+            case 8:
+                sink += decode_any(fresh[i].data(), fresh[i].size())
+                            .rec.hops.size();
+                break;
             }
             asm volatile("" : : "r"(sink) : "memory");
         }
@@ -114,9 +128,13 @@ void print_instructions(size_t k)
     }
     const double v1 = double(bench::phase_count(ph, kOps[1].name)) / double(k);
     const double pr = double(bench::phase_count(ph, kOps[4].name)) / double(k);
+    const double cold =
+        double(bench::phase_count(ph, kOps[8].name)) / double(k);
     std::printf("decode prototype / decode v1: %.2fx\n", pr / v1);
-    std::printf("target decode v1 <= 8000: %s; decode prototype <= 20000: %s\n",
-                v1 <= 8000 ? "met" : "MISSED", pr <= 20000 ? "met" : "MISSED");
+    std::printf("target decode v1 <= 8000: %s; decode prototype <= 20000: "
+                "%s for the same record, %s for every text new\n",
+                v1 <= 8000 ? "met" : "MISSED", pr <= 20000 ? "met" : "MISSED",
+                cold <= 20000 ? "met" : "MISSED");
 }
 
 }  // namespace

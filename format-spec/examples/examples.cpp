@@ -116,7 +116,7 @@ RecordIn ping_two_vnets()
     return r;
 }
 
-std::vector<uint8_t> ping_two_vnets_prototype()
+std::vector<uint8_t> ping_two_vnets_prototype(unsigned line_shift)
 {
     // One string per hop, as the prototype's mbuf_trace_position() and
     // the interface argument made them, newest first.
@@ -129,7 +129,8 @@ std::vector<uint8_t> ping_two_vnets_prototype()
     be16(unsigned(r.hops.size()));
     for (auto it = r.hops.rbegin(); it != r.hops.rend(); ++it) {
         std::string s = "/usr/src/" + it->file + ":" +
-                        std::to_string(it->line) + ": " + it->func + "(" +
+                        std::to_string(it->line + line_shift) + ": " +
+                        it->func + "(" +
                         (it->iface ? it->iface->name : "") + ")";
         be16(unsigned(s.size() + 1));
         be16(MBT_LEGACY_ITEM_STRING);

@@ -30,6 +30,7 @@ HopIn hop(const char* file, uint32_t line, const char* func, uint8_t subsys,
 // The 20-hop ping across two VNETs (SPEC 10.2), also used by the benchmark.
 RecordIn ping_two_vnets();
 // The same path in the prototype's part-3 layout: one string per hop.
-std::vector<uint8_t> ping_two_vnets_prototype();
+// line_shift added to every line: a record whose texts are all new.
+std::vector<uint8_t> ping_two_vnets_prototype(unsigned line_shift = 0);
 
 }  // namespace mbt::examples
