@@ -906,7 +906,8 @@ void remember_meta(const mbt::Meta& m)
 }
 
 // verdict_buf: the separator, then the verdict (or nothing).
-void set_verdict(const mbt::Record& r, unsigned findings)
+template <class R>
+void set_verdict(const R& r, unsigned findings)
 {
     verdict_buf.assign(kVerdictSepText, kVerdictSep);
     mbtplugin::verdict(verdict_buf, r, findings, kVerdictSep);
@@ -1126,9 +1127,17 @@ items_done:
                     si = ht ? ht : ptree;
                 Sp s = clamp(h.snap, tvblen);
                 if (s.len > 0) {
+                    // The snapshot is a copy of the frame's packet, shown
+                    // as Wireshark shows a packet quoted in an ICMP error:
+                    // it leaves the columns, the addresses and the
+                    // dissectors' analysis of the frame (TCP sequence
+                    // analysis, ICMP request/reply) as they were.
                     tvbuff_t* st = tvb_new_subset_length(tvb, s.off, s.len);
+                    const bool quoted = pinfo->flags.in_error_pkt;
+                    pinfo->flags.in_error_pkt = TRUE;
                     dissect_link(st, pinfo, proto_item_add_subtree(si, ett_snap),
                                  h.snap_linktype ? h.snap_linktype.v : 1);
+                    pinfo->flags.in_error_pkt = quoted;
                 }
             }
         }
@@ -1254,6 +1263,29 @@ void append_verdict(packet_info* pinfo)
                    verdict_buf.c_str() + (info && *info ? 0 : kVerdictSep));
 }
 
+// The packet list's short way (plain tshark, the GUI's list): when only
+// the Info column's verdict is wanted of a v1 trace record, only its
+// numbers are decoded (mbt::decode_numbers(), a third of a full decode's
+// instructions).  False, having shown nothing, when the record needs the
+// full way: a tree or texts are wanted, it is legacy, metadata or broken.
+mbt::NumResult nums;
+
+bool info_only(const guint8* data, size_t len, packet_info* pinfo)
+{
+    if (need.items || need.texts || !need.verdict ||
+        !mbt::has_v1_magic(data, len))
+        return false;
+    mbt::decode_numbers(data, len, nums);
+    const mbt::NumRecord& r = nums.rec;
+    if (!nums.ok() || !r.kind || r.kind.v != MBT_KIND_TRACE)
+        return false;
+    mbtplugin::links_note(pinfo, r);
+    mbt::AnalyzeOptions ao;
+    ao.loop_threshold = pref_loop_threshold;
+    set_verdict(r, mbt::finding_mask(r, ao));
+    return true;
+}
+
 // The frame's EPB option records, shown under tree.  no_bytes: the packet
 // was consumed without a snapshot, so the record is all there is and names
 // the frame in the columns.  Returns the number of records.
@@ -1269,11 +1301,25 @@ int dissect_epb_records(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree,
         return 0;
     if (!no_bytes && hit.n > 1)
         col_append_str(pinfo->cinfo, COL_INFO, " [extra mbuftrace records]");
-    tvbuff_t* rt = record_source(tvb, pinfo, hit.data, hit.len);
+    // The record's bytes are a data source of their own where they can be
+    // seen: under a tree (the byte view, a hex dump).  The packet list
+    // without a tree (plain tshark) shows none, and skips the copy.
+    tvbuff_t* rt = tree ? record_source(tvb, pinfo, hit.data, hit.len) : NULL;
     // A tree with nothing of ours in it (a filter or -T fields -e on other
     // fields, a hex dump): the record's bytes only.
     if (!no_bytes && !need.items && !need.findings)
         return hit.n;
+    if (hit.n == 1 && info_only(hit.data, hit.len, pinfo)) {
+        if (no_bytes) {
+            col_set_str(pinfo->cinfo, COL_PROTOCOL, "mbuftrace");
+            col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops",
+                         nums.rec.hops.size());
+        }
+        append_verdict(pinfo);
+        return hit.n;
+    }
+    if (!rt)
+        rt = record_source(tvb, pinfo, hit.data, hit.len);
     mbt::decode_record(hit.data, hit.len, cur, strings_for(true));
     proto_item* top = show_record(rt, pinfo, tree, "epb-option");
     if (hit.n > 1) {
@@ -1367,32 +1413,41 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     // the packet underneath are wanted: the strings are not parsed.
     decide_need(tree, pinfo);
     const guint8* data = tvb_get_ptr(tvb, 0, gint(len));
-    mbt::decode_any(data, len, cur,
-                    strings_for(mbt::has_v1_magic(data, len)));
-    show_record(tvb, pinfo, tree, "tap");
+    const bool short_way = info_only(data, len, pinfo);
+    if (!short_way) {
+        mbt::decode_any(data, len, cur,
+                        strings_for(mbt::has_v1_magic(data, len)));
+        show_record(tvb, pinfo, tree, "tap");
+    }
+    // What the columns and the packet underneath read, from either way
+    // (the short way's record is a whole v1 trace record).
     const mbt::Record& r = cur.rec;
-    const bool malformed = !cur.ok();
-    if (r.kind && r.kind.v == MBT_KIND_META)
+    const bool malformed = !short_way && !cur.ok();
+    const size_t hops = short_way ? nums.rec.hops.size() : r.hops.size();
+    const mbt::Format format = short_way ? mbt::Format::V1 : r.format;
+    const size_t consumed = short_way ? nums.consumed : cur.consumed;
+    uint16_t rec_lt = MBT_LINKTYPE_NONE;
+    if (short_way ? bool(nums.rec.linktype) : bool(r.linktype))
+        rec_lt = short_way ? nums.rec.linktype.v : r.linktype.v;
+    if (!short_way && r.kind && r.kind.v == MBT_KIND_META)
         col_add_fstr(pinfo->cinfo, COL_INFO, "Capture metadata%s",
                      malformed ? " [malformed]" : "");
     else
         col_add_fstr(pinfo->cinfo, COL_INFO, "Packet Path: %zu hops%s",
-                     r.hops.size(), malformed ? " [malformed]" : "");
+                     hops, malformed ? " [malformed]" : "");
 
     // The packet under the record: its dissectors own the columns, the
     // path stays visible as a prefix.
     tvbuff_t* next = NULL;
     uint16_t lt = 0xffff;
-    if (r.format == mbt::Format::V1) {
-        const size_t c = cur.consumed;
-        if (c > 0 && c < len) {
-            next = tvb_new_subset_remaining(tvb, gint(c));
-            if (r.linktype && r.linktype.v != MBT_LINKTYPE_NONE)
-                lt = r.linktype.v;
-        } else if (c == 0 && len > 0) {
+    if (format == mbt::Format::V1) {
+        if (consumed > 0 && consumed < len) {
+            next = tvb_new_subset_remaining(tvb, gint(consumed));
+            lt = rec_lt;
+        } else if (consumed == 0 && len > 0) {
             call_dissector(data_handle, tvb, pinfo, tree);
         }
-    } else if (r.format == mbt::Format::LegacyPart1 && r.legacy_ether.len) {
+    } else if (format == mbt::Format::LegacyPart1 && r.legacy_ether.len) {
         Sp s = clamp(r.legacy_ether, len);
         if (s.len > 0) {
             next = tvb_new_subset_length(tvb, s.off, s.len);
@@ -1402,7 +1457,7 @@ int dissect_tap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
     if (next) {
         dissect_link(next, pinfo, tree, lt);
         col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[%zu hops%s] ",
-                               r.hops.size(), malformed ? ", malformed" : "");
+                               hops, malformed ? ", malformed" : "");
     }
     append_verdict(pinfo);
     return int(len);

@@ -86,6 +86,7 @@ def main():
     with open(os.path.join(a.captures, "README.md")) as f:
         readme = f.read()
     ts = TsharkSandbox(a.plugin, prefix="mbt-captures-")
+    stock = TsharkSandbox(None, prefix="mbt-captures-stock-")
     subsys, vnets = set(), set()
     try:
         for cap in caps:
@@ -223,6 +224,38 @@ def main():
                           for l in summary.values()),
                       "%s: no [dropped at ipfw rule 100] in %r" %
                       (name, list(summary.values())))
+
+            # The packet list is the packet's: with the plugin, each
+            # frame's Info is stock Wireshark's Info of its packet, then the
+            # verdict, in the packet list (plain) and with a tree (-T
+            # fields).  The hop snapshots are copies of the packet, shown
+            # as a packet quoted in an ICMP error is: they must not rewrite
+            # the columns nor feed TCP's analysis (a NAT'd connection's
+            # snapshots once made every segment a "retransmission").
+            plain = stock.add(cap)
+            base = {}
+            for line in stock.run("-r", plain, "-T", "fields", "-E",
+                                  "separator=|", "-e", "frame.number",
+                                  "-e", "_ws.col.Info",
+                                  "-e", "tcp.analysis.flags").stdout.splitlines():
+                c = line.split("|")
+                if c[1]:
+                    base[int(c[0])] = (c[1], c[2])
+            check(base, "%s: stock tshark shows no packet" % name)
+            tree = {}
+            for line in ts.run("-r", mine, "-T", "fields", "-E", "separator=|",
+                               "-e", "frame.number", "-e", "_ws.col.Info",
+                               "-e", "tcp.analysis.flags").stdout.splitlines():
+                c = line.split("|")
+                tree[int(c[0])] = (c[1], c[2])
+            for n, (info, flags) in sorted(base.items()):
+                check(tree.get(n, ("", ""))[0].startswith(info) and
+                      tree[n][1] == flags,
+                      "%s: frame %d with a tree: %r, stock tshark: %r" %
+                      (name, n, tree.get(n), (info, flags)))
+                check(info in summary.get(n, ""),
+                      "%s: frame %d in the packet list: %r, stock: %r" %
+                      (name, n, summary.get(n), info))
 
             # Encapsulation: each hop that adds an 802.1Q header carries
             # the tagged frame (Wireshark dissects its vlan.id), and the
@@ -453,6 +486,7 @@ def main():
                           "packet created" % (name, fno, sid))
     finally:
         ts.cleanup()
+        stock.cleanup()
 
     print("subsystems (%d): %s" % (len(subsys), " ".join(sorted(subsys))))
     print("vnets: %s" % sorted(vnets))
