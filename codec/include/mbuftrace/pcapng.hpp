@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -126,8 +128,29 @@ public:
 
 private:
     [[noreturn]] void fail(uint64_t off, const std::string& what) const;
-    uint16_t r16(const uint8_t* p) const;
-    uint32_t r32(const uint8_t* p) const;
+    uint16_t r16(const uint8_t* p) const
+    {
+        uint16_t v;
+        std::memcpy(&v, p, 2);
+        return be_ != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+                   ? __builtin_bswap16(v)
+                   : v;
+    }
+    uint32_t r32(const uint8_t* p) const
+    {
+        uint32_t v;
+        std::memcpy(&v, p, 4);
+        return be_ != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+                   ? __builtin_bswap32(v)
+                   : v;
+    }
+    // n bytes of the file at in_[in_pos_] (fewer at its end): read ahead
+    // in big chunks, so that a block costs no stdio call.
+    size_t fill(size_t n)
+    {
+        return in_end_ - in_pos_ >= n ? n : refill(n);
+    }
+    size_t refill(size_t n);
     std::vector<Option> parse_options(const uint8_t* p, size_t n,
                                       uint64_t file_off);
     void parse_options(const uint8_t* p, size_t n, uint64_t file_off,
@@ -140,7 +163,8 @@ private:
     uint64_t block_off_ = 0;
     bool be_ = false;
     bool have_shb_ = false;
-    std::vector<uint8_t> buf_;
+    std::unique_ptr<uint8_t[]> in_;  // not zeroed: read into
+    size_t in_cap_ = 0, in_pos_ = 0, in_end_ = 0;
     std::vector<Interface> ifs_;
     std::vector<Option> shb_opts_;
     std::vector<Packet::Record> shb_recs_;
@@ -200,34 +224,36 @@ public:
 
 private:
     void put16(std::vector<uint8_t>& b, uint16_t v) const;
-    // Stores in the file's byte order.
+    // Stores in the file's byte order: one swap (or none) and one store.
+    static constexpr bool kHostBig =
+        __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
     void store16(uint8_t* p, uint16_t v) const
     {
-        if (be_) {
-            p[0] = uint8_t(v >> 8);
-            p[1] = uint8_t(v);
-        } else {
-            p[0] = uint8_t(v);
-            p[1] = uint8_t(v >> 8);
-        }
+        if (be_ != kHostBig)
+            v = __builtin_bswap16(v);
+        std::memcpy(p, &v, 2);
     }
     void store32(uint8_t* p, uint32_t v) const
     {
-        if (be_) {
-            p[0] = uint8_t(v >> 24);
-            p[1] = uint8_t(v >> 16);
-            p[2] = uint8_t(v >> 8);
-            p[3] = uint8_t(v);
-        } else {
-            p[0] = uint8_t(v);
-            p[1] = uint8_t(v >> 8);
-            p[2] = uint8_t(v >> 16);
-            p[3] = uint8_t(v >> 24);
-        }
+        if (be_ != kHostBig)
+            v = __builtin_bswap32(v);
+        std::memcpy(p, &v, 4);
     }
     void check_option(uint16_t code, size_t n) const;
-    uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* a, size_t an,
-                       const uint8_t* v, size_t vn) const;
+    // An option written in place at p, its padding zeroed; returns the
+    // end of its padding.
+    uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* v,
+                       size_t vn) const
+    {
+        store16(p, code);
+        store16(p + 2, uint16_t(vn));
+        const size_t padded = (vn + 3) & ~size_t(3);
+        if (padded) {
+            std::memset(p + padded, 0, 4);  // the last word's padding
+            std::memcpy(p + 4, v, vn);
+        }
+        return p + 4 + padded;
+    }
     void put32(std::vector<uint8_t>& b, uint32_t v) const;
     void put64(std::vector<uint8_t>& b, uint64_t v) const;
     void option(std::vector<uint8_t>& b, uint16_t code, const uint8_t* p,
@@ -239,15 +265,33 @@ private:
     bool committed_ = false;
     uint32_t nifs_ = 0;
     void emit(const uint8_t* p, size_t n);
-    // n more bytes (zeroed) at the end of the pending output, and the
-    // check for a full chunk once they are written.
-    uint8_t* room(size_t n);
+    // n more bytes (not zeroed: the caller writes every one) at the end of
+    // the pending output, and the check for a full chunk once they are
+    // written.
+    uint8_t* room(size_t n)
+    {
+        if (pending_.cap - pend_ < n)
+            grow(n);
+        uint8_t* const p = pending_.p.get() + pend_;
+        pend_ += n;
+        emitted_ += n;
+        return p;
+    }
+    void grow(size_t n);
     void emitted();
     void hand_over();
     void write_loop();
     void stop_thread();
     static constexpr size_t kChunk = 4u << 20;
-    std::vector<uint8_t> pending_, writing_;
+    // pending_[0, pend_) waits to be written; writing_[0, wlen_) is with
+    // the thread.  Not zeroed, never resized per block: every byte handed
+    // out by room() is written by its caller.
+    struct Buf {
+        std::unique_ptr<uint8_t[]> p;
+        size_t cap = 0;
+    };
+    Buf pending_, writing_;
+    size_t pend_ = 0, wlen_ = 0;
     std::thread thread_;
     std::mutex mu_;
     std::condition_variable cv_;
