@@ -284,6 +284,15 @@ void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out
     });
 }
 
+void analyze_places(const Record& r, const AnalyzeOptions& o,
+                    std::vector<Finding>& out)
+{
+    out.clear();
+    check(r, o, [&out](FindingKind k, int i, int64_t) {
+        out.push_back({k, i, {}});
+    });
+}
+
 std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
 {
     std::vector<Finding> out;
@@ -298,6 +307,24 @@ std::vector<uint32_t> vnet_sequence(const Record& r)
         if (h.vnet && (v.empty() || v.back() != h.vnet.v))
             v.push_back(h.vnet.v);
     return v;
+}
+
+void append_path_summary(std::string& o, const Record& r)
+{
+    std::string_view last;
+    bool any = false;
+    for (const Hop& h : r.hops) {
+        if (h.kind.v == MBT_HK_LEAVE)
+            continue;
+        const std::string_view f = r.str(h.func);
+        if (f.empty() || (any && last == f))
+            continue;
+        if (any)
+            o += '>';
+        o.append(f.data(), f.size());
+        last = f;
+        any = true;
+    }
 }
 
 }  // namespace mbt

@@ -63,36 +63,65 @@ void catch_signals_for_tmp()
         std::signal(sig, remove_tmp_and_die);
 }
 
-std::string packet_comment(const Record& r)
+void packet_comment(const Record& r, std::string& o)
 {
-    std::string o = "mbuftrace";
-    if (r.trace_id)
-        o += " trace " + std::to_string(r.trace_id.v);
-    if (r.parent_id)
-        o += " (copy of " + std::to_string(r.parent_id.v) + ")";
-    o += (r.trace_id ? ", " : " ") + std::to_string(r.hops.size()) +
-         (r.hops.size() == 1 ? " hop" : " hops");
-    const std::vector<uint32_t> vs = vnet_sequence(r);
-    if (!vs.empty()) {
-        o += ", vnet ";
-        for (size_t i = 0; i < vs.size(); i++)
-            o += (i ? ">" : "") + std::to_string(vs[i]);
+    o.assign("mbuftrace");
+    if (r.trace_id) {
+        o += " trace ";
+        append_decimal(o, r.trace_id.v);
     }
-    o += ": " + path_summary(r);
-    for (const Finding& f : analyze(r)) {
+    if (r.parent_id) {
+        o += " (copy of ";
+        append_decimal(o, r.parent_id.v);
+        o += ')';
+    }
+    o += r.trace_id ? ", " : " ";
+    append_decimal(o, r.hops.size());
+    o += r.hops.size() == 1 ? " hop" : " hops";
+    // vnet_sequence(r), without its vector.
+    bool vnet = false;
+    uint32_t last = 0;
+    for (const Hop& h : r.hops)
+        if (h.vnet && (!vnet || last != h.vnet.v)) {
+            o += vnet ? ">" : ", vnet ";
+            append_decimal(o, h.vnet.v);
+            last = h.vnet.v;
+            vnet = true;
+        }
+    o += ": ";
+    // Up to here: our own ASCII; from here on the record's strings.
+    const size_t names = o.size();
+    append_path_summary(o, r);
+    // Kinds and hops only: the findings' texts are not written here.
+    thread_local std::vector<Finding> found;
+    analyze_places(r, {}, found);
+    for (const Finding& f : found) {
         if (f.kind == FindingKind::VnetCrossing)
             continue;
-        o += std::string("; ") + finding_name(f.kind);
+        o += "; ";
+        o += finding_name(f.kind);
         if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
             const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
-            o += " at #" + std::to_string(f.hop) + (fn.empty() ? "" : " ");
-            o += fn;
+            o += " at #";
+            append_decimal(o, uint64_t(f.hop));
+            if (!fn.empty()) {
+                o += ' ';
+                o.append(fn.data(), fn.size());
+            }
         }
     }
     // Control characters have no place in a comment line.
-    for (char& c : o)
-        if ((unsigned char)c < 0x20 || c == 0x7f)
-            c = '?';
+    for (size_t i = names; i < o.size(); i++) {
+        const unsigned char c = (unsigned char)o[i];
+        if (c < 0x20 || c == 0x7f)
+            o[i] = '?';
+    }
+}
+
+std::string packet_comment(const Record& r)
+{
+    std::string o;
+    packet_comment(r, o);
     return o;
 }
 

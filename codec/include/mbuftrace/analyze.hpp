@@ -40,6 +40,12 @@ std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o = {});
 // The same into out, which is overwritten (its storage is reused).
 void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out);
 
+// The findings of analyze(), in its order, with their kinds and hops but
+// no texts (left empty): what a one-line summary names.  out is
+// overwritten (its storage is reused).
+void analyze_places(const Record& r, const AnalyzeOptions& o,
+                    std::vector<Finding>& out);
+
 // Which kinds analyze() would find, one bit each (finding_bit), without
 // making their texts: what the one-line verdict needs.  Needs none of the
 // record's strings, so it works on a v1 record decoded without them.
@@ -52,6 +58,9 @@ unsigned finding_mask(const std::vector<Finding>& f);
 
 // "vnet 0 → 1" style list of the VNETs in path order, without repeats.
 std::vector<uint32_t> vnet_sequence(const Record& r);
+
+// path_summary(r) appended to s, without a temporary.
+void append_path_summary(std::string& s, const Record& r);
 
 // v in decimal at the end of s, without printf or a temporary: for the
 // finding texts and the plugin's verdict, built per packet.
