@@ -63,6 +63,36 @@ void catch_signals_for_tmp()
         std::signal(sig, remove_tmp_and_die);
 }
 
+namespace {
+
+void no_control(char& c)
+{
+    if ((unsigned char)c < 0x20 || c == 0x7f)
+        c = '?';
+}
+
+// Control characters (below 0x20, and 0x7f) in s from `from` on become '?';
+// eight bytes are looked at at once, one at a time only where one is.
+void no_controls(std::string& s, size_t from)
+{
+    constexpr uint64_t ones = 0x0101010101010101ull;
+    constexpr uint64_t highs = 0x8080808080808080ull;
+    char* p = &s[0] + from;
+    char* const end = &s[0] + s.size();
+    for (; end - p >= 8; p += 8) {
+        uint64_t x;
+        std::memcpy(&x, p, 8);
+        const uint64_t del = x ^ (ones * 0x7f);  // a 0x7f byte is 0 here
+        if ((((x - ones * 0x20) & ~x) | ((del - ones) & ~del)) & highs)
+            for (int k = 0; k < 8; k++)
+                no_control(p[k]);
+    }
+    for (; p < end; p++)
+        no_control(*p);
+}
+
+}  // namespace
+
 void packet_comment(const Record& r, std::string& o)
 {
     o.assign("mbuftrace");
@@ -111,11 +141,7 @@ void packet_comment(const Record& r, std::string& o)
         }
     }
     // Control characters have no place in a comment line.
-    for (size_t i = names; i < o.size(); i++) {
-        const unsigned char c = (unsigned char)o[i];
-        if (c < 0x20 || c == 0x7f)
-            o[i] = '?';
-    }
+    no_controls(o, names);
 }
 
 std::string packet_comment(const Record& r)
