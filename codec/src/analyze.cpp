@@ -311,20 +311,13 @@ std::vector<uint32_t> vnet_sequence(const Record& r)
 
 void append_path_summary(std::string& o, const Record& r)
 {
-    std::string_view last;
     bool any = false;
-    for (const Hop& h : r.hops) {
-        if (h.kind.v == MBT_HK_LEAVE)
-            continue;
-        const std::string_view f = r.str(h.func);
-        if (f.empty() || (any && last == f))
-            continue;
+    for_each_path_name(r, [&](std::string_view f) {
         if (any)
             o += '>';
         o.append(f.data(), f.size());
-        last = f;
         any = true;
-    }
+    });
 }
 
 }  // namespace mbt

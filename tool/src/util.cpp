@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <algorithm>
 #include <cstring>
 
 #include "commands.hpp"
@@ -93,53 +94,125 @@ void no_controls(std::string& s, size_t from)
 
 }  // namespace
 
+// A line written into a string's storage by hand: one bounds check and a
+// copy per piece, no std::string append call; done() sets its length.
+class Line {
+public:
+    explicit Line(std::string& s) : s_(s)
+    {
+        s_.resize(s_.capacity());
+        p_ = &s_[0];
+        end_ = p_ + s_.size();
+    }
+    void put(const char* p, size_t n)
+    {
+        if (size_t(end_ - p_) < n)
+            grow(n);
+        std::memcpy(p_, p, n);
+        p_ += n;
+    }
+    void put(std::string_view v) { put(v.data(), v.size()); }
+    template <size_t N>
+    void lit(const char (&a)[N])  // a literal: its length known
+    {
+        put(a, N - 1);
+    }
+    void put(char c)
+    {
+        if (p_ == end_)
+            grow(1);
+        *p_++ = c;
+    }
+    void decimal(uint64_t v)
+    {
+        char t[24];
+        int i = int(sizeof t);
+        do
+            t[--i] = char('0' + v % 10);
+        while (v /= 10);
+        put(t + i, sizeof t - size_t(i));
+    }
+    size_t size() const { return size_t(p_ - s_.data()); }
+    void done() { s_.resize(size()); }
+
+private:
+    void grow(size_t n)
+    {
+        const size_t at = size();
+        s_.resize(std::max(2 * s_.size(), at + n + 64));
+        p_ = &s_[0] + at;
+        end_ = &s_[0] + s_.size();
+    }
+    std::string& s_;
+    char* p_;
+    char* end_;
+};
+
 void packet_comment(const Record& r, std::string& o)
 {
-    o.assign("mbuftrace");
+    o.clear();
+    Line l(o);
+    l.lit("mbuftrace");
     if (r.trace_id) {
-        o += " trace ";
-        append_decimal(o, r.trace_id.v);
+        l.lit(" trace ");
+        l.decimal(r.trace_id.v);
     }
     if (r.parent_id) {
-        o += " (copy of ";
-        append_decimal(o, r.parent_id.v);
-        o += ')';
+        l.lit(" (copy of ");
+        l.decimal(r.parent_id.v);
+        l.put(')');
     }
-    o += r.trace_id ? ", " : " ";
-    append_decimal(o, r.hops.size());
-    o += r.hops.size() == 1 ? " hop" : " hops";
+    if (r.trace_id)
+        l.lit(", ");
+    else
+        l.put(' ');
+    l.decimal(r.hops.size());
+    if (r.hops.size() == 1)
+        l.lit(" hop");
+    else
+        l.lit(" hops");
     // vnet_sequence(r), without its vector.
     bool vnet = false;
     uint32_t last = 0;
     for (const Hop& h : r.hops)
         if (h.vnet && (!vnet || last != h.vnet.v)) {
-            o += vnet ? ">" : ", vnet ";
-            append_decimal(o, h.vnet.v);
+            if (vnet)
+                l.put('>');
+            else
+                l.lit(", vnet ");
+            l.decimal(h.vnet.v);
             last = h.vnet.v;
             vnet = true;
         }
-    o += ": ";
+    l.lit(": ");
     // Up to here: our own ASCII; from here on the record's strings.
-    const size_t names = o.size();
-    append_path_summary(o, r);
+    const size_t names = l.size();
+    bool first = true;
+    for_each_path_name(r, [&](std::string_view f) {
+        if (!first)
+            l.put('>');
+        l.put(f);
+        first = false;
+    });
     // Kinds and hops only: the findings' texts are not written here.
     thread_local std::vector<Finding> found;
     analyze_places(r, {}, found);
     for (const Finding& f : found) {
         if (f.kind == FindingKind::VnetCrossing)
             continue;
-        o += "; ";
-        o += finding_name(f.kind);
+        l.lit("; ");
+        l.put(std::string_view(finding_name(f.kind)));
         if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
             const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
-            o += " at #";
-            append_decimal(o, uint64_t(f.hop));
+            l.lit(" at #");
+            l.decimal(uint64_t(f.hop));
             if (!fn.empty()) {
-                o += ' ';
-                o.append(fn.data(), fn.size());
+                l.put(' ');
+                l.put(fn);
             }
         }
     }
+    l.done();
     // Control characters have no place in a comment line.
     no_controls(o, names);
 }
