@@ -31,18 +31,11 @@ public:
 
     uint32_t iface(uint16_t linktype)
     {
-        start();
         if (linktype == MBT_LINKTYPE_NONE)
             linktype = kNoPacketLinktype;
         if (last_ && last_->first == linktype)  // the usual case
             return last_->second;
-        auto it = ifs_.find(linktype);
-        if (it == ifs_.end())
-            it = ifs_.emplace(linktype,
-                              w_.interface(linktype, 262144, ifname_, 9))
-                     .first;
-        last_ = &*it;
-        return it->second;
+        return new_iface(linktype);
     }
     std::optional<uint32_t> find_iface(uint16_t linktype) const
     {
@@ -107,6 +100,18 @@ public:
     }
 
 private:
+    // Not the last one used: found, or made (after the SHB).
+    uint32_t new_iface(uint16_t linktype)
+    {
+        start();
+        auto it = ifs_.find(linktype);
+        if (it == ifs_.end())
+            it = ifs_.emplace(linktype,
+                              w_.interface(linktype, 262144, ifname_, 9))
+                     .first;
+        last_ = &*it;
+        return it->second;
+    }
     void start()
     {
         if (started_)
