@@ -235,8 +235,9 @@ Reader::Kind Reader::next()
             if ((o.code == MBT_PCAPNG_OPT_CUSTOM_BIN ||
                  o.code == MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY) &&
                 o.value.size() >= 4 && r32(o.value.data()) == MBT_PEN)
+                // Into shb_opts_, kept until the next SHB.
                 shb_recs_.push_back(Packet::Record{
-                    std::vector<uint8_t>(o.value.begin() + 4, o.value.end()),
+                    ByteView{o.value.data() + 4, o.value.size() - 4},
                     o.offset + 4});
         at_section_ = true;
         return Kind::Other;
@@ -273,7 +274,7 @@ Reader::Kind Reader::next()
                                     " exceeds the block (" +
                                     std::to_string(n - 20) + " bytes)");
         p.data_offset = body_off + 20;
-        p.data.assign(b + 20, b + 20 + p.caplen);
+        p.data = ByteView{b + 20, p.caplen};
         parse_options(b + 20 + padded, n - 20 - padded,
                       body_off + 20 + padded, p.options);
         p.packet_id.reset();
@@ -289,7 +290,9 @@ Reader::Kind Reader::next()
                 if (nrec == p.records.size())
                     p.records.emplace_back();
                 Packet::Record& r = p.records[nrec++];
-                r.bytes.assign(o.value.begin() + 4, o.value.end());
+                // In the block itself, not in the option's copy.
+                r.bytes = ByteView{b + (o.offset - body_off) + 4,
+                                   o.value.size() - 4};
                 r.offset = o.offset + 4;
             } else if (o.code == OPT_CUSTOM_STR ||
                        o.code == OPT_CUSTOM_STR_NOCOPY) {

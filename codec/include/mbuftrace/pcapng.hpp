@@ -57,19 +57,41 @@ struct Interface {
     uint8_t tsresol = 6;  // pcapng if_tsresol
 };
 
+// Bytes the Reader holds (its read-ahead buffer, or a copy): valid until
+// the next call of next() unless said otherwise.  Not copied per block.
+struct ByteView {
+    const uint8_t* p = nullptr;
+    size_t n = 0;
+    const uint8_t* data() const { return p; }
+    size_t size() const { return n; }
+    bool empty() const { return n == 0; }
+    const uint8_t* begin() const { return p; }
+    const uint8_t* end() const { return p + n; }
+    uint8_t operator[](size_t i) const { return p[i]; }
+    std::vector<uint8_t> vec() const { return {p, p + n}; }
+    friend bool operator==(const ByteView& a, const std::vector<uint8_t>& b)
+    {
+        return a.n == b.size() && (a.n == 0 || !std::memcmp(a.p, b.data(), a.n));
+    }
+    friend bool operator==(const std::vector<uint8_t>& b, const ByteView& a)
+    {
+        return a == b;
+    }
+};
+
 struct Packet {
     uint64_t block_offset = 0;
     uint32_t interface_id = 0;
     uint64_t ts = 0;  // raw, in the interface's resolution
     uint32_t caplen = 0;
     uint32_t origlen = 0;
-    std::vector<uint8_t> data;
+    ByteView data;  // until the next next()
     uint64_t data_offset = 0;
     std::vector<Option> options;
     std::optional<uint64_t> packet_id;  // epb_packetid
     // Our records from custom options 2989/19373 with MBT_PEN, PEN removed.
     struct Record {
-        std::vector<uint8_t> bytes;
+        ByteView bytes;   // until the next next() (an SHB's: the next SHB)
         uint64_t offset;  // of the record in the file
     };
     std::vector<Record> records;
