@@ -113,19 +113,25 @@ size_t Reader::refill(size_t n)
     return std::min(n, in_end_);
 }
 
+// Copies (SHB, IDB, ISB: once per section or interface).
 std::vector<Option> Reader::parse_options(const uint8_t* p, size_t n,
                                           uint64_t off)
 {
-    std::vector<Option> out;
-    parse_options(p, n, off, out);
+    parse_options(p, n, off, views_);
+    std::vector<Option> out(views_.size());
+    for (size_t i = 0; i < views_.size(); i++) {
+        out[i].code = views_[i].code;
+        out[i].value = views_[i].value.vec();
+        out[i].offset = views_[i].offset;
+    }
     return out;
 }
 
-// Into out, reusing its elements' storage (one EPB after another).
 void Reader::parse_options(const uint8_t* p, size_t n, uint64_t off,
-                           std::vector<Option>& out)
+                           std::vector<OptionView>& out)
 {
-    size_t i = 0, k = 0;
+    out.clear();
+    size_t i = 0;
     while (i + 4 <= n) {
         const uint16_t code = r16(p + i);
         const uint16_t len = r16(p + i + 2);
@@ -135,15 +141,9 @@ void Reader::parse_options(const uint8_t* p, size_t n, uint64_t off,
             fail(off + i, "option " + std::to_string(code) + " length " +
                               std::to_string(len) +
                               " runs past the end of the block");
-        if (k == out.size())
-            out.emplace_back();
-        Option& o = out[k++];
-        o.code = code;
-        o.offset = off + i + 4;
-        o.value.assign(p + i + 4, p + i + 4 + len);
+        out.push_back(OptionView{code, ByteView{p + i + 4, len}, off + i + 4});
         i += 4 + ((len + 3u) & ~3u);
     }
-    out.resize(k);
 }
 
 // The last block is cut short: what came before it stands (SPEC 5.2).
@@ -279,7 +279,7 @@ Reader::Kind Reader::next()
                       body_off + 20 + padded, p.options);
         p.packet_id.reset();
         size_t nrec = 0;
-        for (const Option& o : p.options) {
+        for (const OptionView& o : p.options) {
             if (o.code == MBT_PCAPNG_OPT_PACKETID && o.value.size() == 8) {
                 const uint64_t hi = r32(o.value.data() + (be_ ? 0 : 4));
                 const uint64_t lo = r32(o.value.data() + (be_ ? 4 : 0));
@@ -290,9 +290,7 @@ Reader::Kind Reader::next()
                 if (nrec == p.records.size())
                     p.records.emplace_back();
                 Packet::Record& r = p.records[nrec++];
-                // In the block itself, not in the option's copy.
-                r.bytes = ByteView{b + (o.offset - body_off) + 4,
-                                   o.value.size() - 4};
+                r.bytes = ByteView{o.value.data() + 4, o.value.size() - 4};
                 r.offset = o.offset + 4;
             } else if (o.code == OPT_CUSTOM_STR ||
                        o.code == OPT_CUSTOM_STR_NOCOPY) {

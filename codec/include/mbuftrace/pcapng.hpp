@@ -79,6 +79,14 @@ struct ByteView {
     }
 };
 
+// An option as the Reader found it: its value in the Reader's buffer (see
+// ByteView), not copied.
+struct OptionView {
+    uint16_t code = 0;
+    ByteView value;
+    uint64_t offset = 0;  // of the value in the file
+};
+
 struct Packet {
     uint64_t block_offset = 0;
     uint32_t interface_id = 0;
@@ -87,7 +95,7 @@ struct Packet {
     uint32_t origlen = 0;
     ByteView data;  // until the next next()
     uint64_t data_offset = 0;
-    std::vector<Option> options;
+    std::vector<OptionView> options;    // until the next next()
     std::optional<uint64_t> packet_id;  // epb_packetid
     // Our records from custom options 2989/19373 with MBT_PEN, PEN removed.
     struct Record {
@@ -175,8 +183,10 @@ private:
     size_t refill(size_t n);
     std::vector<Option> parse_options(const uint8_t* p, size_t n,
                                       uint64_t file_off);
+    // Views into p (the EPB's, parsed once per block), reusing out.
     void parse_options(const uint8_t* p, size_t n, uint64_t file_off,
-                       std::vector<Option>& out);
+                       std::vector<OptionView>& out);
+    std::vector<OptionView> views_;  // parse_options()'s, for the copies
     std::string path_;
     std::FILE* f_ = nullptr;
     uint64_t size_ = 0;
