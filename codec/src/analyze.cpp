@@ -284,6 +284,15 @@ void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out
     });
 }
 
+void analyze_places(const Record& r, const AnalyzeOptions& o,
+                    std::vector<Finding>& out)
+{
+    out.clear();
+    check(r, o, [&out](FindingKind k, int i, int64_t) {
+        out.push_back({k, i, {}});
+    });
+}
+
 std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o)
 {
     std::vector<Finding> out;
@@ -298,6 +307,17 @@ std::vector<uint32_t> vnet_sequence(const Record& r)
         if (h.vnet && (v.empty() || v.back() != h.vnet.v))
             v.push_back(h.vnet.v);
     return v;
+}
+
+void append_path_summary(std::string& o, const Record& r)
+{
+    bool any = false;
+    for_each_path_name(r, [&](std::string_view f) {
+        if (any)
+            o += '>';
+        o.append(f.data(), f.size());
+        any = true;
+    });
 }
 
 }  // namespace mbt

@@ -69,7 +69,8 @@ Reader::Reader(const std::string& path) : path_(path)
     f_ = std::fopen(path.c_str(), "rb");
     if (!f_)
         throw FileError(path, 0, 0, std::strerror(errno));
-    std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);  // blocks are small
+    // Read ahead by fill(): stdio's buffer would be one more copy.
+    std::setvbuf(f_, nullptr, _IONBF, 0);
     if (std::fseek(f_, 0, SEEK_END) == 0) {
         const long n = std::ftell(f_);
         size_ = n > 0 ? uint64_t(n) : 0;
@@ -88,32 +89,49 @@ void Reader::fail(uint64_t off, const std::string& what) const
     throw FileError(path_, blockno_, off, what);
 }
 
-uint16_t Reader::r16(const uint8_t* p) const
+size_t Reader::refill(size_t n)
 {
-    return be_ ? uint16_t(p[0] << 8 | p[1]) : uint16_t(p[1] << 8 | p[0]);
+    const size_t have = in_end_ - in_pos_;
+    if (in_cap_ < n) {
+        const size_t cap = std::max(n, size_t(1) << 20);
+        std::unique_ptr<uint8_t[]> b(new uint8_t[cap]);
+        if (have)
+            std::memcpy(b.get(), in_.get() + in_pos_, have);
+        in_ = std::move(b);
+        in_cap_ = cap;
+    } else if (in_pos_ && have)
+        std::memmove(in_.get(), in_.get() + in_pos_, have);
+    in_pos_ = 0;
+    in_end_ = have;
+    while (in_end_ < n) {
+        const size_t got =
+            mbt_fread(in_.get() + in_end_, 1, in_cap_ - in_end_, f_);
+        if (got == 0)
+            break;
+        in_end_ += got;
+    }
+    return std::min(n, in_end_);
 }
 
-uint32_t Reader::r32(const uint8_t* p) const
-{
-    return be_ ? uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 |
-                     uint32_t(p[2]) << 8 | p[3]
-               : uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 |
-                     uint32_t(p[1]) << 8 | p[0];
-}
-
+// Copies (SHB, IDB, ISB: once per section or interface).
 std::vector<Option> Reader::parse_options(const uint8_t* p, size_t n,
                                           uint64_t off)
 {
-    std::vector<Option> out;
-    parse_options(p, n, off, out);
+    parse_options(p, n, off, views_);
+    std::vector<Option> out(views_.size());
+    for (size_t i = 0; i < views_.size(); i++) {
+        out[i].code = views_[i].code;
+        out[i].value = views_[i].value.vec();
+        out[i].offset = views_[i].offset;
+    }
     return out;
 }
 
-// Into out, reusing its elements' storage (one EPB after another).
 void Reader::parse_options(const uint8_t* p, size_t n, uint64_t off,
-                           std::vector<Option>& out)
+                           std::vector<OptionView>& out)
 {
-    size_t i = 0, k = 0;
+    out.clear();
+    size_t i = 0;
     while (i + 4 <= n) {
         const uint16_t code = r16(p + i);
         const uint16_t len = r16(p + i + 2);
@@ -123,15 +141,9 @@ void Reader::parse_options(const uint8_t* p, size_t n, uint64_t off,
             fail(off + i, "option " + std::to_string(code) + " length " +
                               std::to_string(len) +
                               " runs past the end of the block");
-        if (k == out.size())
-            out.emplace_back();
-        Option& o = out[k++];
-        o.code = code;
-        o.offset = off + i + 4;
-        o.value.assign(p + i + 4, p + i + 4 + len);
+        out.push_back(OptionView{code, ByteView{p + i + 4, len}, off + i + 4});
         i += 4 + ((len + 3u) & ~3u);
     }
-    out.resize(k);
 }
 
 // The last block is cut short: what came before it stands (SPEC 5.2).
@@ -150,7 +162,7 @@ Reader::Kind Reader::next()
     block_off_ = pos_;
     if (have_shb_)
         blockno_++;
-    const size_t got = mbt_fread(hdr, 1, 8, f_);
+    const size_t got = fill(8);
     if (got == 0 && std::feof(f_)) {
         if (!have_shb_)
             fail(0, "empty file: not a pcapng file");
@@ -163,11 +175,13 @@ Reader::Kind Reader::next()
         fail(pos_, "truncated block header (" + std::to_string(got) +
                        " of 8 bytes)");
     }
+    std::memcpy(hdr, in_.get() + in_pos_, 8);
     uint32_t type = uint32_t(hdr[0]) | uint32_t(hdr[1]) << 8 |
                     uint32_t(hdr[2]) << 16 | uint32_t(hdr[3]) << 24;
     if (type == BT_SHB) {
-        if (mbt_fread(hdr + 8, 1, 4, f_) != 4)
+        if (fill(12) != 12)
             fail(pos_ + 8, "truncated Section Header Block");
+        std::memcpy(hdr + 8, in_.get() + in_pos_ + 8, 4);
         const uint32_t bom_le = uint32_t(hdr[8]) | uint32_t(hdr[9]) << 8 |
                                 uint32_t(hdr[10]) << 16 |
                                 uint32_t(hdr[11]) << 24;
@@ -195,19 +209,14 @@ Reader::Kind Reader::next()
             return cut(pos_ + 4, what + ": the file ends in this block");
         fail(pos_ + 4, what);
     }
-    const size_t already = type == BT_SHB ? 12 : 8;
-    buf_.resize(total - 8);  // body + trailing length
-    size_t off = 0;
-    if (type == BT_SHB) {
-        std::memcpy(buf_.data(), hdr + 8, 4);
-        off = 4;
-    }
-    if (mbt_fread(buf_.data() + off, 1, total - already, f_) !=
-        total - already)
+    if (fill(total) != total)
         fail(pos_, "truncated block");
+    // The body and the trailing length, in place in the read-ahead buffer
+    // (valid until the next fill).
+    const uint8_t* b = in_.get() + in_pos_ + 8;
+    in_pos_ += total;
     const uint64_t body_off = pos_ + 8;
     pos_ += total;
-    const uint8_t* b = buf_.data();
     const size_t n = total - 12;  // body without the trailing length
     if (r32(b + n) != total)
         fail(pos_ - 4, "trailing block length " + std::to_string(r32(b + n)) +
@@ -226,8 +235,9 @@ Reader::Kind Reader::next()
             if ((o.code == MBT_PCAPNG_OPT_CUSTOM_BIN ||
                  o.code == MBT_PCAPNG_OPT_CUSTOM_BIN_NOCOPY) &&
                 o.value.size() >= 4 && r32(o.value.data()) == MBT_PEN)
+                // Into shb_opts_, kept until the next SHB.
                 shb_recs_.push_back(Packet::Record{
-                    std::vector<uint8_t>(o.value.begin() + 4, o.value.end()),
+                    ByteView{o.value.data() + 4, o.value.size() - 4},
                     o.offset + 4});
         at_section_ = true;
         return Kind::Other;
@@ -264,12 +274,12 @@ Reader::Kind Reader::next()
                                     " exceeds the block (" +
                                     std::to_string(n - 20) + " bytes)");
         p.data_offset = body_off + 20;
-        p.data.assign(b + 20, b + 20 + p.caplen);
+        p.data = ByteView{b + 20, p.caplen};
         parse_options(b + 20 + padded, n - 20 - padded,
                       body_off + 20 + padded, p.options);
         p.packet_id.reset();
         size_t nrec = 0;
-        for (const Option& o : p.options) {
+        for (const OptionView& o : p.options) {
             if (o.code == MBT_PCAPNG_OPT_PACKETID && o.value.size() == 8) {
                 const uint64_t hi = r32(o.value.data() + (be_ ? 0 : 4));
                 const uint64_t lo = r32(o.value.data() + (be_ ? 4 : 0));
@@ -280,7 +290,7 @@ Reader::Kind Reader::next()
                 if (nrec == p.records.size())
                     p.records.emplace_back();
                 Packet::Record& r = p.records[nrec++];
-                r.bytes.assign(o.value.begin() + 4, o.value.end());
+                r.bytes = ByteView{o.value.data() + 4, o.value.size() - 4};
                 r.offset = o.offset + 4;
             } else if (o.code == OPT_CUSTOM_STR ||
                        o.code == OPT_CUSTOM_STR_NOCOPY) {
@@ -355,8 +365,8 @@ Writer::~Writer()
     stop_thread();
     if (f_) {
         // In place, what was written stays: flush it.
-        if (tmp_.empty() && !pending_.empty())
-            std::fwrite(pending_.data(), 1, pending_.size(), f_);
+        if (tmp_.empty() && pend_)
+            std::fwrite(pending_.p.get(), 1, pend_, f_);
         std::fclose(f_);
     }
     if (!committed_ && !tmp_.empty())
@@ -476,20 +486,6 @@ void Writer::check_option(uint16_t code, size_t n) const
                             std::to_string(n) + " bytes)");
 }
 
-// An option written in place at p; returns the end of its padding (the
-// padding bytes are already zero).
-uint8_t* Writer::option_at(uint8_t* p, uint16_t code, const uint8_t* a,
-                           size_t an, const uint8_t* v, size_t vn) const
-{
-    store16(p, code);
-    store16(p + 2, uint16_t(an + vn));
-    if (an)
-        std::memcpy(p + 4, a, an);
-    if (vn)
-        std::memcpy(p + 4 + an, v, vn);
-    return p + 4 + pad4(an + vn);
-}
-
 void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
                     uint32_t caplen, uint32_t origlen, const uint8_t* record,
                     size_t record_len, std::optional<uint64_t> packet_id,
@@ -524,36 +520,40 @@ void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
     store32(b + 16, uint32_t(ts));
     store32(b + 20, caplen);
     store32(b + 24, origlen);
-    if (caplen)
-        std::memcpy(b + 28, data, caplen);
-    uint8_t* p = b + 28 + pad4(caplen);
+    uint8_t* p = b + 28;
+    if (caplen) {
+        std::memset(p + pad4(caplen) - 4, 0, 4);  // the padding
+        std::memcpy(p, data, caplen);
+        p += pad4(caplen);
+    }
     if (record_len) {
-        uint8_t pen[4];
-        store32(pen, MBT_PEN);
-        p = option_at(p, MBT_PCAPNG_OPT_CUSTOM_BIN, pen, 4, record,
-                      record_len);
+        const size_t n = 4 + record_len;
+        store16(p, MBT_PCAPNG_OPT_CUSTOM_BIN);
+        store16(p + 2, uint16_t(n));
+        std::memset(p + pad4(n), 0, 4);  // the padding
+        store32(p + 4, MBT_PEN);
+        std::memcpy(p + 8, record, record_len);
+        p += 4 + pad4(n);
     }
     if (packet_id) {
-        uint8_t v[8];
-        if (be_) {
-            store32(v, uint32_t(*packet_id >> 32));
-            store32(v + 4, uint32_t(*packet_id));
-        } else {
-            store32(v, uint32_t(*packet_id));
-            store32(v + 4, uint32_t(*packet_id >> 32));
-        }
-        p = option_at(p, MBT_PCAPNG_OPT_PACKETID, nullptr, 0, v, 8);
+        store16(p, MBT_PCAPNG_OPT_PACKETID);
+        store16(p + 2, 8);
+        const uint64_t id = *packet_id;
+        store32(p + (be_ ? 4 : 8), uint32_t(id >> 32));
+        store32(p + (be_ ? 8 : 4), uint32_t(id));
+        p += 12;
     }
     if (extra)
         for (const Option& o : *extra)
-            p = option_at(p, o.code, nullptr, 0, o.value.data(),
-                          o.value.size());
+            p = option_at(p, o.code, o.value.data(), o.value.size());
     if (!comment.empty())
-        p = option_at(p, OPT_COMMENT, nullptr, 0,
+        p = option_at(p, OPT_COMMENT,
                       reinterpret_cast<const uint8_t*>(comment.data()),
                       comment.size());
-    if (opts)
-        p += 4;  // opt_endofopt: zero
+    if (opts) {
+        std::memset(p, 0, 4);  // opt_endofopt
+        p += 4;
+    }
     store32(p, uint32_t(total));
     emitted();
 }
@@ -600,19 +600,19 @@ void Writer::emit(const uint8_t* p, size_t n)
     emitted();
 }
 
-uint8_t* Writer::room(size_t n)
+void Writer::grow(size_t n)
 {
-    const size_t at = pending_.size();
-    if (pending_.capacity() < at + n)
-        pending_.reserve(std::max(at + n, kChunk + (64u << 10)));
-    pending_.resize(at + n);  // zeroes: the padding
-    emitted_ += n;
-    return pending_.data() + at;
+    const size_t cap = std::max(pend_ + n, kChunk + (64u << 10));
+    std::unique_ptr<uint8_t[]> b(new uint8_t[cap]);
+    if (pend_)
+        std::memcpy(b.get(), pending_.p.get(), pend_);
+    pending_.p = std::move(b);
+    pending_.cap = cap;
 }
 
 void Writer::emitted()
 {
-    if (pending_.size() >= kChunk) {
+    if (pend_ >= kChunk) {
         if (mode_ == Mode::Stream)
             flush();  // whole blocks only, so a kill cuts at most one
         else
@@ -627,12 +627,11 @@ void Writer::flush()
         throw FileError(FileError::Output{}, path_, werr_);
     if (!f_)
         return;
-    if (!pending_.empty() &&
-        std::fwrite(pending_.data(), 1, pending_.size(), f_) != pending_.size())
+    if (pend_ && std::fwrite(pending_.p.get(), 1, pend_, f_) != pend_)
         throw FileError(FileError::Output{}, path_,
                         std::string("write failed: ") + std::strerror(errno));
-    written_ += pending_.size();
-    pending_.clear();
+    written_ += pend_;
+    pend_ = 0;
     if (std::fflush(f_) != 0)
         throw FileError(FileError::Output{}, path_,
                         std::string("write failed: ") + std::strerror(errno));
@@ -647,7 +646,8 @@ void Writer::hand_over()
     if (!werr_.empty())
         throw FileError(FileError::Output{}, path_, werr_);
     std::swap(pending_, writing_);
-    pending_.clear();
+    wlen_ = pend_;
+    pend_ = 0;
     busy_ = true;
     cv_.notify_all();
 }
@@ -661,11 +661,11 @@ void Writer::write_loop()
             return;
         lk.unlock();
         const bool ok =
-            std::fwrite(writing_.data(), 1, writing_.size(), f_) == writing_.size();
+            std::fwrite(writing_.p.get(), 1, wlen_, f_) == wlen_;
         const int e = errno;
         lk.lock();
         if (ok)
-            written_ += writing_.size();
+            written_ += wlen_;
         else if (werr_.empty())
             werr_ = std::string("write failed: ") + std::strerror(e);
         busy_ = false;

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "mbuftrace/decode.hpp"
+#include "mbuftrace/analyze.hpp"
 
 namespace mbt {
 
@@ -184,20 +185,7 @@ std::string to_text(const DecodeResult& d)
 std::string path_summary(const Record& r)
 {
     std::string o;
-    std::string_view last;
-    bool any = false;
-    for (const Hop& h : r.hops) {
-        const std::string_view f = r.str(h.func);
-        if (f.empty() || h.kind.v == MBT_HK_LEAVE)
-            continue;
-        if (any && last == f)
-            continue;
-        if (!o.empty())
-            o += '>';
-        o += f;
-        last = f;
-        any = true;
-    }
+    append_path_summary(o, r);
     return o;
 }
 

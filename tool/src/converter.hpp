@@ -45,20 +45,21 @@ public:
                 pid = it.number;
             // A flagged packet keeps its other records and says why.
             std::vector<pcapng::Option> extra;
-            std::string comment;
+            comment_.clear();
             if (!it.flag.empty()) {
                 if (it.records)
                     for (size_t i = 1; i < it.records->size(); i++)
                         extra.push_back(record_option((*it.records)[i]));
-                comment = "mbuftrace: " + it.flag;
+                comment_ = "mbuftrace: ";
+                comment_ += it.flag;
                 damaged_++;
             } else if (comments && r.kind.v != MBT_KIND_META)
-                comment = packet_comment(r);
+                packet_comment(r, comment_);
             out_.packet(it.ts_ns,
                         it.carried ? it.pkt_linktype
                                    : uint16_t(r.linktype.v),
                         it.pkt, caplen, it.origlen, it.rec, it.rec_len, pid,
-                        &extra, comment);
+                        extra.empty() ? nullptr : &extra, comment_);
             return;
         }
         legacy(it);
@@ -99,16 +100,19 @@ private:
 
     void ensure_meta(const Item& it)
     {
-        if (!out_.have_meta()) {
-            // Say who converted it; written once, so a second conversion
-            // copies it instead of adding another.
-            Meta m = base;
-            m.producer = Field<std::string>{producer() + " (convert)", {}, true};
-            if (it.ts_ns)
-                m.capture_start_ns = Field<uint64_t>{it.ts_ns, {}, true};
-            const auto b = encode_meta(m);
-            out_.meta(b.data(), b.size());
-        }
+        if (!out_.have_meta())
+            first_meta(it);
+    }
+    void first_meta(const Item& it)
+    {
+        // Say who converted it; written once, so a second conversion
+        // copies it instead of adding another.
+        Meta m = base;
+        m.producer = Field<std::string>{producer() + " (convert)", {}, true};
+        if (it.ts_ns)
+            m.capture_start_ns = Field<uint64_t>{it.ts_ns, {}, true};
+        const auto b = encode_meta(m);
+        out_.meta(b.data(), b.size());
     }
 
     void legacy(const Item& it)
@@ -128,11 +132,12 @@ private:
         }
         // The comment of the v1 record written, so that converting the
         // output again writes the same file.
-        std::string comment;
+        comment_.clear();
         if (comments)
-            comment = packet_comment(decode_record(enc_.data(), enc_.size()).rec);
+            packet_comment(decode_record(enc_.data(), enc_.size()).rec,
+                           comment_);
         out_.packet(it.ts_ns, in.linktype, it.pkt, caplen, it.origlen,
-                    enc_.data(), enc_.size(), in.packet_id, nullptr, comment);
+                    enc_.data(), enc_.size(), in.packet_id, nullptr, comment_);
     }
 
     void stats(const pcapng::Stats& s, std::optional<uint16_t> lt) override
@@ -151,6 +156,7 @@ public:
 
 private:
     std::vector<uint8_t> enc_;
+    std::string comment_;  // the packet's, its storage reused
     uint64_t damaged_ = 0;
 };
 

@@ -52,10 +52,10 @@ uint64_t to_ns(uint64_t ts, uint8_t res)
         return uint64_t((unsigned __int128)ts * 1000000000u >> e);
     }
     if (res <= 9) {
-        uint64_t m = 1;
-        for (unsigned i = res; i < 9; i++)
-            m *= 10;
-        return ts * m;
+        static constexpr uint64_t kScale[10] = {
+            1000000000, 100000000, 10000000, 1000000, 100000,
+            10000,      1000,      100,      10,      1};
+        return ts * kScale[res];
     }
     for (unsigned i = 9; i < res && ts; i++)
         ts /= 10;

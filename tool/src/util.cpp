@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <algorithm>
 #include <cstring>
 
 #include "commands.hpp"
@@ -63,36 +64,163 @@ void catch_signals_for_tmp()
         std::signal(sig, remove_tmp_and_die);
 }
 
-std::string packet_comment(const Record& r)
+namespace {
+
+void no_control(char& c)
 {
-    std::string o = "mbuftrace";
-    if (r.trace_id)
-        o += " trace " + std::to_string(r.trace_id.v);
-    if (r.parent_id)
-        o += " (copy of " + std::to_string(r.parent_id.v) + ")";
-    o += (r.trace_id ? ", " : " ") + std::to_string(r.hops.size()) +
-         (r.hops.size() == 1 ? " hop" : " hops");
-    const std::vector<uint32_t> vs = vnet_sequence(r);
-    if (!vs.empty()) {
-        o += ", vnet ";
-        for (size_t i = 0; i < vs.size(); i++)
-            o += (i ? ">" : "") + std::to_string(vs[i]);
+    if ((unsigned char)c < 0x20 || c == 0x7f)
+        c = '?';
+}
+
+// Control characters (below 0x20, and 0x7f) in s from `from` on become '?';
+// eight bytes are looked at at once, one at a time only where one is.
+void no_controls(std::string& s, size_t from)
+{
+    constexpr uint64_t ones = 0x0101010101010101ull;
+    constexpr uint64_t highs = 0x8080808080808080ull;
+    char* p = &s[0] + from;
+    char* const end = &s[0] + s.size();
+    for (; end - p >= 8; p += 8) {
+        uint64_t x;
+        std::memcpy(&x, p, 8);
+        const uint64_t del = x ^ (ones * 0x7f);  // a 0x7f byte is 0 here
+        if ((((x - ones * 0x20) & ~x) | ((del - ones) & ~del)) & highs)
+            for (int k = 0; k < 8; k++)
+                no_control(p[k]);
     }
-    o += ": " + path_summary(r);
-    for (const Finding& f : analyze(r)) {
+    for (; p < end; p++)
+        no_control(*p);
+}
+
+}  // namespace
+
+// A line written into a string's storage by hand: one bounds check and a
+// copy per piece, no std::string append call; done() sets its length.
+class Line {
+public:
+    explicit Line(std::string& s) : s_(s)
+    {
+        s_.resize(s_.capacity());
+        p_ = &s_[0];
+        end_ = p_ + s_.size();
+    }
+    void put(const char* p, size_t n)
+    {
+        if (size_t(end_ - p_) < n)
+            grow(n);
+        std::memcpy(p_, p, n);
+        p_ += n;
+    }
+    void put(std::string_view v) { put(v.data(), v.size()); }
+    template <size_t N>
+    void lit(const char (&a)[N])  // a literal: its length known
+    {
+        put(a, N - 1);
+    }
+    void put(char c)
+    {
+        if (p_ == end_)
+            grow(1);
+        *p_++ = c;
+    }
+    void decimal(uint64_t v)
+    {
+        char t[24];
+        int i = int(sizeof t);
+        do
+            t[--i] = char('0' + v % 10);
+        while (v /= 10);
+        put(t + i, sizeof t - size_t(i));
+    }
+    size_t size() const { return size_t(p_ - s_.data()); }
+    void done() { s_.resize(size()); }
+
+private:
+    void grow(size_t n)
+    {
+        const size_t at = size();
+        s_.resize(std::max(2 * s_.size(), at + n + 64));
+        p_ = &s_[0] + at;
+        end_ = &s_[0] + s_.size();
+    }
+    std::string& s_;
+    char* p_;
+    char* end_;
+};
+
+void packet_comment(const Record& r, std::string& o)
+{
+    o.clear();
+    Line l(o);
+    l.lit("mbuftrace");
+    if (r.trace_id) {
+        l.lit(" trace ");
+        l.decimal(r.trace_id.v);
+    }
+    if (r.parent_id) {
+        l.lit(" (copy of ");
+        l.decimal(r.parent_id.v);
+        l.put(')');
+    }
+    if (r.trace_id)
+        l.lit(", ");
+    else
+        l.put(' ');
+    l.decimal(r.hops.size());
+    if (r.hops.size() == 1)
+        l.lit(" hop");
+    else
+        l.lit(" hops");
+    // vnet_sequence(r), without its vector.
+    bool vnet = false;
+    uint32_t last = 0;
+    for (const Hop& h : r.hops)
+        if (h.vnet && (!vnet || last != h.vnet.v)) {
+            if (vnet)
+                l.put('>');
+            else
+                l.lit(", vnet ");
+            l.decimal(h.vnet.v);
+            last = h.vnet.v;
+            vnet = true;
+        }
+    l.lit(": ");
+    // Up to here: our own ASCII; from here on the record's strings.
+    const size_t names = l.size();
+    bool first = true;
+    for_each_path_name(r, [&](std::string_view f) {
+        if (!first)
+            l.put('>');
+        l.put(f);
+        first = false;
+    });
+    // Kinds and hops only: the findings' texts are not written here.
+    thread_local std::vector<Finding> found;
+    analyze_places(r, {}, found);
+    for (const Finding& f : found) {
         if (f.kind == FindingKind::VnetCrossing)
             continue;
-        o += std::string("; ") + finding_name(f.kind);
+        l.lit("; ");
+        l.put(std::string_view(finding_name(f.kind)));
         if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
             const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
-            o += " at #" + std::to_string(f.hop) + (fn.empty() ? "" : " ");
-            o += fn;
+            l.lit(" at #");
+            l.decimal(uint64_t(f.hop));
+            if (!fn.empty()) {
+                l.put(' ');
+                l.put(fn);
+            }
         }
     }
+    l.done();
     // Control characters have no place in a comment line.
-    for (char& c : o)
-        if ((unsigned char)c < 0x20 || c == 0x7f)
-            c = '?';
+    no_controls(o, names);
+}
+
+std::string packet_comment(const Record& r)
+{
+    std::string o;
+    packet_comment(r, o);
     return o;
 }
 

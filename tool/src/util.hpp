@@ -28,6 +28,8 @@ namespace mbt::tool {
 // vocab.hpp, so `frame.comment contains "routed_twice"` works in stock
 // Wireshark.
 std::string packet_comment(const Record& r);
+// The same into o, which is overwritten (its storage is reused).
+void packet_comment(const Record& r, std::string& o);
 
 // A positive decimal number given to opt ("show: -p"), or a ToolError
 // "opt wants what, not 'v'".

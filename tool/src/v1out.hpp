@@ -31,15 +31,11 @@ public:
 
     uint32_t iface(uint16_t linktype)
     {
-        start();
         if (linktype == MBT_LINKTYPE_NONE)
             linktype = kNoPacketLinktype;
-        const auto it = ifs_.find(linktype);
-        if (it != ifs_.end())
-            return it->second;
-        const uint32_t id = w_.interface(linktype, 262144, ifname_, 9);
-        ifs_.emplace(linktype, id);
-        return id;
+        if (last_ && last_->first == linktype)  // the usual case
+            return last_->second;
+        return new_iface(linktype);
     }
     std::optional<uint32_t> find_iface(uint16_t linktype) const
     {
@@ -104,6 +100,18 @@ public:
     }
 
 private:
+    // Not the last one used: found, or made (after the SHB).
+    uint32_t new_iface(uint16_t linktype)
+    {
+        start();
+        auto it = ifs_.find(linktype);
+        if (it == ifs_.end())
+            it = ifs_.emplace(linktype,
+                              w_.interface(linktype, 262144, ifname_, 9))
+                     .first;
+        last_ = &*it;
+        return it->second;
+    }
     void start()
     {
         if (started_)
@@ -125,6 +133,7 @@ private:
     std::string os_, app_;
     std::string ifname_;
     std::map<uint16_t, uint32_t> ifs_;
+    const std::pair<const uint16_t, uint32_t>* last_ = nullptr;  // in ifs_
     bool started_ = false;
     bool have_meta_ = false;
     std::vector<uint8_t> shb_meta_;

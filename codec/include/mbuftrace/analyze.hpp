@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mbuftrace/decode.hpp"
@@ -40,6 +41,12 @@ std::vector<Finding> analyze(const Record& r, const AnalyzeOptions& o = {});
 // The same into out, which is overwritten (its storage is reused).
 void analyze(const Record& r, const AnalyzeOptions& o, std::vector<Finding>& out);
 
+// The findings of analyze(), in its order, with their kinds and hops but
+// no texts (left empty): what a one-line summary names.  out is
+// overwritten (its storage is reused).
+void analyze_places(const Record& r, const AnalyzeOptions& o,
+                    std::vector<Finding>& out);
+
 // Which kinds analyze() would find, one bit each (finding_bit), without
 // making their texts: what the one-line verdict needs.  Needs none of the
 // record's strings, so it works on a v1 record decoded without them.
@@ -52,6 +59,28 @@ unsigned finding_mask(const std::vector<Finding>& f);
 
 // "vnet 0 → 1" style list of the VNETs in path order, without repeats.
 std::vector<uint32_t> vnet_sequence(const Record& r);
+
+// The names of path_summary(r), in order, each handed to name(string_view)
+// (the summary is them joined by '>'): for writers of their own.
+template <class F>
+void for_each_path_name(const Record& r, F&& name)
+{
+    std::string_view last;
+    bool any = false;
+    for (const Hop& h : r.hops) {
+        if (h.kind.v == MBT_HK_LEAVE)
+            continue;
+        const std::string_view f = r.str(h.func);
+        if (f.empty() || (any && last == f))
+            continue;
+        name(f);
+        last = f;
+        any = true;
+    }
+}
+
+// path_summary(r) appended to s, without a temporary.
+void append_path_summary(std::string& s, const Record& r);
 
 // v in decimal at the end of s, without printf or a temporary: for the
 // finding texts and the plugin's verdict, built per packet.

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -55,19 +57,49 @@ struct Interface {
     uint8_t tsresol = 6;  // pcapng if_tsresol
 };
 
+// Bytes the Reader holds (its read-ahead buffer, or a copy): valid until
+// the next call of next() unless said otherwise.  Not copied per block.
+struct ByteView {
+    const uint8_t* p = nullptr;
+    size_t n = 0;
+    const uint8_t* data() const { return p; }
+    size_t size() const { return n; }
+    bool empty() const { return n == 0; }
+    const uint8_t* begin() const { return p; }
+    const uint8_t* end() const { return p + n; }
+    uint8_t operator[](size_t i) const { return p[i]; }
+    std::vector<uint8_t> vec() const { return {p, p + n}; }
+    friend bool operator==(const ByteView& a, const std::vector<uint8_t>& b)
+    {
+        return a.n == b.size() && (a.n == 0 || !std::memcmp(a.p, b.data(), a.n));
+    }
+    friend bool operator==(const std::vector<uint8_t>& b, const ByteView& a)
+    {
+        return a == b;
+    }
+};
+
+// An option as the Reader found it: its value in the Reader's buffer (see
+// ByteView), not copied.
+struct OptionView {
+    uint16_t code = 0;
+    ByteView value;
+    uint64_t offset = 0;  // of the value in the file
+};
+
 struct Packet {
     uint64_t block_offset = 0;
     uint32_t interface_id = 0;
     uint64_t ts = 0;  // raw, in the interface's resolution
     uint32_t caplen = 0;
     uint32_t origlen = 0;
-    std::vector<uint8_t> data;
+    ByteView data;  // until the next next()
     uint64_t data_offset = 0;
-    std::vector<Option> options;
+    std::vector<OptionView> options;    // until the next next()
     std::optional<uint64_t> packet_id;  // epb_packetid
     // Our records from custom options 2989/19373 with MBT_PEN, PEN removed.
     struct Record {
-        std::vector<uint8_t> bytes;
+        ByteView bytes;   // until the next next() (an SHB's: the next SHB)
         uint64_t offset;  // of the record in the file
     };
     std::vector<Record> records;
@@ -126,12 +158,35 @@ public:
 
 private:
     [[noreturn]] void fail(uint64_t off, const std::string& what) const;
-    uint16_t r16(const uint8_t* p) const;
-    uint32_t r32(const uint8_t* p) const;
+    uint16_t r16(const uint8_t* p) const
+    {
+        uint16_t v;
+        std::memcpy(&v, p, 2);
+        return be_ != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+                   ? __builtin_bswap16(v)
+                   : v;
+    }
+    uint32_t r32(const uint8_t* p) const
+    {
+        uint32_t v;
+        std::memcpy(&v, p, 4);
+        return be_ != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+                   ? __builtin_bswap32(v)
+                   : v;
+    }
+    // n bytes of the file at in_[in_pos_] (fewer at its end): read ahead
+    // in big chunks, so that a block costs no stdio call.
+    size_t fill(size_t n)
+    {
+        return in_end_ - in_pos_ >= n ? n : refill(n);
+    }
+    size_t refill(size_t n);
     std::vector<Option> parse_options(const uint8_t* p, size_t n,
                                       uint64_t file_off);
+    // Views into p (the EPB's, parsed once per block), reusing out.
     void parse_options(const uint8_t* p, size_t n, uint64_t file_off,
-                       std::vector<Option>& out);
+                       std::vector<OptionView>& out);
+    std::vector<OptionView> views_;  // parse_options()'s, for the copies
     std::string path_;
     std::FILE* f_ = nullptr;
     uint64_t size_ = 0;
@@ -140,7 +195,8 @@ private:
     uint64_t block_off_ = 0;
     bool be_ = false;
     bool have_shb_ = false;
-    std::vector<uint8_t> buf_;
+    std::unique_ptr<uint8_t[]> in_;  // not zeroed: read into
+    size_t in_cap_ = 0, in_pos_ = 0, in_end_ = 0;
     std::vector<Interface> ifs_;
     std::vector<Option> shb_opts_;
     std::vector<Packet::Record> shb_recs_;
@@ -200,34 +256,36 @@ public:
 
 private:
     void put16(std::vector<uint8_t>& b, uint16_t v) const;
-    // Stores in the file's byte order.
+    // Stores in the file's byte order: one swap (or none) and one store.
+    static constexpr bool kHostBig =
+        __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
     void store16(uint8_t* p, uint16_t v) const
     {
-        if (be_) {
-            p[0] = uint8_t(v >> 8);
-            p[1] = uint8_t(v);
-        } else {
-            p[0] = uint8_t(v);
-            p[1] = uint8_t(v >> 8);
-        }
+        if (be_ != kHostBig)
+            v = __builtin_bswap16(v);
+        std::memcpy(p, &v, 2);
     }
     void store32(uint8_t* p, uint32_t v) const
     {
-        if (be_) {
-            p[0] = uint8_t(v >> 24);
-            p[1] = uint8_t(v >> 16);
-            p[2] = uint8_t(v >> 8);
-            p[3] = uint8_t(v);
-        } else {
-            p[0] = uint8_t(v);
-            p[1] = uint8_t(v >> 8);
-            p[2] = uint8_t(v >> 16);
-            p[3] = uint8_t(v >> 24);
-        }
+        if (be_ != kHostBig)
+            v = __builtin_bswap32(v);
+        std::memcpy(p, &v, 4);
     }
     void check_option(uint16_t code, size_t n) const;
-    uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* a, size_t an,
-                       const uint8_t* v, size_t vn) const;
+    // An option written in place at p, its padding zeroed; returns the
+    // end of its padding.
+    uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* v,
+                       size_t vn) const
+    {
+        store16(p, code);
+        store16(p + 2, uint16_t(vn));
+        const size_t padded = (vn + 3) & ~size_t(3);
+        if (padded) {
+            std::memset(p + padded, 0, 4);  // the last word's padding
+            std::memcpy(p + 4, v, vn);
+        }
+        return p + 4 + padded;
+    }
     void put32(std::vector<uint8_t>& b, uint32_t v) const;
     void put64(std::vector<uint8_t>& b, uint64_t v) const;
     void option(std::vector<uint8_t>& b, uint16_t code, const uint8_t* p,
@@ -239,15 +297,33 @@ private:
     bool committed_ = false;
     uint32_t nifs_ = 0;
     void emit(const uint8_t* p, size_t n);
-    // n more bytes (zeroed) at the end of the pending output, and the
-    // check for a full chunk once they are written.
-    uint8_t* room(size_t n);
+    // n more bytes (not zeroed: the caller writes every one) at the end of
+    // the pending output, and the check for a full chunk once they are
+    // written.
+    uint8_t* room(size_t n)
+    {
+        if (pending_.cap - pend_ < n)
+            grow(n);
+        uint8_t* const p = pending_.p.get() + pend_;
+        pend_ += n;
+        emitted_ += n;
+        return p;
+    }
+    void grow(size_t n);
     void emitted();
     void hand_over();
     void write_loop();
     void stop_thread();
     static constexpr size_t kChunk = 4u << 20;
-    std::vector<uint8_t> pending_, writing_;
+    // pending_[0, pend_) waits to be written; writing_[0, wlen_) is with
+    // the thread.  Not zeroed, never resized per block: every byte handed
+    // out by room() is written by its caller.
+    struct Buf {
+        std::unique_ptr<uint8_t[]> p;
+        size_t cap = 0;
+    };
+    Buf pending_, writing_;
+    size_t pend_ = 0, wlen_ = 0;
     std::thread thread_;
     std::mutex mu_;
     std::condition_variable cv_;
