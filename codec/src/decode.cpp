@@ -1046,8 +1046,10 @@ void decode_numbers(const uint8_t* data, size_t len, NumResult& res)
     r.hops = std::move(hops);
     res.error.reset();
     res.consumed = 0;
+    res.in_full = false;
     if (numbers_short(data, len, res))
         return;
+    res.in_full = true;
     if (!res.full)
         res.full = std::make_unique<DecodeResult>();
     // A legacy record's numbers (file, line, subsystem) come from its

@@ -63,6 +63,8 @@ int cmd_convert(const Args& a)
     // The comments need the strings; without them records are only
     // checked and copied.
     ro.strings = comments;
+    // Without comments a v1 record's numbers are all the writer reads.
+    ro.numbers = !comments;
     const ReadSummary s = read_input(pos[0], c, ro);
     c.out_.commit();
     untrack_tmp(c.out_.writer().tmp_path());

@@ -36,11 +36,15 @@ public:
     {
         ensure_meta(it);
         const Record& r = it.d.rec;
+        // Without comments the input may have read a v1 trace record's
+        // numbers only (ReadOptions::numbers): then they are in it.nd.
+        const NumRecord& nr = it.nd.rec;
+        const bool nums = it.numbers;
         const uint32_t caplen = uint32_t(it.pkt_len);
-        if (r.format == Format::V1) {
+        if (nums || r.format == Format::V1) {
             std::optional<uint64_t> pid = it.epb_packet_id;
-            if (!pid && r.packet_id)
-                pid = r.packet_id.v;
+            if (!pid && (nums ? bool(nr.packet_id) : bool(r.packet_id)))
+                pid = nums ? nr.packet_id.v : r.packet_id.v;
             if (!pid)
                 pid = it.number;
             // A flagged packet keeps its other records and says why.
@@ -53,10 +57,11 @@ public:
                 comment_ = "mbuftrace: ";
                 comment_ += it.flag;
                 damaged_++;
-            } else if (comments && r.kind.v != MBT_KIND_META)
+            } else if (comments && !nums && r.kind.v != MBT_KIND_META)
                 packet_comment(r, comment_);
             out_.packet(it.ts_ns,
                         it.carried ? it.pkt_linktype
+                        : nums     ? nr.linktype.v
                                    : uint16_t(r.linktype.v),
                         it.pkt, caplen, it.origlen, it.rec, it.rec_len, pid,
                         extra.empty() ? nullptr : &extra, comment_);

@@ -92,11 +92,28 @@ struct Raw {
     }
 };
 
+// A v1 record's numbers only, when that is all the sink reads and
+// decode_numbers() takes the record whole (it.numbers); otherwise its full
+// decode, which decode_numbers() has made already, goes to it.d.
+bool decode_numbers_into(Item& it, const uint8_t* p, size_t n, bool numbers)
+{
+    it.numbers = false;
+    if (!numbers || !has_v1_magic(p, n))
+        return false;
+    decode_numbers(p, n, it.nd);
+    if (it.nd.in_full)
+        std::swap(it.d, *it.nd.full);
+    else
+        it.numbers = true;
+    return true;
+}
+
 // Decodes one unit: no I/O, no sink.
-void prepare(Raw& r, bool strings)
+void prepare(Raw& r, bool strings, bool numbers)
 {
     Item& it = r.it;
     r.bad = false;
+    it.numbers = false;
     switch (r.src) {
     case Raw::Stats:
     case Raw::Bad:
@@ -107,6 +124,10 @@ void prepare(Raw& r, bool strings)
         it.rec_len = r.len;
         it.pkt = r.pkt;
         it.pkt_len = r.pkt_len;
+        if (decode_numbers_into(it, it.rec, it.rec_len, numbers) &&
+            it.numbers && it.nd.consumed == it.rec_len)
+            break;
+        it.numbers = false;  // anything else: the full decode says what
         decode_record(it.rec, it.rec_len, it.d, strings);
         if (!it.d.error && it.d.consumed != it.rec_len)
             it.d.error = Error{uint32_t(it.d.consumed), "option",
@@ -131,23 +152,26 @@ void prepare(Raw& r, bool strings)
         it.pkt_len = 0;
         it.pkt_linktype = MBT_LINKTYPE_NONE;
         // Only v1 text may be skipped: convert re-encodes legacy strings.
-        decode_any(p, n, it.d, strings || !has_v1_magic(p, n));
-        if (it.d.error)
+        if (!decode_numbers_into(it, p, n, numbers))
+            decode_any(p, n, it.d, strings || !has_v1_magic(p, n));
+        if (!it.numbers && it.d.error)
             break;
         const Record& rec = it.d.rec;
-        if (rec.format == Format::V1) {
-            it.rec_len = it.d.consumed;
-            const size_t rest = n - it.d.consumed;
-            const uint16_t lt = rec.linktype ? rec.linktype.v
-                                             : uint16_t(MBT_LINKTYPE_NONE);
+        if (it.numbers || rec.format == Format::V1) {
+            const size_t used = it.numbers ? it.nd.consumed : it.d.consumed;
+            uint16_t lt = MBT_LINKTYPE_NONE;
+            if (it.numbers ? bool(it.nd.rec.linktype) : bool(rec.linktype))
+                lt = it.numbers ? it.nd.rec.linktype.v : rec.linktype.v;
+            it.rec_len = used;
+            const size_t rest = n - used;
             if (rest && lt == MBT_LINKTYPE_NONE) {
-                r.fail(it.offset + it.d.consumed,
+                r.fail(it.offset + used,
                        std::to_string(rest) +
                            " bytes follow a record whose header says no "
                            "packet bytes follow (linktype 0xffff)");
                 return;
             }
-            it.pkt = p + it.d.consumed;
+            it.pkt = p + used;
             it.pkt_len = rest;
             it.pkt_linktype = lt;
         } else if (rec.legacy_ether.len) {
@@ -162,7 +186,7 @@ void prepare(Raw& r, bool strings)
         break;
     }
     }
-    if (it.d.error) {
+    if (!it.numbers && it.d.error) {
         const Error& e = *it.d.error;
         r.fail(it.offset + e.offset, e.field + ": " + e.what);
     }
@@ -199,7 +223,7 @@ public:
     }
     void push()
     {
-        prepare(raw_, o_.strings);
+        prepare(raw_, o_.strings, o_.numbers);
         deliver(raw_);
     }
     void corrupt(const Item& it, uint64_t off, const std::string& what,
@@ -258,7 +282,8 @@ private:
             sink_.stats(r.st, r.st_lt);
         else if (!seen_ && (seen_ = true, held_))
             flush_held(), deliver(r);
-        else if (r.it.d.rec.kind && r.it.d.rec.kind.v == MBT_KIND_META) {
+        else if (!r.it.numbers && r.it.d.rec.kind &&
+                 r.it.d.rec.kind.v == MBT_KIND_META) {
             // The same metadata in the SHB and in frame 1 (SPEC 5.2), or
             // twice after a merge: delivered once.
             const std::vector<uint8_t> b(r.it.rec, r.it.rec + r.it.rec_len);

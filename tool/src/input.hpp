@@ -36,6 +36,10 @@ struct Item {
     uint32_t origlen = 0;
     uint16_t pkt_linktype = MBT_LINKTYPE_NONE;
     DecodeResult d;
+    // With ReadOptions::numbers, a v1 trace record that decode_numbers()
+    // read whole is in nd, not d (numbers set); any other record is in d.
+    NumResult nd;
+    bool numbers = false;
     // The EPB's records (pcapng): more than one is flagged (SPEC 5.2).
     const std::vector<pcapng::Packet::Record>* records = nullptr;
     std::string flag;  // set: delivered, but the packet is flagged
@@ -79,6 +83,10 @@ struct ReadOptions {
     bool progress = false;  // progress bar on stderr
     bool quiet = false;     // do not print each corrupt record
     bool strings = true;    // false: string tables checked, not built
+    // A sink that reads only a trace record's numbers (format, link type,
+    // packet id: convert without comments) gets them from decode_numbers()
+    // when it can (Item::numbers).
+    bool numbers = false;
 };
 
 struct ReadSummary {

@@ -311,8 +311,10 @@ struct NumResult {
     std::optional<Error> error;
     size_t consumed = 0;  // as DecodeResult::consumed
     bool ok() const { return !error; }
-    // Where a record the short path does not take is decoded in full.
+    // Where a record the short path does not take is decoded in full;
+    // in_full says that this record was (full then holds its decode).
     std::unique_ptr<DecodeResult> full;
+    bool in_full = false;
 };
 
 // The numbers of a record (v1 or legacy, as decode_any() reads it) into
