@@ -81,6 +81,7 @@ in_chroot() {
 # step names to fd 3 (the terminal).
 run_suite() {
 	suite=$1 root=$workdir/$1 log=$workdir/$1.log
+	shift  # "$@": the benchmark's options
 	say() { echo "[$suite] $*" >&3; echo "== $*"; }
 	exec >"$log" 2>&1
 
