@@ -908,6 +908,13 @@ bool numbers_short(const uint8_t* b, size_t len, NumResult& res)
         if (vlen > rl - vs)
             return false;
         const size_t ve = vs + vlen;
+        // An id TLV: one value, once in the record.
+        const auto id = [&](Num<uint64_t>& f) {
+            if (f || !whole_varint(b, vs, ve, UINT64_MAX, v))
+                return false;
+            f = Num<uint64_t>{v, true};
+            return true;
+        };
         switch (type) {
         case MBT_T_HOP: {
             NumHop& h = r.hops.emplace_back();
@@ -930,19 +937,16 @@ bool numbers_short(const uint8_t* b, size_t len, NumResult& res)
             break;
         }
         case MBT_T_TRACE_ID:
-            if (r.trace_id || !whole_varint(b, vs, ve, UINT64_MAX, v))
+            if (!id(r.trace_id))
                 return false;
-            r.trace_id = Num<uint64_t>{v, true};
             break;
         case MBT_T_PARENT_ID:
-            if (r.parent_id || !whole_varint(b, vs, ve, UINT64_MAX, v))
+            if (!id(r.parent_id))
                 return false;
-            r.parent_id = Num<uint64_t>{v, true};
             break;
         case MBT_T_PACKET_ID:
-            if (r.packet_id || !whole_varint(b, vs, ve, UINT64_MAX, v))
+            if (!id(r.packet_id))
                 return false;
-            r.packet_id = Num<uint64_t>{v, true};
             break;
         case MBT_T_LOST: {
             // Two values: the first is as long as its bytes say.
