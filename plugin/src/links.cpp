@@ -4,7 +4,6 @@
 #include <epan/proto.h>
 
 #include <unordered_map>
-#include <vector>
 
 namespace mbtplugin {
 
@@ -17,67 +16,7 @@ int hf_parent_frame = -1, hf_copy_frame = -1, hf_prev_segment = -1,
 struct Frames {
     uint32_t first = 0, last = 0;
 };
-
-// One entry per trace of the file, added on the first pass over every
-// traced frame, plain tshark's included: an open-addressed table (linear
-// probing, at most half full) adds one without allocating, where a node
-// of std::unordered_map cost a malloc a frame.
-class TraceFrames {
-    struct Slot {
-        uint64_t id = 0;
-        Frames frames;
-        bool used = false;
-    };
-    std::vector<Slot> slots_;  // a power of two of them
-    size_t used_ = 0;
-
-    // id's slot in t, or the free slot where it would go.
-    template <class V>
-    static auto& probe(V& t, uint64_t id)
-    {
-        const size_t mask = t.size() - 1;
-        for (size_t i = size_t((id * 0x9e3779b97f4a7c15ull) >> 32) & mask;;
-             i = (i + 1) & mask)
-            if (!t[i].used || t[i].id == id)
-                return t[i];
-    }
-    void grow()
-    {
-        std::vector<Slot> t(slots_.empty() ? 1024 : 2 * slots_.size());
-        for (const Slot& s : slots_)
-            if (s.used)
-                probe(t, s.id) = s;
-        slots_.swap(t);
-    }
-
-public:
-    // The trace's entry, added (zero) if new.
-    Frames& operator[](uint64_t id)
-    {
-        if (2 * (used_ + 1) > slots_.size())
-            grow();
-        Slot& s = probe(slots_, id);
-        if (!s.used) {
-            s.used = true;
-            s.id = id;
-            used_++;
-        }
-        return s.frames;
-    }
-    const Frames* find(uint64_t id) const
-    {
-        if (slots_.empty())
-            return nullptr;
-        const Slot& s = probe(slots_, id);
-        return s.used ? &s.frames : nullptr;
-    }
-    void clear()
-    {
-        slots_.clear();
-        used_ = 0;
-    }
-};
-TraceFrames trace_frames;
+std::unordered_map<uint64_t, Frames> trace_frames;
 // Frame -> the previous and next frames with a record of the same trace,
 // for the frames of traces with more than one record only.
 struct Segments {
@@ -89,8 +28,8 @@ std::unordered_map<uint64_t, uint32_t> copied_in;
 
 uint32_t first_frame(uint64_t trace)
 {
-    const Frames* f = trace_frames.find(trace);
-    return f ? f->first : 0;
+    auto it = trace_frames.find(trace);
+    return it == trace_frames.end() ? 0 : it->second.first;
 }
 
 void add_link(proto_tree* tree, int hf, tvbuff_t* tvb, uint32_t frame)
