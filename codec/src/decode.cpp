@@ -898,7 +898,6 @@ bool numbers_short(const uint8_t* b, size_t len, NumResult& res)
         r.hops.reserve(std::min<size_t>(rl / 8, 1024));
     Counts tabs;
     uint64_t v = 0, w = 0;
-    Num<uint32_t> vnet, cpu;
     for (size_t pos = MBT_HDR_LEN; pos < rl;) {
         const uint8_t type = b[pos];
         size_t vlen, vs;
@@ -926,19 +925,6 @@ bool numbers_short(const uint8_t* b, size_t len, NumResult& res)
             h.index = uint32_t(r.hops.size() - 1);
             if (!fast_hop(b, vs, ve, tabs, h))
                 return false;
-            // VNET and CPU carried forward (carry_forward()) as we go.
-            if (h.vnet)
-                vnet = h.vnet;
-            else if (vnet) {
-                h.vnet = vnet;
-                h.vnet_inherited = true;
-            }
-            if (h.cpu)
-                cpu = h.cpu;
-            else if (cpu) {
-                h.cpu = cpu;
-                h.cpu_inherited = true;
-            }
             break;
         }
         case MBT_T_TRACE_ID:
@@ -986,6 +972,7 @@ bool numbers_short(const uint8_t* b, size_t len, NumResult& res)
     r.files = tabs.files;
     r.names = tabs.names;
     res.consumed = rl;
+    carry_forward(r);
     return true;
 }
 

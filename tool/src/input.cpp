@@ -124,11 +124,15 @@ void prepare(Raw& r, bool strings, bool numbers)
         it.rec_len = r.len;
         it.pkt = r.pkt;
         it.pkt_len = r.pkt_len;
-        if (decode_numbers_into(it, it.rec, it.rec_len, numbers) &&
-            it.numbers && it.nd.consumed == it.rec_len)
-            break;
-        it.numbers = false;  // anything else: the full decode says what
-        decode_record(it.rec, it.rec_len, it.d, strings);
+        if (!decode_numbers_into(it, it.rec, it.rec_len, numbers))
+            decode_record(it.rec, it.rec_len, it.d, strings);
+        else if (it.numbers) {
+            if (it.nd.consumed == it.rec_len)
+                break;
+            // Bytes after the record: the full decode names them below.
+            it.numbers = false;
+            decode_record(it.rec, it.rec_len, it.d, strings);
+        }
         if (!it.d.error && it.d.consumed != it.rec_len)
             it.d.error = Error{uint32_t(it.d.consumed), "option",
                                std::to_string(it.rec_len - it.d.consumed) +
@@ -223,7 +227,9 @@ public:
     }
     void push()
     {
-        prepare(raw_, o_.strings, o_.numbers);
+        // Numbers only where the strings are not wanted either: a record
+        // decode_numbers() decodes in full is decoded without them.
+        prepare(raw_, o_.strings, o_.numbers && !o_.strings);
         deliver(raw_);
     }
     void corrupt(const Item& it, uint64_t off, const std::string& what,
