@@ -2,6 +2,7 @@
 // both flag.
 #include "mbuftrace/analyze.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 #include <memory>
@@ -135,6 +136,33 @@ private:
     size_t mask_ = 0;
 };
 
+inline size_t files_of(const Record& r)
+{
+    return r.files.size();
+}
+inline size_t files_of(const NumRecord& r)
+{
+    return r.files;
+}
+
+// Whether one file has more than t hops: a tracepoint (file, line) hit
+// more than t times needs that.  Counted per file where the files table is
+// small (a counter each, no hashing); otherwise assumed.
+template <class R>
+bool may_loop(const R& r, unsigned t)
+{
+    constexpr size_t kFiles = 64;
+    const size_t nf = files_of(r);
+    if (nf > kFiles)
+        return true;
+    unsigned hits[kFiles];
+    std::fill_n(hits, nf, 0u);
+    for (const auto& h : r.hops)
+        if (h.file && h.line && (h.file.idx >= nf || ++hits[h.file.idx] > t))
+            return true;
+    return false;
+}
+
 // The checks, in the order analyze() reports them: emit(kind, hop, aux)
 // for each finding, aux being the first routing hop of a RoutedTwice found
 // within the record (-1 for a copy's), the VNET left for a VnetCrossing,
@@ -160,7 +188,8 @@ void check(const R& r, const AnalyzeOptions& o, Emit&& emit)
             any_route = true;
             break;
         }
-    const bool count = any_route || r.hops.size() > o.loop_threshold;
+    const bool count = any_route || (r.hops.size() > o.loop_threshold &&
+                                     may_loop(r, o.loop_threshold));
     Tracepoints tps(r.hops.size(), count);
     const typename std::decay_t<decltype(r.hops)>::value_type* prev = nullptr;
     int copy_route = -1;  // first routing hop
