@@ -8,6 +8,10 @@
 #include <cstring>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "cursor.hpp"
 
 namespace mbt {
@@ -271,10 +275,12 @@ inline void put_snap(Hop& h, uint16_t lt, size_t at, size_t end)
     h.snap = Span{uint32_t(at + 2), uint32_t(end - at - 2)};
     h.has_snap = true;
 }
-inline void put_snap(NumHop& h, uint16_t lt, size_t, size_t)
+template <class T>
+inline void put(Unkept&, T, Span)
 {
-    put(h.snap_linktype, lt, Span{});
-    h.has_snap = true;
+}
+inline void put_snap(NumHop&, uint16_t, size_t, size_t)
+{
 }
 
 // The common hop, read with plain locals: known attributes, every value
@@ -643,13 +649,15 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
     }
 }
 
-// VNET and CPU are written when they change: carry them forward.
+// VNET and CPU are written when they change: carry them forward (VNET
+// only in a NumHop, which does not keep CPU).
 template <class R>
 void carry_forward(R& r)
 {
-    using F = decltype(r.hops[0].vnet);
-    const F* vsrc = nullptr;
-    const F* csrc = nullptr;
+    using H = std::decay_t<decltype(r.hops[0])>;
+    constexpr bool cpu = !std::is_same_v<decltype(H::cpu), Unkept>;
+    const decltype(H::vnet)* vsrc = nullptr;
+    const decltype(H::cpu)* csrc = nullptr;
     for (auto& h : r.hops) {
         if (h.vnet.present)
             vsrc = &h.vnet;
@@ -657,11 +665,13 @@ void carry_forward(R& r)
             h.vnet = *vsrc;
             h.vnet_inherited = true;
         }
-        if (h.cpu.present)
-            csrc = &h.cpu;
-        else if (csrc) {
-            h.cpu = *csrc;
-            h.cpu_inherited = true;
+        if constexpr (cpu) {
+            if (h.cpu.present)
+                csrc = &h.cpu;
+            else if (csrc) {
+                h.cpu = *csrc;
+                h.cpu_inherited = true;
+            }
         }
     }
 }
@@ -854,23 +864,55 @@ inline bool whole_varint(const uint8_t* b, size_t pos, size_t end,
     return false;  // cut, 10 bytes or more: the full decoder says which
 }
 
-// A string table checked as parse_strtab() checks it, counted, not kept.
-inline bool count_strtab(const uint8_t* b, size_t pos, size_t end, size_t& n)
+// The NULs of b[blk, blk + 16) that lie before end, as bits (bit k is
+// b[blk + k]).  Reads b only below lim, the end of the buffer (at or past
+// end): bytes between end and lim are read and not counted.
+inline uint32_t nul_bits(const uint8_t* b, size_t blk, size_t end, size_t lim)
 {
-    size_t prev_len = 0;
-    while (pos < end) {
-        const uint8_t pfx = b[pos++];
-        if (pfx > prev_len)
-            return false;
-        const void* nul = std::memchr(b + pos, 0, end - pos);
-        if (!nul)
-            return false;
-        const size_t i = size_t(static_cast<const uint8_t*>(nul) - b);
-        prev_len = pfx + (i - pos);
-        pos = i + 1;
-        n++;
+    const uint32_t keep = end - blk >= 16 ? 0xffff : (1u << (end - blk)) - 1;
+#if defined(__SSE2__)
+    __m128i x;
+    if (lim - blk >= 16) {
+        x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + blk));
+    } else {  // the buffer's last bytes, in a copy
+        alignas(16) uint8_t t[16] = {};
+        std::memcpy(t, b + blk, end - blk);
+        x = _mm_load_si128(reinterpret_cast<const __m128i*>(t));
     }
-    return true;
+    return uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))) &
+           keep;
+#else
+    (void)lim;
+    uint32_t m = 0;
+    for (size_t k = 0; k < 16 && blk + k < end; k++)
+        m |= uint32_t(b[blk + k] == 0) << k;
+    return m & keep;
+#endif
+}
+
+// A string table b[pos, end) checked as parse_strtab() checks it, counted,
+// not kept (lim: the end of the buffer).  An entry is a prefix byte, its
+// suffix and a NUL, so the table's NULs, found 16 bytes at a time, are the
+// entries' ends, and the prefix bytes that are 0: a NUL where an entry
+// starts.  (A memchr() call per entry cost tens of instructions.)
+inline bool count_strtab(const uint8_t* b, size_t pos, size_t end, size_t lim,
+                         size_t& n)
+{
+    size_t start = pos, prev_len = 0;
+    for (size_t blk = pos; blk < end; blk += 16) {
+        for (uint32_t m = nul_bits(b, blk, end, lim); m; m &= m - 1) {
+            const size_t i = blk + size_t(__builtin_ctz(m));
+            if (i == start)  // a prefix of 0
+                continue;
+            const size_t pfx = b[start];
+            if (pfx > prev_len)
+                return false;
+            prev_len = pfx + (i - start - 1);
+            start = i + 1;
+            n++;
+        }
+    }
+    return start == end;  // else the last entry has no NUL
 }
 
 // The short path of decode_numbers(): a v1 trace record made of the TLVs
@@ -954,12 +996,12 @@ bool numbers_short(const uint8_t* b, size_t len, NumResult& res)
         }
         case MBT_T_FILES:
             if (tabs.files || !r.hops.empty() ||
-                !count_strtab(b, vs, ve, tabs.files))
+                !count_strtab(b, vs, ve, len, tabs.files))
                 return false;
             break;
         case MBT_T_NAMES:
             if (tabs.names || !r.hops.empty() ||
-                !count_strtab(b, vs, ve, tabs.names))
+                !count_strtab(b, vs, ve, len, tabs.names))
                 return false;
             break;
         default:  // unknown TLVs: the full decoder
@@ -1002,32 +1044,16 @@ void numbers_of(const DecodeResult& d, NumResult& res)
     for (const Hop& h : s.hops) {
         NumHop& n = r.hops.emplace_back();
         n.index = h.index;
-        n.kind = num(h.kind);
-        n.depth = num(h.depth);
         n.subsys = num(h.subsys);
+        n.action = num(h.action);
         n.file = num(h.file);
         n.line = num(h.line);
-        n.func = num(h.func);
-        n.time_ns = num(h.time_ns);
         n.vnet = num(h.vnet);
         n.vnet_inherited = h.vnet_inherited;
-        n.cpu = num(h.cpu);
-        n.cpu_inherited = h.cpu_inherited;
-        n.ifindex = num(h.ifindex);
-        n.dir = num(h.dir);
-        n.ifname = num(h.ifname);
         n.ruleset = num(h.ruleset);
-        n.rule = num(h.rule);
-        n.action = num(h.action);
-        n.msg = num(h.msg);
         n.drop = num(h.drop);
-        n.node = num(h.node);
-        n.hook = num(h.hook);
+        n.rule = num(h.rule);
         n.copy_id = num(h.copy_id);
-        n.snap_linktype = num(h.snap_linktype);
-        n.has_snap = h.has_snap;
-        n.has_xlate = h.xlate.present;
-        n.has_state = h.state.present;
     }
     res.error = d.error;
     res.consumed = d.consumed;

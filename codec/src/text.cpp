@@ -233,32 +233,16 @@ std::string to_text(const NumResult& d)
     for (const NumHop& h : r.hops) {
         o += "hop";
         kv(o, "index", h.index);
-        kn(o, "kind", h.kind);
-        kn(o, "depth", h.depth);
         kn(o, "subsys", h.subsys);
         kn(o, "file", h.file);
         kn(o, "line", h.line);
-        kn(o, "func", h.func);
-        kn(o, "time", h.time_ns);
         kn(o, "vnet", h.vnet);
         kv(o, "vnet_inherited", h.vnet_inherited);
-        kn(o, "cpu", h.cpu);
-        kv(o, "cpu_inherited", h.cpu_inherited);
-        kn(o, "ifindex", h.ifindex);
-        kn(o, "dir", h.dir);
-        kn(o, "ifname", h.ifname);
         kn(o, "ruleset", h.ruleset);
         kn(o, "rule", h.rule);
         kn(o, "action", h.action);
-        kn(o, "msg", h.msg);
         kn(o, "drop", h.drop);
-        kn(o, "node", h.node);
-        kn(o, "hook", h.hook);
         kn(o, "copy_id", h.copy_id);
-        kn(o, "snap_linktype", h.snap_linktype);
-        kv(o, "snap", h.has_snap);
-        kv(o, "xlate", h.has_xlate);
-        kv(o, "state", h.has_state);
         o += '\n';
     }
     if (d.error)

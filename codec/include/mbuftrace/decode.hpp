@@ -263,32 +263,28 @@ struct NumRef {  // a string table index, without the string
     explicit operator bool() const { return present; }
 };
 
-// A hop as decode_numbers() gives it: the Hop's numbers under the Hop's
-// names (so the path checks read either), no offsets and no strings.  The
-// attributes a reader of numbers shows only as present or not (XLATE,
-// STATE, SNAPSHOT, unknown ones) are flags.
+// An attribute decode_numbers() checks as the full decoder checks it and
+// does not keep.  It has no value and no truth, so reading it does not
+// compile: a reader that needs it decodes in full.
+struct Unkept {};
+
+// A hop as decode_numbers() gives it: the numbers the path checks
+// (analyze.hpp), the plugin's verdict and its frame links read, under the
+// Hop's names, so that the same templates read either; no offsets and no
+// strings.  Its other attributes are checked, not kept: a NumHop is a
+// sixth of a Hop, and a record's hops are made in a few stores each.
 struct NumHop {
     uint32_t index = 0;
-    Num<uint8_t> kind, depth, subsys;
+    Num<uint8_t> subsys, action;
     NumRef file;
     Num<uint32_t> line;
-    NumRef func;
-    Num<uint64_t> time_ns;
-    Num<uint32_t> vnet;
+    Num<uint32_t> vnet;  // effective: carried forward, as Hop::vnet
     bool vnet_inherited = false;
-    Num<uint32_t> cpu;
-    bool cpu_inherited = false;
-    Num<uint32_t> ifindex;
-    Num<uint8_t> dir;
-    NumRef ifname, ruleset;
+    Unkept kind, depth, func, time_ns, cpu, ifindex, dir, ifname, msg, node,
+        hook, snap_linktype;
+    NumRef ruleset, drop;
     Num<uint32_t> rule;
-    Num<uint8_t> action;
-    NumRef msg, drop, node, hook;
     Num<uint64_t> copy_id;
-    Num<uint16_t> snap_linktype;
-    bool has_snap = false;
-    bool has_xlate = false;
-    bool has_state = false;
 };
 
 // A record as decode_numbers() gives it.
@@ -390,8 +386,8 @@ std::string to_text(const Record& r);
 // The same, followed by "error: <message>" when decoding failed.
 std::string to_text(const DecodeResult& d);
 
-// The same for decode_numbers(): every number, one line per hop, and the
-// error (what the tests compare with numbers_of() a full decode).
+// The same for decode_numbers(): every number it keeps, one line per hop,
+// and the error (what the tests compare with numbers_of() a full decode).
 std::string to_text(const NumResult& d);
 
 // One-line path summary, e.g. "ether_input>ip_input>pf_test>ip_output".
