@@ -864,29 +864,17 @@ inline bool whole_varint(const uint8_t* b, size_t pos, size_t end,
     return false;  // cut, 10 bytes or more: the full decoder says which
 }
 
-// The NULs of b[blk, blk + 16) that lie before end, as bits (bit k is
-// b[blk + k]).  Reads b only below lim, the end of the buffer (at or past
-// end): bytes between end and lim are read and not counted.
-inline uint32_t nul_bits(const uint8_t* b, size_t blk, size_t end, size_t lim)
+// The NULs of b[blk, blk + 16), as bits (bit k is b[blk + k]).
+inline uint32_t nul_bits(const uint8_t* p)
 {
-    const uint32_t keep = end - blk >= 16 ? 0xffff : (1u << (end - blk)) - 1;
 #if defined(__SSE2__)
-    __m128i x;
-    if (lim - blk >= 16) {
-        x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + blk));
-    } else {  // the buffer's last bytes, in a copy
-        alignas(16) uint8_t t[16] = {};
-        std::memcpy(t, b + blk, end - blk);
-        x = _mm_load_si128(reinterpret_cast<const __m128i*>(t));
-    }
-    return uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))) &
-           keep;
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128())));
 #else
-    (void)lim;
     uint32_t m = 0;
-    for (size_t k = 0; k < 16 && blk + k < end; k++)
-        m |= uint32_t(b[blk + k] == 0) << k;
-    return m & keep;
+    for (unsigned k = 0; k < 16; k++)
+        m |= uint32_t(p[k] == 0) << k;
+    return m;
 #endif
 }
 
@@ -899,8 +887,8 @@ inline bool count_strtab(const uint8_t* b, size_t pos, size_t end, size_t lim,
                          size_t& n)
 {
     size_t start = pos, prev_len = 0;
-    for (size_t blk = pos; blk < end; blk += 16) {
-        for (uint32_t m = nul_bits(b, blk, end, lim); m; m &= m - 1) {
+    const auto entries = [&](size_t blk, uint32_t m) {
+        for (; m; m &= m - 1) {
             const size_t i = blk + size_t(__builtin_ctz(m));
             if (i == start)  // a prefix of 0
                 continue;
@@ -911,6 +899,21 @@ inline bool count_strtab(const uint8_t* b, size_t pos, size_t end, size_t lim,
             start = i + 1;
             n++;
         }
+        return true;
+    };
+    size_t blk = pos;
+    for (; end - blk >= 16; blk += 16)
+        if (!entries(blk, nul_bits(b + blk)))
+            return false;
+    if (blk < end) {
+        // The last bytes: read 16 where the buffer has them, else from a
+        // copy; NULs at or past end do not count.
+        uint8_t t[16] = {};
+        const uint8_t* p = b + blk;
+        if (lim - blk < 16)
+            p = static_cast<const uint8_t*>(std::memcpy(t, p, end - blk));
+        if (!entries(blk, nul_bits(p) & ((1u << (end - blk)) - 1)))
+            return false;
     }
     return start == end;  // else the last entry has no NUL
 }
