@@ -20,6 +20,10 @@ under valgrind's callgrind over 1 and K+1 frames, and the difference over
 K is its instructions per frame, a count that does not depend on what else
 the machine is doing (times on a shared VM vary by 2x between runs).  The
 targets are judged on these counts; --instructions 0 judges on times.
+Wireshark seeds its hash maps at random (wmem_init_hashing()), which moved
+a count by a few thousand instructions per frame from run to run; the
+callgrind runs preload --fixed-seed (mbtfixedseed.so, fixed_seed.c: GLib's
+g_random_int() from a fixed seed), and then repeat to a few instructions.
 
 tshark runs as uid 65534 when started as root (personal plugins and Lua
 scripts are ignored for root).  Each configuration runs --reps times,
@@ -89,6 +93,9 @@ def main():
     ap.add_argument("--before", metavar="PLUGIN",
                     help="another build of mbuftrace.so (e.g. main's), run "
                          "beside --plugin as 'legacy before' and 'v1 before'")
+    ap.add_argument("--fixed-seed", metavar="SO",
+                    help="preloaded into the callgrind runs (default: "
+                         "mbtfixedseed.so beside --floor)")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny run: check it works, do not judge targets")
     a = ap.parse_args()
@@ -96,6 +103,12 @@ def main():
     for m in modes:
         if m not in MODES:
             ap.error("unknown mode %r (known: %s)" % (m, ", ".join(MODES)))
+    if a.fixed_seed is None:
+        a.fixed_seed = os.path.join(os.path.dirname(os.path.abspath(a.floor)),
+                                    "mbtfixedseed.so")
+    if a.instructions and not os.path.isfile(a.fixed_seed):
+        ap.error("no %s: build the mbtfixedseed target, or give "
+                 "--fixed-seed" % a.fixed_seed)
     if a.instructions and a.frames < a.instructions + 1:
         ap.error("--instructions %d needs --frames >= %d"
                  % (a.instructions, a.instructions + 1))
@@ -113,6 +126,8 @@ def main():
         caps = os.path.join(home_plain.files, "caps")
         subprocess.run([a.gen, caps, str(a.frames)], check=True)
         lua = home_plain.add(os.path.join(HERE, "proto_part3.lua"))
+        # tshark's uid reads it here (the build tree may be closed to it).
+        seed = home_plain.add(a.fixed_seed) if a.instructions else None
         home_plain._open_up()
 
         def run(sb, argv, keep=True):
@@ -190,13 +205,13 @@ def main():
             "v1 packet": items(home_plugin, ["--disable-protocol",
                                              "mbuftrace", "-r", v1], ""),
         }
-        ipf = count_instructions(a.instructions, configs, a.jobs) \
+        ipf = count_instructions(a.instructions, configs, a.jobs, seed) \
             if a.instructions else {}
 
         print("tshark %s; frames per capture: %d (best of %d runs each)%s"
               % (home_plain.ver, n, a.reps,
-                 "; instructions per frame: callgrind over %d frames"
-                 % a.instructions if ipf else ""))
+                 "; instructions per frame: callgrind over %d frames, "
+                 "hash seeds fixed" % a.instructions if ipf else ""))
         print("tree items per frame: legacy Lua %.0f, floor %.0f, plugin "
               "%.0f; v1 plugin %.0f, the packet's own %.0f"
               % tuple(it[k] for k in ("legacy Lua", "legacy floor",
@@ -267,11 +282,13 @@ def show_ratios(r, unit, name="plugin"):
              name, r["v1"]))
 
 
-def count_instructions(k, configs, jobs):
+def count_instructions(k, configs, jobs, preload):
     """Instructions per frame of each configuration: callgrind over k+1
-    frames minus over 1 frame (start-up and the first frame), over k."""
+    frames minus over 1 frame (start-up and the first frame), over k,
+    with preload (Wireshark's hash seeds fixed) preloaded."""
     def collected(sb, argv):
         cmd, env = sb.command(*argv)
+        env = dict(env, LD_PRELOAD=preload)
         i = cmd.index(sb.tshark)
         cmd = (cmd[:i] + ["valgrind", "--tool=callgrind",
                           "--callgrind-out-file=/dev/null"] + cmd[i:])
