@@ -49,7 +49,8 @@ packages="build-essential cmake ninja-build pkg-config python3 libglib2.0-dev
 # What the plugin_ tests need (plugin_bench_smoke: the last two) and
 # --bench's instruction counts (valgrind), no more:
 # the tool, kernel and codec tests do not depend on Wireshark's version.
-targets="mbuftrace_plugin mbt_plugin_captures mbtfloor_plugin bench-plugin-captures"
+targets="mbuftrace_plugin mbt_plugin_captures mbtfloor_plugin mbtfixedseed
+	bench-plugin-captures"
 
 if ! command -v debootstrap >/dev/null; then
 	apt-get update && apt-get install -y --no-install-recommends debootstrap
