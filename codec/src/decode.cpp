@@ -411,9 +411,22 @@ bool fast_hop(const uint8_t* const b, size_t pos, const size_t end,
     return true;
 }
 
-void parse_hop(Cursor c, const Counts& tabs, Hop& h,
-               std::vector<Tlv>& unknown)
+// Where a hop's XLATE or STATE goes in the record's list (no: the hop's
+// Hop::xlate_no or state_no): a second one in the hop is read over the
+// first, as a second VNET is.
+template <class T>
+T& slot(std::vector<T>& list, uint32_t& no)
 {
+    if (!no) {
+        list.emplace_back();
+        no = uint32_t(list.size());
+    }
+    return list[no - 1];
+}
+
+void parse_hop(Cursor c, const Counts& tabs, Hop& h, Record& r)
+{
+    std::vector<Tlv>& unknown = r.hop_unknown;
     h.unknown = Span{uint32_t(unknown.size()), 0};
     c.ctx = Ctx{};
     c.ctx.hop = long(h.index);
@@ -470,21 +483,24 @@ void parse_hop(Cursor c, const Counts& tabs, Hop& h,
         case MBT_A_COPY:
             h.copy_id = vfield<uint64_t>(v, "copy_id", UINT64_MAX);
             break;
-        case MBT_A_XLATE:
-            h.xlate.at = Span{uint32_t(vstart), uint32_t(vlen)};
-            h.xlate.v.xl_proto = v.u8("xlate.proto");
-            xlate_side(v, h.xlate.v.xl_before, "xlate.before");
-            xlate_side(v, h.xlate.v.xl_after, "xlate.after");
-            h.xlate.present = true;
+        case MBT_A_XLATE: {
+            Field<mbt_xlate>& x = slot(r.xlates, h.xlate_no);
+            x.at = Span{uint32_t(vstart), uint32_t(vlen)};
+            x.v.xl_proto = v.u8("xlate.proto");
+            xlate_side(v, x.v.xl_before, "xlate.before");
+            xlate_side(v, x.v.xl_after, "xlate.after");
+            x.present = true;
             break;
-        case MBT_A_STATE:
-            h.state.at = Span{uint32_t(vstart), uint32_t(vlen)};
-            h.state.v.id = vfield<uint64_t>(v, "state.id", UINT64_MAX).v;
-            h.state.v.creator =
-                vfield<uint32_t>(v, "state.creator", UINT32_MAX).v;
-            h.state.v.how = v.u8("state.how");
-            h.state.present = true;
+        }
+        case MBT_A_STATE: {
+            Field<Hop::State>& st = slot(r.states, h.state_no);
+            st.at = Span{uint32_t(vstart), uint32_t(vlen)};
+            st.v.id = vfield<uint64_t>(v, "state.id", UINT64_MAX).v;
+            st.v.creator = vfield<uint32_t>(v, "state.creator", UINT32_MAX).v;
+            st.v.how = v.u8("state.how");
+            st.present = true;
             break;
+        }
         case MBT_A_SNAPSHOT:
             h.snap_linktype.at = Span{uint32_t(v.pos()), 2};
             h.snap_linktype.v = v.u16("snapshot.linktype");
@@ -634,7 +650,7 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
         if (fast_hop(v.base(), v.pos(), v.pos() + v.left(), tabs, h))
             v.skip(v.left());
         else
-            parse_hop(v.sub(v.left(), "hop"), tabs, h, r.hop_unknown);
+            parse_hop(v.sub(v.left(), "hop"), tabs, h, r);
         break;
     }
     default:
@@ -700,6 +716,8 @@ void reset(Record& r)
     r.hops.clear();
     r.unknown.clear();
     r.hop_unknown.clear();
+    r.xlates.clear();
+    r.states.clear();
     r.legacy_ether = Span{};
     Meta& m = r.meta;
     if (m.kernel_ident || m.kernel_version || m.source_rev || m.hostname ||

@@ -183,10 +183,10 @@ RecordIn to_input(const Record& r, const uint8_t* data)
             o.node = HopIn::Node{std::string(r.str(h.node)), std::string(r.str(h.hook))};
         if (h.copy_id)
             o.copy_id = h.copy_id.v;
-        if (h.xlate)
-            o.xlate = h.xlate.v;
-        if (h.state)
-            o.state = h.state.v;
+        if (r.xlate_of(h))
+            o.xlate = r.xlate_of(h).v;
+        if (r.state_of(h))
+            o.state = r.state_of(h).v;
         if (h.has_snap)
             o.snap = HopIn::Snap{
                 h.snap_linktype.v,

@@ -80,14 +80,14 @@ void hop_line(std::string& o, const Record& r, const Hop& h)
     }
     if (h.copy_id)
         kv(o, "copy", h.copy_id.v);
-    if (h.xlate) {
-        kv(o, "xlate.proto", h.xlate.v.xl_proto);
-        ks(o, "xlate", xlate_text(h.xlate.v));
+    if (const Field<mbt_xlate>& x = r.xlate_of(h)) {
+        kv(o, "xlate.proto", x.v.xl_proto);
+        ks(o, "xlate", xlate_text(x.v));
     }
-    if (h.state) {
-        kv(o, "state.id", h.state.v.id);
-        kv(o, "state.creator", h.state.v.creator);
-        kv(o, "state.how", h.state.v.how);
+    if (const Field<Hop::State>& st = r.state_of(h)) {
+        kv(o, "state.id", st.v.id);
+        kv(o, "state.creator", st.v.creator);
+        kv(o, "state.how", st.v.how);
     }
     if (h.has_snap) {
         kv(o, "snap.linktype", h.snap_linktype.v);

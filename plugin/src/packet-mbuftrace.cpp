@@ -588,19 +588,19 @@ void xlate_side(proto_tree* t, tvbuff_t* tvb, guint off,
 }
 
 void xlate_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
-                  const mbt::Hop& h)
+                  const mbt::Field<mbt_xlate>& xf)
 {
     bool any = false;
     for (int i = W_XLATE; i <= W_XADPORT; i++)
         any = any || want[i];
     if (!any)
         return;
-    const mbt_xlate& x = h.xlate.v;
+    const mbt_xlate& x = xf.v;
     const std::string text = mbt::xlate_text(x);
     proto_item* xi = proto_tree_add_string(t, hf_hop_xlate, tvb,
-                                           SP(h.xlate.at), text.c_str());
+                                           SP(xf.at), text.c_str());
     proto_tree* xt = proto_item_add_subtree(xi, ett_xlate);
-    const guint off = h.xlate.at.off;
+    const guint off = xf.at.off;
     if (want[W_XPROTO])
         proto_tree_add_uint(xt, hf_hop_xlate_proto, tvb, off, 1, x.xl_proto);
     xlate_side(xt, tvb, off + 1, x.xl_before, true);
@@ -609,17 +609,16 @@ void xlate_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
 }
 
 void state_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
-                  const mbt::Hop& h)
+                  const mbt::Field<mbt::Hop::State>& st)
 {
     if (want[W_STATE])
-        proto_tree_add_uint64(t, hf_hop_state, tvb, SP(h.state.at),
-                              h.state.v.id);
+        proto_tree_add_uint64(t, hf_hop_state, tvb, SP(st.at), st.v.id);
     if (want[W_SCREATOR])
-        proto_tree_add_uint(t, hf_hop_state_creator, tvb, SP(h.state.at),
-                            h.state.v.creator);
+        proto_tree_add_uint(t, hf_hop_state_creator, tvb, SP(st.at),
+                            st.v.creator);
     if (want[W_SHOW])
-        proto_tree_add_string(t, hf_hop_state_how, tvb, SP(h.state.at),
-                              mbt::state_how_name(h.state.v.how));
+        proto_tree_add_string(t, hf_hop_state_how, tvb, SP(st.at),
+                              mbt::state_how_name(st.v.how));
 }
 
 // Fills the hop's subtree with every decoded field.
@@ -713,10 +712,10 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
     if (h.copy_id && want[W_COPY])
         proto_tree_add_uint64(t, hf_hop_copy, tvb, SP(h.copy_id.at),
                               h.copy_id.v);
-    if (h.xlate)
-        xlate_fields(t, tvb, tvblen, h);
-    if (h.state)
-        state_fields(t, tvb, tvblen, h);
+    if (r.xlate_of(h))
+        xlate_fields(t, tvb, tvblen, r.xlate_of(h));
+    if (r.state_of(h))
+        state_fields(t, tvb, tvblen, r.state_of(h));
     if (want[W_TEXT])
         add_str(t, hf_hop_text, tvb, tvblen, r, h.text);
     if (want[W_ARG])
@@ -779,11 +778,11 @@ void hop_line(Buf& b, const mbt::Record& r, const mbt::Hop& h)
         b.str("DROPPED: ").str(r.str(h.drop)).str("  ");
     if (h.copy_id)
         b.str("copy \xe2\x86\x92 trace ").u(h.copy_id.v).str("  ");
-    if (h.state)
-        b.add("state %016" PRIx64 " %s  ", h.state.v.id,
-              mbt::state_how_name(h.state.v.how));
-    if (h.xlate)
-        b.str(mbt::xlate_text(h.xlate.v).c_str()).str("  ");
+    if (const mbt::Field<mbt::Hop::State>& st = r.state_of(h))
+        b.add("state %016" PRIx64 " %s  ", st.v.id,
+              mbt::state_how_name(st.v.how));
+    if (r.xlate_of(h))
+        b.str(mbt::xlate_text(r.xlate_of(h).v).c_str()).str("  ");
     while (b.n > 0 && b.s[b.n - 1] == ' ')
         b.s[--b.n] = '\0';
 }

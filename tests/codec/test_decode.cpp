@@ -240,15 +240,17 @@ TEST_CASE("a translation (XLATE) and a state (STATE) round-trip and print")
     const DecodeResult d = decode_record(b.data(), b.size());
     REQUIRE(d.ok());
     const Hop& h = d.rec.hops.at(0);
-    REQUIRE(h.xlate);
-    CHECK(xlate_text(h.xlate.v) == "[2001::1]:5353 > :: => [2001::9]:6000 > ::");
-    REQUIRE(h.state);
-    CHECK(h.state.v.id == 0x1234);
-    CHECK(h.state.v.creator == 7);
-    CHECK(std::string(state_how_name(h.state.v.how)) == "matched");
+    const Field<mbt_xlate>& xf = d.rec.xlate_of(h);
+    REQUIRE(xf);
+    CHECK(xlate_text(xf.v) == "[2001::1]:5353 > :: => [2001::9]:6000 > ::");
+    const Field<Hop::State>& st = d.rec.state_of(h);
+    REQUIRE(st);
+    CHECK(st.v.id == 0x1234);
+    CHECK(st.v.creator == 7);
+    CHECK(std::string(state_how_name(st.v.how)) == "matched");
     // The XLATE value: proto, then two sides of 1 + 16 + 16 + 2 + 2 bytes.
-    CHECK(h.xlate.at.len == 1 + 2 * 37);
-    CHECK(b[h.xlate.at.off] == 17);
+    CHECK(xf.at.len == 1 + 2 * 37);
+    CHECK(b[xf.at.off] == 17);
     // And back through the encoder's input unchanged.
     const RecordIn again = to_input(d.rec, b.data());
     CHECK(encode(again) == b);

@@ -732,16 +732,16 @@ TEST_CASE_METHOD(Fixture, "pf's state and translation hops carry STATE, XLATE, t
     const mbt::Record& r = recs[0].rec;
     REQUIRE(r.hops.size() == 3);
     const mbt::Hop& v = r.hops[1];
-    REQUIRE(v.state);
-    CHECK(v.state.v.id == 0x6790f5c500000001ULL);
-    CHECK(v.state.v.creator == 0x2a);
-    CHECK(v.state.v.how == MBT_STATE_CREATED);
+    REQUIRE(r.state_of(v));
+    CHECK(r.state_of(v).v.id == 0x6790f5c500000001ULL);
+    CHECK(r.state_of(v).v.creator == 0x2a);
+    CHECK(r.state_of(v).v.how == MBT_STATE_CREATED);
     CHECK(v.rule.v == 2);
     CHECK(r.str(v.msg) == "created a state");
     const mbt::Hop& n = r.hops[2];
     CHECK(n.line.v == uint32_t(l_nat));
-    REQUIRE(n.xlate);
-    CHECK(mbt::xlate_text(n.xlate.v) ==
+    REQUIRE(r.xlate_of(n));
+    CHECK(mbt::xlate_text(r.xlate_of(n).v) ==
           "10.0.0.2:40000 > 0.0.0.0 => 192.0.2.1:53000 > 0.0.0.0");
     CHECK(n.rule.v == 1);
     CHECK(n.action.v == MBT_ACT_NAT);
@@ -750,7 +750,7 @@ TEST_CASE_METHOD(Fixture, "pf's state and translation hops carry STATE, XLATE, t
     REQUIRE(n.has_snap);
     CHECK(n.snap_linktype.v == MBT_LINKTYPE_IPV4);
     CHECK(n.snap.len == 24);
-    CHECK(!r.hops[0].state);
+    CHECK(!r.state_of(r.hops[0]));
     CHECK(standin_live_allocs() == allocs0);
 }
 
@@ -773,7 +773,7 @@ TEST_CASE_METHOD(Fixture, "a translation hop whose allocation fails keeps the pa
     const mbt::Record& r = recs[0].rec;
     CHECK((r.flags.v & MBT_RF_ALLOC_FAIL) != 0);
     REQUIRE(r.hops.size() == 3);
-    CHECK(!r.hops[2].xlate);
+    CHECK(!r.xlate_of(r.hops[2]));
     CHECK(standin_live_allocs() == allocs0);
 }
 

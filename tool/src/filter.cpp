@@ -173,12 +173,14 @@ Val hop_value(const Record& r, const Hop& h, F f)
     case F::HopText:
         return str(h.text.present, r.str(h.text));
     case F::HopXlate:
-        return str(h.xlate.present,
-                   h.xlate.present ? xlate_text(h.xlate.v) : std::string());
+        return str(r.xlate_of(h).present, r.xlate_of(h).present
+                                               ? xlate_text(r.xlate_of(h).v)
+                                               : std::string());
     case F::HopState:
-        return num(h.state.present, h.state.v.id);
+        return num(r.state_of(h).present, r.state_of(h).v.id);
     case F::HopStateHow:
-        return str(h.state.present, state_how_name(h.state.v.how));
+        return str(r.state_of(h).present,
+                   state_how_name(r.state_of(h).v.how));
     case F::HopXlateBeforeSrc:
     case F::HopXlateBeforeDst:
     case F::HopXlateAfterSrc:
@@ -187,7 +189,8 @@ Val hop_value(const Record& r, const Hop& h, F f)
     case F::HopXlateBeforeDst6:
     case F::HopXlateAfterSrc6:
     case F::HopXlateAfterDst6: {
-        if (!h.xlate.present)
+        const Field<mbt_xlate>& x = r.xlate_of(h);
+        if (!x.present)
             return Val{};
         // As in Wireshark: .src/.dst for IPv4, .src6/.dst6 for IPv6.
         const bool before =
@@ -200,7 +203,7 @@ Val hop_value(const Record& r, const Hop& h, F f)
         const bool v6 = f == F::HopXlateBeforeSrc6 ||
                         f == F::HopXlateBeforeDst6 ||
                         f == F::HopXlateAfterSrc6 || f == F::HopXlateAfterDst6;
-        mbt_xlate_side xs = before ? h.xlate.v.xl_before : h.xlate.v.xl_after;
+        mbt_xlate_side xs = before ? x.v.xl_before : x.v.xl_after;
         if ((xs.xs_ver == MBT_XLATE_IPV6) != v6)
             return Val{};
         xs.xs_sport = xs.xs_dport = 0;  // the address alone

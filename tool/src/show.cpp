@@ -233,8 +233,8 @@ std::string to_json(const Item& it, const std::vector<Finding>& fs)
         s("arg", h.arg);
         if (h.copy_id)
             o += ",\"copy\":" + std::to_string(h.copy_id.v);
-        if (h.xlate) {
-            const mbt_xlate& x = h.xlate.v;
+        if (r.xlate_of(h)) {
+            const mbt_xlate& x = r.xlate_of(h).v;
             const auto side = [&](const char* k, const mbt_xlate_side& xs) {
                 o += std::string(",\"") + k + "\":{\"src\":";
                 mbt_xlate_side a = xs;
@@ -252,11 +252,11 @@ std::string to_json(const Item& it, const std::vector<Finding>& fs)
             json_string(o, xlate_text(x));
             o += "}";
         }
-        if (h.state) {
-            o += ",\"state\":{\"id\":" + std::to_string(h.state.v.id) +
-                 ",\"creator\":" + std::to_string(h.state.v.creator) +
+        if (const Field<Hop::State>& st = r.state_of(h)) {
+            o += ",\"state\":{\"id\":" + std::to_string(st.v.id) +
+                 ",\"creator\":" + std::to_string(st.v.creator) +
                  ",\"how\":";
-            json_string(o, state_how_name(h.state.v.how));
+            json_string(o, state_how_name(st.v.how));
             o += "}";
         }
         if (h.has_snap) {
@@ -501,14 +501,14 @@ private:
                 o.add("  \"").esc(r.str(h.msg)).add('"');
             if (h.copy_id)
                 o.add("  copy -> trace ").num(h.copy_id.v);
-            if (h.state) {
+            if (const Field<Hop::State>& st = r.state_of(h)) {
                 char id[20];
-                std::snprintf(id, sizeof(id), "%016" PRIx64, h.state.v.id);
+                std::snprintf(id, sizeof(id), "%016" PRIx64, st.v.id);
                 o.add("  state ").add(id).add(' ').add(
-                    state_how_name(h.state.v.how));
+                    state_how_name(st.v.how));
             }
-            if (h.xlate)
-                o.add("  ").add(xlate_text(h.xlate.v));
+            if (r.xlate_of(h))
+                o.add("  ").add(xlate_text(r.xlate_of(h).v));
             if (h.has_snap)
                 o.add("  snapshot ").num(h.snap.len).add(" bytes");
             if (h.cpu && !h.cpu_inherited)

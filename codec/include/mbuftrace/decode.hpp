@@ -105,13 +105,17 @@ struct Hop {
     StrRef node;
     StrRef hook;
     Field<uint64_t> copy_id;
-    Field<mbt_xlate> xlate;  // SPEC 4.4.1: what a translation rewrote
     struct State {
         uint64_t id = 0;
         uint32_t creator = 0;
         uint8_t how = 0;  // MBT_STATE_*
     };
-    Field<State> state;
+    // XLATE (SPEC 4.4.1: what a translation rewrote) and STATE are rare
+    // and large, so they are kept beside the hops: each is 1 + its index
+    // in Record::xlates or Record::states, 0 if the hop has none.  Read
+    // them with Record::xlate_of() and Record::state_of().
+    uint32_t xlate_no = 0;
+    uint32_t state_no = 0;
     Field<uint16_t> snap_linktype;
     Span snap;             // packet snapshot bytes
     bool has_snap = false;
@@ -180,6 +184,8 @@ struct Record {
     std::vector<Hop> hops;     // in time order
     std::vector<Tlv> unknown;  // skipped non-critical record TLVs
     std::vector<Tlv> hop_unknown;  // the hops' (Hop::unknown)
+    std::vector<Field<mbt_xlate>> xlates;   // the hops' (Hop::xlate_no)
+    std::vector<Field<Hop::State>> states;  // the hops' (Hop::state_no)
     Meta meta;                 // kind == MBT_KIND_META
     Span legacy_ether;         // part-1: Ethernet bytes after the strings
 
@@ -206,6 +212,17 @@ struct Record {
     {
         const Tlv* p = hop_unknown.data() + h.unknown.off;
         return TlvRange{p, p + h.unknown.len};
+    }
+    // A hop's XLATE and STATE (not present if it has none).
+    const Field<mbt_xlate>& xlate_of(const Hop& h) const
+    {
+        static const Field<mbt_xlate> none;
+        return h.xlate_no ? xlates[h.xlate_no - 1] : none;
+    }
+    const Field<Hop::State>& state_of(const Hop& h) const
+    {
+        static const Field<Hop::State> none;
+        return h.state_no ? states[h.state_no - 1] : none;
     }
     // The same NUL-terminated (for C interfaces such as Wireshark's).
     const char* c_str(const StrRef& r) const { return str(r).data(); }
