@@ -64,13 +64,18 @@ std::string hex8(unsigned v)
 
 namespace {
 
-[[noreturn]] MBT_COLD void fail_prefix(const Cursor& c, size_t start,
-                                       unsigned pfx, size_t prev_len)
+// What is wrong with the string table entry at start (entry number n):
+// it shares more than the previous entry has, or it has no NUL.
+[[noreturn]] MBT_COLD void fail_entry(Cursor& c, size_t n, size_t start,
+                                      unsigned pfx, size_t prev_len)
 {
-    c.fail(start, "prefix",
-           "shares " + std::to_string(pfx) +
-               " bytes with the previous entry, which has only " +
-               std::to_string(prev_len));
+    c.ctx.entry = long(n);
+    if (pfx > prev_len)
+        c.fail(start, "prefix",
+               "shares " + std::to_string(pfx) +
+                   " bytes with the previous entry, which has only " +
+                   std::to_string(prev_len));
+    c.fail(start + 1, "text", "string is not NUL-terminated");
 }
 
 // Copies n bytes 16 at a time (a few instructions for a name, where a
@@ -84,6 +89,33 @@ inline void copy16(char* d, const char* s, size_t n)
         std::memmove(d + i, s + i, 16);
 }
 
+// The NULs of b[blk, blk + 16), as bits (bit k is b[blk + k]).
+inline uint32_t nul_bits(const uint8_t* p)
+{
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128())));
+#else
+    uint32_t m = 0;
+    for (unsigned k = 0; k < 16; k++)
+        m |= uint32_t(p[k] == 0) << k;
+    return m;
+#endif
+}
+
+// The first NUL in p[0, n), or nullptr, 16 bytes a step (where memchr()
+// is a call for each table entry): reads up to 15 bytes past p + n, which
+// parse_strtab() keeps inside its buffer.
+inline const char* find_nul16(const char* p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 16)
+        if (const uint32_t m = nul_bits(reinterpret_cast<const uint8_t*>(p + i))) {
+            const size_t at = i + size_t(__builtin_ctz(m));
+            return at < n ? p + at : nullptr;
+        }
+    return nullptr;
+}
+
 // Front-coded string table (SPEC 4.2), in one pass over the entries,
 // appended to out (n counts them).  The table's bytes are copied into buf
 // whole: an entry that shares no prefix is its suffix there, NUL and all;
@@ -94,13 +126,18 @@ inline void copy16(char* d, const char* s, size_t n)
 // what was used when the table ends (or fails); growing it fills the new
 // bytes, so it grows a little at a time.  Without strings every entry is
 // still checked, only its text is not kept (empty).
+//
+// The loop keeps its state in locals (the text is written through a char
+// pointer, which may alias anything kept in memory) and stores it back
+// only where it ends or fails.
 template <bool Strings>
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
                   size_t& n)
 {
     if (out.capacity() < n + c.left() / 6)
         out.reserve(n + c.left() / 6);
-    const size_t tab = c.pos();
+    const uint8_t* const b = c.base();
+    const size_t tab = c.pos(), end = tab + c.left();
     struct Trim {  // buf ends where the used bytes end
         std::string& buf;
         size_t used;
@@ -118,41 +155,55 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
                             std::min(t.used + c.left() + 256, buf.capacity())));
         d = buf.data();
         copy = t.used;
-        std::memcpy(d + copy, c.base() + tab, c.left());
+        std::memcpy(d + copy, b + tab, c.left());
         t.used += c.left();
     }
+    size_t count = n, used = t.used, room = buf.size();
     size_t prev_len = 0, prev_off = 0;
-    while (!c.done()) {
-        const size_t start = c.pos();
-        c.ctx.entry = long(n);
-        const uint8_t pfx = c.u8("prefix");
-        if (MBT_UNLIKELY(pfx > prev_len))
-            fail_prefix(c, start, pfx, prev_len);
-        const std::string_view suffix = c.cstring("text");
-        const size_t len = pfx + suffix.size();
-        StrEntry& e = out.emplace_back();
-        e.at = Span{uint32_t(start), uint32_t(c.pos() - start)};
+    for (size_t pos = tab; pos < end;) {
+        const size_t start = pos;
+        const uint8_t pfx = b[pos++];
+        // The text's NUL, in the copy of the table where there is one.
+        const char* const text =
+            Strings ? d + copy + (pos - tab) : reinterpret_cast<const char*>(b + pos);
+        const char* const nul =
+            Strings ? find_nul16(text, end - pos)
+                    : static_cast<const char*>(std::memchr(text, 0, end - pos));
+        if (MBT_UNLIKELY(pfx > prev_len || !nul)) {
+            t.used = used;
+            n = count;
+            fail_entry(c, count, start, pfx, prev_len);
+        }
+        const size_t slen = size_t(nul - text);
+        const size_t len = pfx + slen;
+        StrEntry e;
+        e.at = Span{uint32_t(start), uint32_t(slen + 2)};
         if (Strings) {
             if (!pfx)
-                e.off = uint32_t(copy + (start + 1 - tab));
+                e.off = uint32_t(copy + (pos - tab));
             else {
-                if (MBT_UNLIKELY(t.used + len + 1 + kSpare > buf.size())) {
-                    buf.resize(std::max(t.used + len + 1 + kSpare,
-                                        std::min(t.used + 1024, buf.capacity())));
+                if (MBT_UNLIKELY(used + len + 1 + kSpare > room)) {
+                    buf.resize(std::max(used + len + 1 + kSpare,
+                                        std::min(used + 1024, buf.capacity())));
                     d = buf.data();
+                    room = buf.size();
                 }
-                e.off = uint32_t(t.used);
-                copy16(d + t.used, d + prev_off, pfx);
-                copy16(d + t.used + pfx, d + copy + (start + 1 - tab),
-                       suffix.size() + 1);  // and the NUL
-                t.used += len + 1;
+                e.off = uint32_t(used);
+                copy16(d + used, d + prev_off, pfx);
+                copy16(d + used + pfx, d + copy + (pos - tab),
+                       slen + 1);  // and the NUL (buf may have moved)
+                used += len + 1;
             }
             e.len = uint32_t(len);
             prev_off = e.off;
         }
-        n++;
+        out.push_back(e);
+        count++;
         prev_len = len;
+        pos += slen + 1;
     }
+    t.used = used;
+    n = count;
 }
 
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
@@ -880,20 +931,6 @@ inline bool whole_varint(const uint8_t* b, size_t pos, size_t end,
         }
     }
     return false;  // cut, 10 bytes or more: the full decoder says which
-}
-
-// The NULs of b[blk, blk + 16), as bits (bit k is b[blk + k]).
-inline uint32_t nul_bits(const uint8_t* p)
-{
-#if defined(__SSE2__)
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128())));
-#else
-    uint32_t m = 0;
-    for (unsigned k = 0; k < 16; k++)
-        m |= uint32_t(p[k] == 0) << k;
-    return m;
-#endif
 }
 
 // A string table b[pos, end) checked as parse_strtab() checks it, counted,
