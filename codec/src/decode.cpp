@@ -600,6 +600,29 @@ Field<std::string> sfield(Cursor& v, const char* field)
     return f;
 }
 
+// The hops from at on, up to the first TLV that is not a hop with a
+// one-byte length that fast_hop() reads whole; returns where that TLV
+// starts.  (A loop of its own, with fast_hop() in it: in the loop of
+// decode_record() it would be a call.)
+__attribute__((flatten)) size_t fast_hops(const uint8_t* const b, size_t at,
+                                          const size_t end, const Counts& tabs,
+                                          std::vector<Hop>& hops)
+{
+    while (at + 1 < end && b[at] == MBT_T_HOP && b[at + 1] < 0x80 &&
+           b[at + 1] <= end - at - 2) {
+        const size_t ve = at + 2 + b[at + 1];
+        Hop& h = hops.emplace_back();
+        h.index = uint32_t(hops.size() - 1);
+        h.at = Span{uint32_t(at), uint32_t(ve - at)};
+        if (!fast_hop(b, at + 2, ve, tabs, h)) {
+            hops.pop_back();
+            break;
+        }
+        at = ve;
+    }
+    return at;
+}
+
 void parse_meta_tlv(Cursor& v, uint8_t type, size_t at, Record& r)
 {
     Meta& m = r.meta;
@@ -852,19 +875,12 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
         const size_t end = body.pos() + body.left();
         while (!body.done()) {
             const size_t at = body.pos();
-            // A hop with a one-byte length that fast_hop() reads whole;
-            // anything else goes the careful way below.
-            if (trace && b[at] == MBT_T_HOP && at + 1 < end &&
-                b[at + 1] < 0x80 && b[at + 1] <= end - at - 2) {
-                const size_t ve = at + 2 + b[at + 1];
-                Hop& h = r.hops.emplace_back();
-                h.index = uint32_t(r.hops.size() - 1);
-                h.at = Span{uint32_t(at), uint32_t(ve - at)};
-                if (fast_hop(b, at + 2, ve, tabs, h)) {
-                    body.skip(ve - at);
-                    continue;
-                }
-                r.hops.pop_back();
+            // The hops that fast_hop() reads whole; anything else goes
+            // the careful way below.
+            if (trace) {
+                body.skip(fast_hops(b, at, end, tabs, r.hops) - at);
+                if (body.done())
+                    break;
             }
             body.ctx.tlv = -1;
             body.ctx.hop = -1;
