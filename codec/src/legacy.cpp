@@ -199,7 +199,7 @@ struct Interner {
     __attribute__((always_inline)) StrRef ref(std::string_view s, uint32_t h,
                                               Span at)
     {
-        return StrRef{add(s, h, at), at, true};
+        return StrRef{add(s, h, at), true, at};
     }
     StrRef ref(std::string_view s, Span at) { return ref(s, hash(s), at); }
 };

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 extern "C" {
@@ -29,19 +30,27 @@ struct Span {
     uint32_t len = 0;
 };
 
+// A decoded value, where it came from, and whether the record has it.
+// (present beside the value: a one- or two-byte value and its flag then
+// share a word, and a hop, which has many such fields, is smaller.)
 template <class T>
 struct Field {
     T v{};
-    Span at;
     bool present = false;
+    Span at;
+    Field() = default;
+    Field(T value, Span where, bool is_present)
+        : v(std::move(value)), present(is_present), at(where)
+    {
+    }
     explicit operator bool() const { return present; }
 };
 
 // A reference into one of the record's string tables.
 struct StrRef {
     uint32_t idx = 0;  // index into Record::files or Record::names
-    Span at;           // the reference itself (varint)
     bool present = false;
+    Span at;           // the reference itself (varint)
     explicit operator bool() const { return present; }
 };
 
@@ -90,10 +99,8 @@ struct Hop {
     Field<uint32_t> line;
     StrRef func;           // Record::names
     Field<uint64_t> time_ns;  // since the first hop
-    Field<uint32_t> vnet;  // effective: carried forward (inherited if
-    bool vnet_inherited = false;  // the value came from an earlier hop)
-    Field<uint32_t> cpu;
-    bool cpu_inherited = false;
+    Field<uint32_t> vnet;  // effective: carried forward (vnet_inherited
+    Field<uint32_t> cpu;   // and cpu_inherited below)
     Field<uint32_t> ifindex;
     Field<uint8_t> dir;    // MBT_DIR_*
     StrRef ifname;
@@ -117,8 +124,7 @@ struct Hop {
     uint32_t xlate_no = 0;
     uint32_t state_no = 0;
     Field<uint16_t> snap_linktype;
-    Span snap;             // packet snapshot bytes
-    bool has_snap = false;
+    Span snap;             // packet snapshot bytes (has_snap below)
     // Legacy only: the original text and what follows "func(" ... ")".
     StrRef text;
     StrRef arg;
@@ -126,6 +132,10 @@ struct Hop {
     // read with Record::unknown_of().  (Keeping them out of the Hop keeps
     // it trivially copyable.)
     Span unknown;
+    // The flags, together (apart, each would take a word of its own).
+    bool vnet_inherited = false;  // vnet and cpu came from an earlier hop
+    bool cpu_inherited = false;
+    bool has_snap = false;        // a SNAPSHOT: snap_linktype and snap
 };
 
 // A run of TLVs in a Record (see Record::unknown_of()).
