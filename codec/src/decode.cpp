@@ -800,20 +800,13 @@ void reset(Record& r)
         m = Meta{};
 }
 
-DecodeResult decode_record(const uint8_t* data, size_t len)
-{
-    DecodeResult res;
-    decode_record(data, len, res);
-    return res;
-}
+namespace {
 
-void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
-                   bool strings)
+// decode_record() into res, which is empty (new, or reset()).
+void decode_v1(const uint8_t* data, size_t len, DecodeResult& res,
+               bool strings)
 {
-    reset(res.rec);
     Counts tabs;
-    res.error.reset();
-    res.consumed = 0;
     Record& r = res.rec;
     r.format = Format::V1;
     Cursor c(data, len);
@@ -905,6 +898,24 @@ void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
         res.error = f.err;
     }
     carry_forward(r);
+}
+
+}  // namespace
+
+DecodeResult decode_record(const uint8_t* data, size_t len)
+{
+    DecodeResult res;  // new: nothing to reset
+    decode_v1(data, len, res, true);
+    return res;
+}
+
+void decode_record(const uint8_t* data, size_t len, DecodeResult& res,
+                   bool strings)
+{
+    reset(res.rec);
+    res.error.reset();
+    res.consumed = 0;
+    decode_v1(data, len, res, strings);
 }
 
 DecodeResult decode_any(const uint8_t* data, size_t len)
