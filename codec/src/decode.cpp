@@ -89,7 +89,7 @@ inline void copy16(char* d, const char* s, size_t n)
         std::memmove(d + i, s + i, 16);
 }
 
-// The NULs of b[blk, blk + 16), as bits (bit k is b[blk + k]).
+// The NULs of p[0, 16), as bits (bit k is p[k]).
 inline uint32_t nul_bits(const uint8_t* p)
 {
 #if defined(__SSE2__)

@@ -183,10 +183,10 @@ RecordIn to_input(const Record& r, const uint8_t* data)
             o.node = HopIn::Node{std::string(r.str(h.node)), std::string(r.str(h.hook))};
         if (h.copy_id)
             o.copy_id = h.copy_id.v;
-        if (r.xlate_of(h))
-            o.xlate = r.xlate_of(h).v;
-        if (r.state_of(h))
-            o.state = r.state_of(h).v;
+        if (const Field<mbt_xlate>& x = r.xlate_of(h))
+            o.xlate = x.v;
+        if (const Field<Hop::State>& st = r.state_of(h))
+            o.state = st.v;
         if (h.has_snap)
             o.snap = HopIn::Snap{
                 h.snap_linktype.v,

@@ -712,10 +712,10 @@ void hop_fields(proto_tree* t, tvbuff_t* tvb, guint tvblen,
     if (h.copy_id && want[W_COPY])
         proto_tree_add_uint64(t, hf_hop_copy, tvb, SP(h.copy_id.at),
                               h.copy_id.v);
-    if (r.xlate_of(h))
-        xlate_fields(t, tvb, tvblen, r.xlate_of(h));
-    if (r.state_of(h))
-        state_fields(t, tvb, tvblen, r.state_of(h));
+    if (const mbt::Field<mbt_xlate>& x = r.xlate_of(h))
+        xlate_fields(t, tvb, tvblen, x);
+    if (const mbt::Field<mbt::Hop::State>& st = r.state_of(h))
+        state_fields(t, tvb, tvblen, st);
     if (want[W_TEXT])
         add_str(t, hf_hop_text, tvb, tvblen, r, h.text);
     if (want[W_ARG])
@@ -781,8 +781,8 @@ void hop_line(Buf& b, const mbt::Record& r, const mbt::Hop& h)
     if (const mbt::Field<mbt::Hop::State>& st = r.state_of(h))
         b.add("state %016" PRIx64 " %s  ", st.v.id,
               mbt::state_how_name(st.v.how));
-    if (r.xlate_of(h))
-        b.str(mbt::xlate_text(r.xlate_of(h).v).c_str()).str("  ");
+    if (const mbt::Field<mbt_xlate>& x = r.xlate_of(h))
+        b.str(mbt::xlate_text(x.v).c_str()).str("  ");
     while (b.n > 0 && b.s[b.n - 1] == ' ')
         b.s[--b.n] = '\0';
 }

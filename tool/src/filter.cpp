@@ -172,15 +172,16 @@ Val hop_value(const Record& r, const Hop& h, F f)
         return str(h.arg.present, r.str(h.arg));
     case F::HopText:
         return str(h.text.present, r.str(h.text));
-    case F::HopXlate:
-        return str(r.xlate_of(h).present, r.xlate_of(h).present
-                                               ? xlate_text(r.xlate_of(h).v)
-                                               : std::string());
+    case F::HopXlate: {
+        const Field<mbt_xlate>& x = r.xlate_of(h);
+        return str(x.present, x.present ? xlate_text(x.v) : std::string());
+    }
     case F::HopState:
         return num(r.state_of(h).present, r.state_of(h).v.id);
-    case F::HopStateHow:
-        return str(r.state_of(h).present,
-                   state_how_name(r.state_of(h).v.how));
+    case F::HopStateHow: {
+        const Field<Hop::State>& st = r.state_of(h);
+        return str(st.present, state_how_name(st.v.how));
+    }
     case F::HopXlateBeforeSrc:
     case F::HopXlateBeforeDst:
     case F::HopXlateAfterSrc:

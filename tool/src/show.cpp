@@ -233,8 +233,8 @@ std::string to_json(const Item& it, const std::vector<Finding>& fs)
         s("arg", h.arg);
         if (h.copy_id)
             o += ",\"copy\":" + std::to_string(h.copy_id.v);
-        if (r.xlate_of(h)) {
-            const mbt_xlate& x = r.xlate_of(h).v;
+        if (const Field<mbt_xlate>& xf = r.xlate_of(h)) {
+            const mbt_xlate& x = xf.v;
             const auto side = [&](const char* k, const mbt_xlate_side& xs) {
                 o += std::string(",\"") + k + "\":{\"src\":";
                 mbt_xlate_side a = xs;
@@ -507,8 +507,8 @@ private:
                 o.add("  state ").add(id).add(' ').add(
                     state_how_name(st.v.how));
             }
-            if (r.xlate_of(h))
-                o.add("  ").add(xlate_text(r.xlate_of(h).v));
+            if (const Field<mbt_xlate>& x = r.xlate_of(h))
+                o.add("  ").add(xlate_text(x.v));
             if (h.has_snap)
                 o.add("  snapshot ").num(h.snap.len).add(" bytes");
             if (h.cpu && !h.cpu_inherited)
