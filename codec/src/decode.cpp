@@ -122,24 +122,25 @@ inline const char* find_nul16(const char* p, size_t n)
 // one that does is put together after them, from the previous entry's
 // text and its suffix in that copy (both before where it is written, so
 // copy16()'s overreach only ever lands on bytes not yet used).  buf is
-// written through a pointer, sized ahead with 16 spare bytes and cut to
-// what was used when the table ends (or fails); growing it fills the new
-// bytes, so it grows a little at a time.  Without strings every entry is
-// still checked, only its text is not kept (empty).
+// written through a pointer, sized ahead (to its capacity: growing it does
+// not fill the new bytes) with 16 spare bytes, and cut to what was used
+// when the table ends (or fails).  Without strings every entry is still
+// checked, only its text is not kept (empty).
 //
-// The loop keeps its state in locals (the text is written through a char
-// pointer, which may alias anything kept in memory) and stores it back
-// only where it ends or fails.
+// The loop keeps its state in locals, as pointers where it can (the text
+// is written through a char pointer, which may alias anything kept in
+// memory, and a loop with fewer live values keeps them all in registers),
+// and stores it back only where it ends or fails.
 template <bool Strings>
-void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
                   size_t& n)
 {
-    if (out.capacity() < n + c.left() / 6)
-        out.reserve(n + c.left() / 6);
-    const uint8_t* const b = c.base();
-    const size_t tab = c.pos(), end = tab + c.left();
+    const size_t left = c.left();
+    if (out.capacity() < n + left / 6)
+        out.reserve(n + left / 6);
+    const size_t tab = c.pos(), first = out.size();
     struct Trim {  // buf ends where the used bytes end
-        std::string& buf;
+        TextBuf& buf;
         size_t used;
         ~Trim()
         {
@@ -148,65 +149,80 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
         }
     } t{buf, buf.size()};
     constexpr size_t kSpare = 16;  // copy16()'s reach
-    char* d = nullptr;
-    size_t copy = 0;  // where the table's bytes start in buf
+    // The table's bytes: entry i's prefix length is q[i] and its suffix
+    // starts at q + i + 1 (in buf's copy of the table, which find_nul16()
+    // may read past, or in the record).
+    const char* q = reinterpret_cast<const char*>(c.base() + tab);
+    char* d = nullptr;  // buf
+    char* w = nullptr;  // where the next put-together entry goes
+    char* lim = nullptr;  // how far put-together entries may reach
+    size_t copy = 0;      // where the table's bytes start in buf
     if (Strings) {
-        buf.resize(std::max(t.used + c.left() + kSpare,
-                            std::min(t.used + c.left() + 256, buf.capacity())));
+        buf.resize(std::max(t.used + left + kSpare, buf.capacity()));
         d = buf.data();
         copy = t.used;
-        std::memcpy(d + copy, b + tab, c.left());
-        t.used += c.left();
+        std::memcpy(d + copy, q, left);
+        // find_nul16() reads up to 15 bytes past the copy: zeros, not
+        // whatever the buffer held.
+        std::memset(d + copy + left, 0, kSpare);
+        q = d + copy;
+        w = d + copy + left;
+        lim = d + buf.size() - kSpare;
     }
-    size_t count = n, used = t.used, room = buf.size();
-    size_t prev_len = 0, prev_off = 0;
-    for (size_t pos = tab; pos < end;) {
-        const size_t start = pos;
-        const uint8_t pfx = b[pos++];
-        // The text's NUL, in the copy of the table where there is one.
-        const char* const text =
-            Strings ? d + copy + (pos - tab) : reinterpret_cast<const char*>(b + pos);
+    const char* prev = nullptr;  // the previous entry's text
+    size_t prev_len = 0;
+    // p walks the entries; an entry's offset in the record is p - q0.
+    uintptr_t q0 = uintptr_t(q) - tab;
+    const char* qend = q + left;
+    for (const char* p = q; p < qend;) {
+        const size_t pfx = uint8_t(*p);
+        const char* text = p + 1;
         const char* const nul =
-            Strings ? find_nul16(text, end - pos)
-                    : static_cast<const char*>(std::memchr(text, 0, end - pos));
+            Strings ? find_nul16(text, size_t(qend - text))
+                    : static_cast<const char*>(std::memchr(text, 0, size_t(qend - text)));
         if (MBT_UNLIKELY(pfx > prev_len || !nul)) {
-            t.used = used;
-            n = count;
-            fail_entry(c, count, start, pfx, prev_len);
+            t.used = size_t(w - d);
+            n += out.size() - first;
+            fail_entry(c, n, size_t(uintptr_t(p) - q0), unsigned(pfx), prev_len);
         }
         const size_t slen = size_t(nul - text);
         const size_t len = pfx + slen;
-        StrEntry e;
-        e.at = Span{uint32_t(start), uint32_t(slen + 2)};
+        StrEntry e{0, 0, Span{uint32_t(uintptr_t(p) - q0), uint32_t(slen + 2)}};
         if (Strings) {
-            if (!pfx)
-                e.off = uint32_t(copy + (pos - tab));
-            else {
-                if (MBT_UNLIKELY(used + len + 1 + kSpare > room)) {
-                    buf.resize(std::max(used + len + 1 + kSpare,
-                                        std::min(used + 1024, buf.capacity())));
+            const char* s = text;
+            if (pfx) {
+                if (MBT_UNLIKELY(w + len + 1 > lim)) {  // buf moves
+                    const size_t wo = size_t(w - d), po = size_t(prev - d),
+                                 at = size_t(p - q);
+                    buf.resize(std::max(wo + len + 1 + kSpare, buf.capacity()));
                     d = buf.data();
-                    room = buf.size();
+                    q = d + copy;
+                    q0 = uintptr_t(q) - tab;
+                    qend = q + left;
+                    p = q + at;
+                    text = p + 1;
+                    w = d + wo;
+                    prev = d + po;
+                    lim = d + buf.size() - kSpare;
                 }
-                e.off = uint32_t(used);
-                copy16(d + used, d + prev_off, pfx);
-                copy16(d + used + pfx, d + copy + (pos - tab),
-                       slen + 1);  // and the NUL (buf may have moved)
-                used += len + 1;
+                copy16(w, prev, pfx);
+                copy16(w + pfx, text, slen + 1);  // and the NUL
+                s = w;
+                w += len + 1;
             }
+            e.off = uint32_t(s - d);
             e.len = uint32_t(len);
-            prev_off = e.off;
+            prev = s;
         }
         out.push_back(e);
-        count++;
         prev_len = len;
-        pos += slen + 1;
+        p = text + slen + 1;
     }
-    t.used = used;
-    n = count;
+    t.used = size_t(w - d);
+    n += out.size() - first;
 }
 
-void parse_strtab(Cursor c, std::vector<StrEntry>& out, std::string& buf,
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
                   size_t& n, const char* area, bool strings)
 {
     c.ctx.area = area;

@@ -63,16 +63,16 @@ namespace {
 // Where the record's strings are being written: Record::strings, sized
 // ahead for everything a payload can add (decode_items()).
 struct StrOut {
-    std::string* buf = nullptr;
+    TextBuf* buf = nullptr;
     char* d = nullptr;
     size_t used = 0;
-    // Room for n more bytes at d + used.  buf grows a little at a time
-    // (growing it fills the new bytes), and is cut to used at the end.
+    // Room for n more bytes at d + used.  buf grows to its capacity
+    // (growing it does not fill the new bytes), and is cut to used at the
+    // end.
     char* room(size_t n)
     {
         if (MBT_UNLIKELY(used + n > buf->size())) {
-            buf->resize(std::max(used + n,
-                                 std::min(used + 1024, buf->capacity())));
+            buf->resize(std::max(used + n, buf->capacity()));
             d = buf->data();
         }
         return d + used;

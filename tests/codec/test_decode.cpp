@@ -165,6 +165,39 @@ TEST_CASE("long strings and many hops widen TLV lengths correctly")
     CHECK(encode(to_input(d.rec, b.data())) == b);
 }
 
+TEST_CASE("a table of long shared prefixes grows the text buffer and keeps every name")
+{
+    // Each name shares 250 bytes with the one before: the table is a few
+    // bytes an entry, its texts 250 and more, so the decoder's buffer (sized
+    // from the record's length) must grow, more than once, mid-table.
+    RecordIn r;
+    r.trace_id = 7;
+    for (int i = 0; i < 300; i++) {
+        HopIn h;
+        h.file = "sys/net/" + std::string(250, 'd') + std::to_string(i % 7) + ".c";
+        h.func = std::string(250, 'f') + std::to_string(i);
+        h.line = uint32_t(i);
+        h.time_ns = uint64_t(i);
+        r.hops.push_back(h);
+    }
+    const std::vector<uint8_t> b = encode(r);
+    const DecodeResult d = decode_record(b.data(), b.size());
+    REQUIRE(d.ok());
+    REQUIRE(d.rec.hops.size() == 300);
+    for (int i = 0; i < 300; i++) {
+        INFO("hop " << i);
+        CHECK(d.rec.str(d.rec.hops[size_t(i)].func) == r.hops[size_t(i)].func);
+        CHECK(d.rec.file_of(d.rec.hops[size_t(i)]) == r.hops[size_t(i)].file);
+    }
+    CHECK(encode(to_input(d.rec, b.data())) == b);
+    // The same into a result that held a small record first.
+    DecodeResult reused;
+    const auto small = examples::good().front().bytes;
+    decode_record(small.data(), small.size(), reused);
+    decode_record(b.data(), b.size(), reused);
+    CHECK(to_text(reused) == to_text(d));
+}
+
 TEST_CASE("a reused DecodeResult decodes exactly as a fresh one, good or bad")
 {
     std::vector<examples::Example> all = examples::good();

@@ -62,6 +62,34 @@ struct StrEntry {
     Span at;           // the entry's bytes: prefix length, suffix, NUL
 };
 
+// An allocator whose resize() leaves new elements uninitialised: for a
+// buffer that is sized ahead and then written whole (std::string's and
+// std::vector<char>'s resize() fill the new bytes first, a memset of a few
+// hundred bytes for each string table of each record).
+template <class T>
+struct NoFill : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = NoFill<U>;
+    };
+    NoFill() = default;
+    template <class U>
+    NoFill(const NoFill<U>&) noexcept
+    {
+    }
+    template <class U>
+    void construct(U* p) noexcept
+    {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... A>
+    void construct(U* p, A&&... a)
+    {
+        ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+    }
+};
+using TextBuf = std::vector<char, NoFill<char>>;
+
 struct Tlv {
     uint8_t type = 0;
     Span at;     // whole TLV
@@ -189,8 +217,9 @@ struct Record {
     std::vector<StrEntry> names;
     // The text of every table entry, each followed by a NUL; entries hold
     // offsets into it, so a Record copies and moves safely and its strings
-    // do not depend on the decoded buffer staying alive.
-    std::string strings;
+    // do not depend on the decoded buffer staying alive.  (Bytes past the
+    // last entry's NUL may be left over from the decoder's work.)
+    TextBuf strings;
     std::vector<Hop> hops;     // in time order
     std::vector<Tlv> unknown;  // skipped non-critical record TLVs
     std::vector<Tlv> hop_unknown;  // the hops' (Hop::unknown)
