@@ -944,7 +944,9 @@ DecodeResult decode_any(const uint8_t* data, size_t len)
 void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
                 bool strings)
 {
-    if (!decode_sniffed_legacy(data, len, res, strings))
+    // v1 by its magic without the legacy sniffer's walk and its frame (a
+    // v1 record is what a reader mostly sees).
+    if (has_v1_magic(data, len) || !decode_sniffed_legacy(data, len, res, strings))
         decode_record(data, len, res, strings);
 }
 
