@@ -624,11 +624,12 @@ __attribute__((flatten)) size_t fast_hops(const uint8_t* const b, size_t at,
                                           const size_t end, const Counts& tabs,
                                           std::vector<Hop>& hops)
 {
+    uint32_t index = uint32_t(hops.size());  // not size() - 1: a division
     while (at + 1 < end && b[at] == MBT_T_HOP && b[at + 1] < 0x80 &&
            b[at + 1] <= end - at - 2) {
         const size_t ve = at + 2 + b[at + 1];
         Hop& h = hops.emplace_back();
-        h.index = uint32_t(hops.size() - 1);
+        h.index = index++;
         h.at = Span{uint32_t(at), uint32_t(ve - at)};
         if (!fast_hop(b, at + 2, ve, tabs, h)) {
             hops.pop_back();
