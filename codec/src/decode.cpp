@@ -205,8 +205,13 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
                     prev = d + po;
                     lim = d + buf.size() - kSpare;
                 }
-                copy16(w, prev, pfx);
-                copy16(w + pfx, text, slen + 1);  // and the NUL
+                if (pfx <= 16 && slen < 16) {  // most: one chunk each
+                    std::memmove(w, prev, 16);
+                    std::memmove(w + pfx, text, 16);
+                } else {
+                    copy16(w, prev, pfx);
+                    copy16(w + pfx, text, slen + 1);  // and the NUL
+                }
                 s = w;
                 w += len + 1;
             }
