@@ -184,3 +184,100 @@ TEST_CASE("kernel filter text is tcpdump -ddd")
     CHECK_THROWS_WITH(compile_kernel_filter("port nosuchport"),
                       Catch::Contains("filter 'port nosuchport'"));
 }
+
+namespace {
+
+// packet_comment() as plainly as it can be written: what the fast one in
+// util.cpp must match byte for byte.
+std::string plain_comment(const Record& r)
+{
+    std::string o = "mbuftrace";
+    if (r.trace_id)
+        o += " trace " + std::to_string(r.trace_id.v);
+    if (r.parent_id)
+        o += " (copy of " + std::to_string(r.parent_id.v) + ")";
+    o += r.trace_id ? ", " : " ";
+    o += std::to_string(r.hops.size()) + (r.hops.size() == 1 ? " hop" : " hops");
+    const auto vs = vnet_sequence(r);
+    for (size_t i = 0; i < vs.size(); i++)
+        o += (i ? ">" : ", vnet ") + std::to_string(vs[i]);
+    o += ": ";
+    std::string tail;
+    append_path_summary(tail, r);
+    for (const Finding& f : analyze(r)) {
+        if (f.kind == FindingKind::VnetCrossing)
+            continue;
+        tail += "; ";
+        tail += finding_name(f.kind);
+        if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
+            tail += " at #" + std::to_string(f.hop);
+            const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
+            if (!fn.empty())
+                tail += " " + std::string(fn);
+        }
+    }
+    for (char& c : tail)
+        if ((unsigned char)c < 0x20 || c == 0x7f)
+            c = '?';
+    return o + tail;
+}
+
+}  // namespace
+
+TEST_CASE("packet comment: numbers, names, control characters, findings")
+{
+    // Names of every length around the 8- and 16-byte steps, some with
+    // control characters at either end or inside.
+    const std::vector<std::string> names = {
+        "f", "ip_input", "pf_test", "ether_input_internal", "a\x01",
+        "\x1f" "bcdefghijklmnopq", "tab\there", "del\x7f", "x\ny",
+        "netisr_dispatch_src_long_name_here", "exactly8", "sixteen_bytes_16",
+        "\x7f", "m\x02"};
+    const std::vector<uint64_t> ids = {0, 1, 9, 10, 99, 100, 4097, 65535,
+                                       1234567890123ull, ~0ull};
+    uint64_t seed = 1;
+    const auto rnd = [&](uint64_t n) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return (seed >> 33) % n;
+    };
+    TextBuf reused;
+    for (int k = 0; k < 3000; k++) {
+        RecordIn in;
+        in.trace_id = ids[rnd(ids.size())];
+        if (rnd(4) == 0)
+            in.parent_id = ids[rnd(ids.size())];
+        if (rnd(8) == 0)
+            in.hops_lost = uint32_t(rnd(3));
+        if (rnd(8) == 0)
+            in.flags |= MBT_RF_ALLOC_FAIL;
+        const size_t nh = rnd(4) == 0 ? rnd(40) : rnd(6);
+        for (size_t i = 0; i < nh; i++) {
+            HopIn h;
+            h.func = names[rnd(names.size())];
+            h.file = rnd(2) ? "sys/netpfil/pf/pf.c" : "sys/net/if.c";
+            h.line = uint32_t(1 + rnd(3));
+            if (rnd(3))
+                h.vnet = uint32_t(rnd(3) == 0 ? rnd(200000) : rnd(3));
+            if (rnd(10) == 0)
+                h.drop = "no route";
+            if (rnd(6) == 0)
+                h.rule = HopIn::Rule{"", 1,
+                                     rnd(2) ? MBT_ACT_DUPTO : MBT_ACT_ROUTETO};
+            if (rnd(12) == 0)
+                h.kind = MBT_HK_LEAVE;
+            in.hops.push_back(h);
+        }
+        std::vector<uint8_t> bytes;
+        try {
+            bytes = encode(in);
+        } catch (const std::invalid_argument&) {
+            continue;
+        }
+        const DecodeResult d = decode_record(bytes.data(), bytes.size());
+        REQUIRE(d.ok());
+        const std::string want = plain_comment(d.rec);
+        CHECK(packet_comment(d.rec) == want);
+        packet_comment(d.rec, reused);
+        CHECK(reused.view() == want);
+    }
+}

@@ -54,8 +54,8 @@ public:
                 if (it.records)
                     for (size_t i = 1; i < it.records->size(); i++)
                         extra.push_back(record_option((*it.records)[i]));
-                comment_ = "mbuftrace: ";
-                comment_ += it.flag;
+                comment_.lit("mbuftrace: ");
+                comment_.put(it.flag);
                 damaged_++;
             } else if (comments && !nums && r.kind.v != MBT_KIND_META)
                 packet_comment(r, comment_);
@@ -64,7 +64,7 @@ public:
                         : nums     ? nr.linktype.v
                                    : uint16_t(r.linktype.v),
                         it.pkt, caplen, it.origlen, it.rec, it.rec_len, pid,
-                        extra.empty() ? nullptr : &extra, comment_);
+                        extra.empty() ? nullptr : &extra, comment_.view());
             return;
         }
         legacy(it);
@@ -142,7 +142,8 @@ private:
             packet_comment(decode_record(enc_.data(), enc_.size()).rec,
                            comment_);
         out_.packet(it.ts_ns, in.linktype, it.pkt, caplen, it.origlen,
-                    enc_.data(), enc_.size(), in.packet_id, nullptr, comment_);
+                    enc_.data(), enc_.size(), in.packet_id, nullptr,
+                    comment_.view());
     }
 
     void stats(const pcapng::Stats& s, std::optional<uint16_t> lt) override
@@ -161,7 +162,7 @@ public:
 
 private:
     std::vector<uint8_t> enc_;
-    std::string comment_;  // the packet's, its storage reused
+    TextBuf comment_;  // the packet's, its storage reused
     uint64_t damaged_ = 0;
 };
 

@@ -72,86 +72,62 @@ void no_control(char& c)
         c = '?';
 }
 
-// Control characters (below 0x20, and 0x7f) in s from `from` on become '?';
-// eight bytes are looked at at once, one at a time only where one is.
-void no_controls(std::string& s, size_t from)
+// Sixteen bytes at a time (SSE2 on amd64, NEON on arm64: vector types
+// that GCC and Clang both have); any byte below 0x20 or 0x7f leaves
+// ones in the lanes it is in.
+typedef unsigned char Bytes16 __attribute__((vector_size(16)));
+
+inline Bytes16 control_lanes(const char* p)
 {
-    constexpr uint64_t ones = 0x0101010101010101ull;
-    constexpr uint64_t highs = 0x8080808080808080ull;
-    char* p = &s[0] + from;
-    char* const end = &s[0] + s.size();
-    for (; end - p >= 8; p += 8) {
-        uint64_t x;
-        std::memcpy(&x, p, 8);
-        const uint64_t del = x ^ (ones * 0x7f);  // a 0x7f byte is 0 here
-        if ((((x - ones * 0x20) & ~x) | ((del - ones) & ~del)) & highs)
-            for (int k = 0; k < 8; k++)
-                no_control(p[k]);
+    Bytes16 x;
+    std::memcpy(&x, p, 16);
+    const Bytes16 space = Bytes16{} + 0x20, del = Bytes16{} + 0x7f;
+    return Bytes16((x < space) | (x == del));
+}
+
+// Control characters in [from, end) become '?'.  Looked for sixteen bytes
+// at a time, the last sixteen (those before `from` included: our own ASCII
+// from `begin` on, which has none) for what is left, and all together:
+// one byte at a time only where there is one, which is rare.
+void no_controls(char* begin, char* from, char* end)
+{
+    Bytes16 any{};
+    const char* p = from;
+    for (; end - p >= 16; p += 16)
+        any |= control_lanes(p);
+    if (p != end) {
+        if (end - begin < 16) {
+            for (char* q = from; q < end; q++)
+                no_control(*q);
+            return;
+        }
+        any |= control_lanes(end - 16);
     }
-    for (; p < end; p++)
-        no_control(*p);
+    uint64_t w[2];
+    std::memcpy(w, &any, 16);
+    if (w[0] | w[1])
+        for (char* q = from; q < end; q++)
+            no_control(*q);
 }
 
 }  // namespace
 
-// A line written into a string's storage by hand: one bounds check and a
-// copy per piece, no std::string append call; done() sets its length.
-class Line {
-public:
-    explicit Line(std::string& s) : s_(s)
-    {
-        s_.resize(s_.capacity());
-        p_ = &s_[0];
-        end_ = p_ + s_.size();
-    }
-    void put(const char* p, size_t n)
-    {
-        if (size_t(end_ - p_) < n)
-            grow(n);
-        std::memcpy(p_, p, n);
-        p_ += n;
-    }
-    void put(std::string_view v) { put(v.data(), v.size()); }
-    template <size_t N>
-    void lit(const char (&a)[N])  // a literal: its length known
-    {
-        put(a, N - 1);
-    }
-    void put(char c)
-    {
-        if (p_ == end_)
-            grow(1);
-        *p_++ = c;
-    }
-    void decimal(uint64_t v)
-    {
-        char t[24];
-        int i = int(sizeof t);
-        do
-            t[--i] = char('0' + v % 10);
-        while (v /= 10);
-        put(t + i, sizeof t - size_t(i));
-    }
-    size_t size() const { return size_t(p_ - s_.data()); }
-    void done() { s_.resize(size()); }
-
-private:
-    void grow(size_t n)
-    {
-        const size_t at = size();
-        s_.resize(std::max(2 * s_.size(), at + n + 64));
-        p_ = &s_[0] + at;
-        end_ = &s_[0] + s_.size();
-    }
-    std::string& s_;
-    char* p_;
-    char* end_;
-};
-
-void packet_comment(const Record& r, std::string& o)
+void TextBuf::grow(size_t n)
 {
-    o.clear();
-    Line l(o);
+    const size_t at = size();
+    const size_t cap = size_t(end_ - b_.get());
+    const size_t want = std::max(2 * cap, at + n + 64);
+    std::unique_ptr<char[]> b(new char[want]);
+    if (at)
+        std::memcpy(b.get(), b_.get(), at);
+    b_ = std::move(b);
+    p_ = b_.get() + at;
+    end_ = b_.get() + want;
+}
+
+void packet_comment(const Record& r, TextBuf& l)
+{
+    l.clear();
     l.lit("mbuftrace");
     if (r.trace_id) {
         l.lit(" trace ");
@@ -212,16 +188,15 @@ void packet_comment(const Record& r, std::string& o)
             }
         }
     }
-    l.done();
     // Control characters have no place in a comment line.
-    no_controls(o, names);
+    no_controls(l.data(), l.data() + names, l.data() + l.size());
 }
 
 std::string packet_comment(const Record& r)
 {
-    std::string o;
+    TextBuf o;
     packet_comment(r, o);
-    return o;
+    return std::string(o.view());
 }
 
 uint64_t number_arg(const std::string& opt, const std::string& v,

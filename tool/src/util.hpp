@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +23,73 @@ struct ToolError : std::runtime_error {
 
 namespace mbt::tool {
 
+// A line of text written in place into storage kept from one line to the
+// next: one bounds check and a copy per piece.  Unlike std::string, whose
+// resize() zero-fills what it adds, making room costs nothing per line.
+class TextBuf {
+public:
+    TextBuf() = default;
+    TextBuf(const TextBuf&) = delete;
+    TextBuf& operator=(const TextBuf&) = delete;
+
+    void clear() { p_ = b_.get(); }
+    size_t size() const { return size_t(p_ - b_.get()); }
+    char* data() { return b_.get(); }
+    std::string_view view() const { return {b_.get(), size()}; }
+
+    void put(const char* p, size_t n)
+    {
+        if (size_t(end_ - p_) < n)
+            grow(n);
+        std::memcpy(p_, p, n);
+        p_ += n;
+    }
+    void put(std::string_view v) { put(v.data(), v.size()); }
+    template <size_t N>
+    void lit(const char (&a)[N])  // a literal: its length known
+    {
+        put(a, N - 1);
+    }
+    void put(char c)
+    {
+        if (p_ == end_)
+            grow(1);
+        *p_++ = c;
+    }
+    void decimal(uint64_t v)
+    {
+        if (size_t(end_ - p_) < 20)  // the most a uint64_t has
+            grow(20);
+        // The digits right to left, two per division, then twenty bytes
+        // copied at once (a copy of a known length, no call): those past
+        // the digits land where the next piece goes.
+        char t[40];
+        char* q = t + 20;
+        while (v >= 100) {
+            q -= 2;
+            std::memcpy(q, kDigitPairs + 2 * (v % 100), 2);
+            v /= 100;
+        }
+        if (v >= 10) {
+            q -= 2;
+            std::memcpy(q, kDigitPairs + 2 * v, 2);
+        } else
+            *--q = char('0' + v);
+        std::memcpy(p_, q, 20);
+        p_ += t + 20 - q;
+    }
+
+private:
+    static constexpr char kDigitPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
+    void grow(size_t n);  // room for n more bytes
+    std::unique_ptr<char[]> b_;
+    char* p_ = nullptr;
+    char* end_ = nullptr;
+};
+
 // The one-line path of a traced packet, written as its pcapng packet
 // comment by capture and convert and printed by capture --show:
 // "mbuftrace trace 2 (copy of 1), 16 hops, vnet 1>2:
@@ -29,7 +98,7 @@ namespace mbt::tool {
 // Wireshark.
 std::string packet_comment(const Record& r);
 // The same into o, which is overwritten (its storage is reused).
-void packet_comment(const Record& r, std::string& o);
+void packet_comment(const Record& r, TextBuf& o);
 
 // A positive decimal number given to opt ("show: -p"), or a ToolError
 // "opt wants what, not 'v'".
