@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "commands.hpp"
@@ -125,6 +126,23 @@ void TextBuf::grow(size_t n)
     end_ = b_.get() + want;
 }
 
+namespace {
+
+// finding_name(k), its length known: looked up once, not per finding.
+std::string_view finding_sv(FindingKind k)
+{
+    static const auto names = [] {
+        std::array<std::string_view, size_t(FindingKind::UnknownMajor) + 1> a;
+        for (size_t i = 0; i < a.size(); i++)
+            a[i] = finding_name(FindingKind(i));
+        return a;
+    }();
+    return size_t(k) < names.size() ? names[size_t(k)]
+                                    : std::string_view(finding_name(k));
+}
+
+}  // namespace
+
 void packet_comment(const Record& r, TextBuf& l)
 {
     l.clear();
@@ -177,7 +195,7 @@ void packet_comment(const Record& r, TextBuf& l)
         if (f.kind == FindingKind::VnetCrossing)
             continue;
         l.lit("; ");
-        l.put(std::string_view(finding_name(f.kind)));
+        l.put(finding_sv(f.kind));
         if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
             const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
             l.lit(" at #");

@@ -41,7 +41,16 @@ public:
     {
         if (size_t(end_ - p_) < n)
             grow(n);
-        std::memcpy(p_, p, n);
+        // Up to sixteen bytes (a function name, mostly) as two copies of a
+        // known length that overlap, without a call to memcpy().
+        if (n >= 8 && n <= 16) {
+            std::memcpy(p_, p, 8);
+            std::memcpy(p_ + n - 8, p + n - 8, 8);
+        } else if (n >= 4 && n < 8) {
+            std::memcpy(p_, p, 4);
+            std::memcpy(p_ + n - 4, p + n - 4, 4);
+        } else
+            std::memcpy(p_, p, n);
         p_ += n;
     }
     void put(std::string_view v) { put(v.data(), v.size()); }

@@ -100,8 +100,9 @@ public:
     }
 
 private:
-    // Not the last one used: found, or made (after the SHB).
-    uint32_t new_iface(uint16_t linktype)
+    // Not the last one used: found, or made (after the SHB).  Out of line,
+    // so that iface()'s usual case is a compare inlined into packet().
+    [[gnu::noinline]] uint32_t new_iface(uint16_t linktype)
     {
         start();
         auto it = ifs_.find(linktype);
