@@ -54,8 +54,10 @@ public:
                 if (it.records)
                     for (size_t i = 1; i < it.records->size(); i++)
                         extra.push_back(record_option((*it.records)[i]));
-                comment_.lit("mbuftrace: ");
-                comment_.put(it.flag);
+                TextBuf::Cursor c(comment_);
+                c.lit("mbuftrace: ");
+                c.put(it.flag);
+                c.done();
                 damaged_++;
             } else if (comments && !nums && r.kind.v != MBT_KIND_META)
                 packet_comment(r, comment_);

@@ -113,19 +113,16 @@ void no_controls(char* begin, char* from, char* end)
 
 }  // namespace
 
-void TextBuf::grow(size_t n)
+char* TextBuf::grow(size_t at, size_t n)
 {
-    const size_t at = size();
-    const size_t cap = size_t(end_ - b_.get());
-    const size_t want = std::max(2 * cap, at + n + 64);
+    const size_t want = std::max(2 * cap_, at + n + 64);
     std::unique_ptr<char[]> b(new char[want]);
     if (at)
         std::memcpy(b.get(), b_.get(), at);
     b_ = std::move(b);
-    p_ = b_.get() + at;
-    end_ = b_.get() + want;
+    cap_ = want;
+    return b_.get() + at;
 }
-
 namespace {
 
 // finding_name(k), its length known: looked up once, not per finding.
@@ -143,9 +140,10 @@ std::string_view finding_sv(FindingKind k)
 
 }  // namespace
 
-void packet_comment(const Record& r, TextBuf& l)
+void packet_comment(const Record& r, TextBuf& o)
 {
-    l.clear();
+    o.clear();
+    TextBuf::Cursor l(o);
     l.lit("mbuftrace");
     if (r.trace_id) {
         l.lit(" trace ");
@@ -207,7 +205,8 @@ void packet_comment(const Record& r, TextBuf& l)
         }
     }
     // Control characters have no place in a comment line.
-    no_controls(l.data(), l.data() + names, l.data() + l.size());
+    l.done();
+    no_controls(l.begin(), l.begin() + names, l.begin() + l.size());
 }
 
 std::string packet_comment(const Record& r)

@@ -32,71 +32,97 @@ public:
     TextBuf(const TextBuf&) = delete;
     TextBuf& operator=(const TextBuf&) = delete;
 
-    void clear() { p_ = b_.get(); }
-    size_t size() const { return size_t(p_ - b_.get()); }
-    char* data() { return b_.get(); }
-    std::string_view view() const { return {b_.get(), size()}; }
+    void clear() { n_ = 0; }
+    size_t size() const { return n_; }
+    std::string_view view() const { return {b_.get(), n_}; }
 
-    void put(const char* p, size_t n)
-    {
-        if (size_t(end_ - p_) < n)
-            grow(n);
-        // Up to sixteen bytes (a function name, mostly) as two copies of a
-        // known length that overlap, without a call to memcpy().
-        if (n >= 8 && n <= 16) {
-            std::memcpy(p_, p, 8);
-            std::memcpy(p_ + n - 8, p + n - 8, 8);
-        } else if (n >= 4 && n < 8) {
-            std::memcpy(p_, p, 4);
-            std::memcpy(p_ + n - 4, p + n - 4, 4);
-        } else
-            std::memcpy(p_, p, n);
-        p_ += n;
-    }
-    void put(std::string_view v) { put(v.data(), v.size()); }
-    template <size_t N>
-    void lit(const char (&a)[N])  // a literal: its length known
-    {
-        put(a, N - 1);
-    }
-    void put(char c)
-    {
-        if (p_ == end_)
-            grow(1);
-        *p_++ = c;
-    }
-    void decimal(uint64_t v)
-    {
-        if (size_t(end_ - p_) < 20)  // the most a uint64_t has
-            grow(20);
-        // The digits right to left, two per division, then twenty bytes
-        // copied at once (a copy of a known length, no call): those past
-        // the digits land where the next piece goes.
-        char t[40];
-        char* q = t + 20;
-        while (v >= 100) {
-            q -= 2;
-            std::memcpy(q, kDigitPairs + 2 * (v % 100), 2);
-            v /= 100;
+    // Writes after the text (from clear(): over it) until done().  Its
+    // position is its own, held in registers: a TextBuf's, written
+    // through a char pointer that may point anywhere, would be read and
+    // stored again for every piece.
+    class Cursor {
+    public:
+        explicit Cursor(TextBuf& b)
+            : b_(b), p_(b.b_.get() + b.n_), end_(b.b_.get() + b.cap_)
+        {
         }
-        if (v >= 10) {
-            q -= 2;
-            std::memcpy(q, kDigitPairs + 2 * v, 2);
-        } else
-            *--q = char('0' + v);
-        std::memcpy(p_, q, 20);
-        p_ += t + 20 - q;
-    }
+        void done() { b_.n_ = size(); }
+        size_t size() const { return size_t(p_ - b_.b_.get()); }
+        char* begin() const { return b_.b_.get(); }
+
+        void put(const char* p, size_t n)
+        {
+            if (size_t(end_ - p_) < n)
+                grow(n);
+            // Up to sixteen bytes (a function name, mostly) as two copies
+            // of a known length that overlap, without a call to memcpy().
+            if (n >= 8 && n <= 16) {
+                std::memcpy(p_, p, 8);
+                std::memcpy(p_ + n - 8, p + n - 8, 8);
+            } else if (n >= 4 && n < 8) {
+                std::memcpy(p_, p, 4);
+                std::memcpy(p_ + n - 4, p + n - 4, 4);
+            } else
+                std::memcpy(p_, p, n);
+            p_ += n;
+        }
+        void put(std::string_view v) { put(v.data(), v.size()); }
+        template <size_t N>
+        void lit(const char (&a)[N])  // a literal: its length known
+        {
+            put(a, N - 1);
+        }
+        void put(char c)
+        {
+            if (p_ == end_)
+                grow(1);
+            *p_++ = c;
+        }
+        void decimal(uint64_t v)
+        {
+            if (size_t(end_ - p_) < 20)  // the most a uint64_t has
+                grow(20);
+            // The digits right to left, two per division, then twenty
+            // bytes copied at once (a copy of a known length, no call):
+            // those past the digits land where the next piece goes.
+            char t[40];
+            char* q = t + 20;
+            while (v >= 100) {
+                q -= 2;
+                std::memcpy(q, kDigitPairs + 2 * (v % 100), 2);
+                v /= 100;
+            }
+            if (v >= 10) {
+                q -= 2;
+                std::memcpy(q, kDigitPairs + 2 * v, 2);
+            } else
+                *--q = char('0' + v);
+            std::memcpy(p_, q, 20);
+            p_ += t + 20 - q;
+        }
+
+    private:
+        static constexpr char kDigitPairs[] =
+            "0001020304050607080910111213141516171819202122232425262728293031"
+            "3233343536373839404142434445464748495051525354555657585960616263"
+            "6465666768697071727374757677787980818283848586878889909192939495"
+            "96979899";
+        void grow(size_t n)
+        {
+            p_ = b_.grow(size(), n);
+            end_ = b_.b_.get() + b_.cap_;
+        }
+        TextBuf& b_;
+        char* p_;
+        char* end_;
+    };
 
 private:
-    static constexpr char kDigitPairs[] =
-        "00010203040506070809101112131415161718192021222324252627282930313233"
-        "34353637383940414243444546474849505152535455565758596061626364656667"
-        "6869707172737475767778798081828384858687888990919293949596979899";
-    void grow(size_t n);  // room for n more bytes
+    // Room for n more bytes after the first `at`; where they go.
+    char* grow(size_t at, size_t n);
     std::unique_ptr<char[]> b_;
-    char* p_ = nullptr;
-    char* end_ = nullptr;
+    size_t n_ = 0;
+    size_t cap_ = 0;
 };
 
 // The one-line path of a traced packet, written as its pcapng packet
