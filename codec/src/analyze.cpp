@@ -92,12 +92,11 @@ public:
     static constexpr int kNoRoute = -2;
     static constexpr int kReported = -1;
 
-    // Usable only if `use`: a record that needs no counting skips the
+    // Usable only once open(): a record that needs no counting skips the
     // table's clearing.
-    Tracepoints(size_t hops, bool use)
+    bool is_open() const { return mask_ != 0; }
+    void open(size_t hops)
     {
-        if (!use)
-            return;
         size_t n = 16;
         while (n < 2 * hops)
             n *= 2;
@@ -180,17 +179,16 @@ void check(const R& r, const AnalyzeOptions& o, Emit&& emit)
         (r.alloc_fail && r.alloc_fail.v))
         emit(FindingKind::AllocFail, -1, -1);
 
-    // Counting is needed only where a tracepoint can be hit more than the
-    // threshold, or a routing step can run twice.
-    bool any_route = false;
-    for (const auto& h : r.hops)
-        if (routes(h)) {
-            any_route = true;
-            break;
-        }
-    const bool count = any_route || (r.hops.size() > o.loop_threshold &&
-                                     may_loop(r, o.loop_threshold));
-    Tracepoints tps(r.hops.size(), count);
+    // Every hop's tracepoint is counted only where one can be hit more
+    // than the threshold; otherwise only the routing hops' are, for a
+    // routing step run twice (the table opened at the first of them: most
+    // records have none).  A tracepoint's hits are then never more than
+    // the threshold, so no Loop is missed.
+    const bool loops =
+        r.hops.size() > o.loop_threshold && may_loop(r, o.loop_threshold);
+    Tracepoints tps;
+    if (loops)
+        tps.open(r.hops.size());
     const typename std::decay_t<decltype(r.hops)>::value_type* prev = nullptr;
     int copy_route = -1;  // first routing hop
     bool flagged = false;  // a RoutedTwice was emitted
@@ -200,10 +198,12 @@ void check(const R& r, const AnalyzeOptions& o, Emit&& emit)
             emit(FindingKind::Dropped, i, -1);
         if (prev && prev->vnet && h.vnet && prev->vnet.v != h.vnet.v)
             emit(FindingKind::VnetCrossing, i, int64_t(prev->vnet.v));
-        const bool route = any_route && routes(h);
+        const bool route = routes(h);
         if (route && copy_route < 0)
             copy_route = i;
-        if (count && h.file && h.line) {
+        if ((loops || route) && h.file && h.line) {
+            if (!tps.is_open())
+                tps.open(r.hops.size());
             Tracepoints::Slot& tp = tps.hit(h.file.idx, h.line.v);
             if (tp.hits == o.loop_threshold + 1)
                 emit(FindingKind::Loop, i, -1);
