@@ -271,7 +271,14 @@ private:
             v = __builtin_bswap32(v);
         std::memcpy(p, &v, 4);
     }
-    void check_option(uint16_t code, size_t n) const;
+    // An option's length fits its 16-bit field (else FileError); the
+    // check inline, the error out of line.
+    void check_option(uint16_t code, size_t n) const
+    {
+        if (n > 0xffff)
+            option_too_long(code, n);
+    }
+    [[noreturn]] void option_too_long(uint16_t code, size_t n) const;
     // An option written in place at p, its padding zeroed; returns the
     // end of its padding.
     uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* v,
