@@ -54,7 +54,7 @@ public:
                 if (it.records)
                     for (size_t i = 1; i < it.records->size(); i++)
                         extra.push_back(record_option((*it.records)[i]));
-                TextBuf::Cursor c(comment_);
+                LineBuf::Cursor c(comment_);
                 c.lit("mbuftrace: ");
                 c.put(it.flag);
                 c.done();
@@ -164,7 +164,7 @@ public:
 
 private:
     std::vector<uint8_t> enc_;
-    TextBuf comment_;  // the packet's, its storage reused
+    LineBuf comment_;  // the packet's, its storage reused
     uint64_t damaged_ = 0;
 };
 

@@ -113,7 +113,7 @@ void no_controls(char* begin, char* from, char* end)
 
 }  // namespace
 
-char* TextBuf::grow(size_t at, size_t n)
+char* LineBuf::grow(size_t at, size_t n)
 {
     const size_t want = std::max(2 * cap_, at + n + 64);
     std::unique_ptr<char[]> b(new char[want]);
@@ -140,10 +140,10 @@ std::string_view finding_sv(FindingKind k)
 
 }  // namespace
 
-void packet_comment(const Record& r, TextBuf& o)
+void packet_comment(const Record& r, LineBuf& o)
 {
     o.clear();
-    TextBuf::Cursor l(o);
+    LineBuf::Cursor l(o);
     l.lit("mbuftrace");
     if (r.trace_id) {
         l.lit(" trace ");
@@ -211,7 +211,7 @@ void packet_comment(const Record& r, TextBuf& o)
 
 std::string packet_comment(const Record& r)
 {
-    TextBuf o;
+    LineBuf o;
     packet_comment(r, o);
     return std::string(o.view());
 }

@@ -26,23 +26,23 @@ namespace mbt::tool {
 // A line of text written in place into storage kept from one line to the
 // next: one bounds check and a copy per piece.  Unlike std::string, whose
 // resize() zero-fills what it adds, making room costs nothing per line.
-class TextBuf {
+class LineBuf {
 public:
-    TextBuf() = default;
-    TextBuf(const TextBuf&) = delete;
-    TextBuf& operator=(const TextBuf&) = delete;
+    LineBuf() = default;
+    LineBuf(const LineBuf&) = delete;
+    LineBuf& operator=(const LineBuf&) = delete;
 
     void clear() { n_ = 0; }
     size_t size() const { return n_; }
     std::string_view view() const { return {b_.get(), n_}; }
 
     // Writes after the text (from clear(): over it) until done().  Its
-    // position is its own, held in registers: a TextBuf's, written
+    // position is its own, held in registers: a LineBuf's, written
     // through a char pointer that may point anywhere, would be read and
     // stored again for every piece.
     class Cursor {
     public:
-        explicit Cursor(TextBuf& b)
+        explicit Cursor(LineBuf& b)
             : b_(b), p_(b.b_.get() + b.n_), end_(b.b_.get() + b.cap_)
         {
         }
@@ -112,7 +112,7 @@ public:
             p_ = b_.grow(size(), n);
             end_ = b_.b_.get() + b_.cap_;
         }
-        TextBuf& b_;
+        LineBuf& b_;
         char* p_;
         char* end_;
     };
@@ -133,7 +133,7 @@ private:
 // Wireshark.
 std::string packet_comment(const Record& r);
 // The same into o, which is overwritten (its storage is reused).
-void packet_comment(const Record& r, TextBuf& o);
+void packet_comment(const Record& r, LineBuf& o);
 
 // A positive decimal number given to opt ("show: -p"), or a ToolError
 // "opt wants what, not 'v'".
