@@ -240,7 +240,7 @@ TEST_CASE("packet comment: numbers, names, control characters, findings")
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
         return (seed >> 33) % n;
     };
-    LineBuf reused;
+    Text reused;
     for (int k = 0; k < 3000; k++) {
         RecordIn in;
         in.trace_id = ids[rnd(ids.size())];

@@ -54,10 +54,7 @@ public:
                 if (it.records)
                     for (size_t i = 1; i < it.records->size(); i++)
                         extra.push_back(record_option((*it.records)[i]));
-                LineBuf::Cursor c(comment_);
-                c.lit("mbuftrace: ");
-                c.put(it.flag);
-                c.done();
+                comment_.add("mbuftrace: ").add(std::string_view(it.flag));
                 damaged_++;
             } else if (comments && !nums && r.kind.v != MBT_KIND_META)
                 packet_comment(r, comment_);
@@ -164,7 +161,7 @@ public:
 
 private:
     std::vector<uint8_t> enc_;
-    LineBuf comment_;  // the packet's, its storage reused
+    Text comment_;  // the packet's, its storage reused
     uint64_t damaged_ = 0;
 };
 

@@ -1,7 +1,8 @@
-// The formatting engine of `mbuftrace show`: text appended to one growing
-// buffer that is reused from packet to packet, integers written without
-// printf, escaping that copies clean runs whole.  It formats; what the
-// words are is show.cpp's business.
+// The formatting engine of `mbuftrace show` and of the packet comments
+// that capture and convert write: text appended to one growing buffer that
+// is reused from packet to packet, integers written without printf,
+// escaping that copies clean runs whole.  It formats; what the words are
+// is its callers' business.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@ public:
     }
     std::string str() const { return std::string(view()); }
     size_t size() const { return size_t(p_ - buf_.get()); }
+    char* data() { return buf_.get(); }  // the text so far, to edit
 
     __attribute__((always_inline)) Text& add(std::string_view s)
     {

@@ -113,16 +113,6 @@ void no_controls(char* begin, char* from, char* end)
 
 }  // namespace
 
-char* LineBuf::grow(size_t at, size_t n)
-{
-    const size_t want = std::max(2 * cap_, at + n + 64);
-    std::unique_ptr<char[]> b(new char[want]);
-    if (at)
-        std::memcpy(b.get(), b_.get(), at);
-    b_ = std::move(b);
-    cap_ = want;
-    return b_.get() + at;
-}
 namespace {
 
 // finding_name(k), its length known: looked up once, not per finding.
@@ -140,50 +130,50 @@ std::string_view finding_sv(FindingKind k)
 
 }  // namespace
 
-void packet_comment(const Record& r, LineBuf& o)
+void packet_comment(const Record& r, Text& o)
 {
     o.clear();
-    LineBuf::Cursor l(o);
-    l.lit("mbuftrace");
+    Text& l = o;
+    l.add("mbuftrace");
     if (r.trace_id) {
-        l.lit(" trace ");
-        l.decimal(r.trace_id.v);
+        l.add(" trace ");
+        l.num(r.trace_id.v);
     }
     if (r.parent_id) {
-        l.lit(" (copy of ");
-        l.decimal(r.parent_id.v);
-        l.put(')');
+        l.add(" (copy of ");
+        l.num(r.parent_id.v);
+        l.add(')');
     }
     if (r.trace_id)
-        l.lit(", ");
+        l.add(", ");
     else
-        l.put(' ');
-    l.decimal(r.hops.size());
+        l.add(' ');
+    l.num(r.hops.size());
     if (r.hops.size() == 1)
-        l.lit(" hop");
+        l.add(" hop");
     else
-        l.lit(" hops");
+        l.add(" hops");
     // vnet_sequence(r), without its vector.
     bool vnet = false;
     uint32_t last = 0;
     for (const Hop& h : r.hops)
         if (h.vnet && (!vnet || last != h.vnet.v)) {
             if (vnet)
-                l.put('>');
+                l.add('>');
             else
-                l.lit(", vnet ");
-            l.decimal(h.vnet.v);
+                l.add(", vnet ");
+            l.num(h.vnet.v);
             last = h.vnet.v;
             vnet = true;
         }
-    l.lit(": ");
+    l.add(": ");
     // Up to here: our own ASCII; from here on the record's strings.
     const size_t names = l.size();
     bool first = true;
     for_each_path_name(r, [&](std::string_view f) {
         if (!first)
-            l.put('>');
-        l.put(f);
+            l.add('>');
+        l.add(f);
         first = false;
     });
     // Kinds and hops only: the findings' texts are not written here.
@@ -192,28 +182,27 @@ void packet_comment(const Record& r, LineBuf& o)
     for (const Finding& f : found) {
         if (f.kind == FindingKind::VnetCrossing)
             continue;
-        l.lit("; ");
-        l.put(finding_sv(f.kind));
+        l.add("; ");
+        l.add(finding_sv(f.kind));
         if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
             const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
-            l.lit(" at #");
-            l.decimal(uint64_t(f.hop));
+            l.add(" at #");
+            l.num(uint64_t(f.hop));
             if (!fn.empty()) {
-                l.put(' ');
-                l.put(fn);
+                l.add(' ');
+                l.add(fn);
             }
         }
     }
     // Control characters have no place in a comment line.
-    l.done();
-    no_controls(l.begin(), l.begin() + names, l.begin() + l.size());
+    no_controls(l.data(), l.data() + names, l.data() + l.size());
 }
 
 std::string packet_comment(const Record& r)
 {
-    LineBuf o;
+    Text o;
     packet_comment(r, o);
-    return std::string(o.view());
+    return o.str();
 }
 
 uint64_t number_arg(const std::string& opt, const std::string& v,

@@ -20,110 +20,9 @@ struct ToolError : std::runtime_error {
 }  // namespace mbt::tool
 
 #include "mbuftrace/decode.hpp"
+#include "textout.hpp"
 
 namespace mbt::tool {
-
-// A line of text written in place into storage kept from one line to the
-// next: one bounds check and a copy per piece.  Unlike std::string, whose
-// resize() zero-fills what it adds, making room costs nothing per line.
-class LineBuf {
-public:
-    LineBuf() = default;
-    LineBuf(const LineBuf&) = delete;
-    LineBuf& operator=(const LineBuf&) = delete;
-
-    void clear() { n_ = 0; }
-    size_t size() const { return n_; }
-    std::string_view view() const { return {b_.get(), n_}; }
-
-    // Writes after the text (from clear(): over it) until done().  Its
-    // position is its own, held in registers: a LineBuf's, written
-    // through a char pointer that may point anywhere, would be read and
-    // stored again for every piece.
-    class Cursor {
-    public:
-        explicit Cursor(LineBuf& b)
-            : b_(b), p_(b.b_.get() + b.n_), end_(b.b_.get() + b.cap_)
-        {
-        }
-        void done() { b_.n_ = size(); }
-        size_t size() const { return size_t(p_ - b_.b_.get()); }
-        char* begin() const { return b_.b_.get(); }
-
-        void put(const char* p, size_t n)
-        {
-            if (size_t(end_ - p_) < n)
-                grow(n);
-            // Up to sixteen bytes (a function name, mostly) as two copies
-            // of a known length that overlap, without a call to memcpy().
-            if (n >= 8 && n <= 16) {
-                std::memcpy(p_, p, 8);
-                std::memcpy(p_ + n - 8, p + n - 8, 8);
-            } else if (n >= 4 && n < 8) {
-                std::memcpy(p_, p, 4);
-                std::memcpy(p_ + n - 4, p + n - 4, 4);
-            } else
-                std::memcpy(p_, p, n);
-            p_ += n;
-        }
-        void put(std::string_view v) { put(v.data(), v.size()); }
-        template <size_t N>
-        void lit(const char (&a)[N])  // a literal: its length known
-        {
-            put(a, N - 1);
-        }
-        void put(char c)
-        {
-            if (p_ == end_)
-                grow(1);
-            *p_++ = c;
-        }
-        void decimal(uint64_t v)
-        {
-            if (size_t(end_ - p_) < 20)  // the most a uint64_t has
-                grow(20);
-            // The digits right to left, two per division, then twenty
-            // bytes copied at once (a copy of a known length, no call):
-            // those past the digits land where the next piece goes.
-            char t[40];
-            char* q = t + 20;
-            while (v >= 100) {
-                q -= 2;
-                std::memcpy(q, kDigitPairs + 2 * (v % 100), 2);
-                v /= 100;
-            }
-            if (v >= 10) {
-                q -= 2;
-                std::memcpy(q, kDigitPairs + 2 * v, 2);
-            } else
-                *--q = char('0' + v);
-            std::memcpy(p_, q, 20);
-            p_ += t + 20 - q;
-        }
-
-    private:
-        static constexpr char kDigitPairs[] =
-            "0001020304050607080910111213141516171819202122232425262728293031"
-            "3233343536373839404142434445464748495051525354555657585960616263"
-            "6465666768697071727374757677787980818283848586878889909192939495"
-            "96979899";
-        void grow(size_t n)
-        {
-            p_ = b_.grow(size(), n);
-            end_ = b_.b_.get() + b_.cap_;
-        }
-        LineBuf& b_;
-        char* p_;
-        char* end_;
-    };
-
-private:
-    // Room for n more bytes after the first `at`; where they go.
-    char* grow(size_t at, size_t n);
-    std::unique_ptr<char[]> b_;
-    size_t n_ = 0;
-    size_t cap_ = 0;
-};
 
 // The one-line path of a traced packet, written as its pcapng packet
 // comment by capture and convert and printed by capture --show:
@@ -133,7 +32,7 @@ private:
 // Wireshark.
 std::string packet_comment(const Record& r);
 // The same into o, which is overwritten (its storage is reused).
-void packet_comment(const Record& r, LineBuf& o);
+void packet_comment(const Record& r, Text& o);
 
 // A positive decimal number given to opt ("show: -p"), or a ToolError
 // "opt wants what, not 'v'".
