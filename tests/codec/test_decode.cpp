@@ -243,6 +243,20 @@ TEST_CASE("decoding without strings checks the same and keeps the table sizes")
         }
         for (const auto& e : d.rec.names)
             CHECK(d.rec.text(e).empty());
+        // Empty, and still C strings (readers such as the plugin pass them
+        // to C interfaces): in a result that held strings before and in a
+        // new one, whose text buffer has no storage at all.
+        DecodeResult fresh;
+        decode_record(ex.bytes.data(), ex.bytes.size(), fresh, false);
+        for (const DecodeResult* x : {&d, &fresh})
+            for (const Hop& h : x->rec.hops) {
+                const char* f = x->rec.file_c_str(h);
+                const char* n = x->rec.c_str(h.func);
+                REQUIRE(f != nullptr);
+                REQUIRE(n != nullptr);
+                CHECK(*f == '\0');
+                CHECK(*n == '\0');
+            }
         // And the next decode with strings has them again.
         decode_record(ex.bytes.data(), ex.bytes.size(), d);
         CHECK(to_text(d) == to_text(full));

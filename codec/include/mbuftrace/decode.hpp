@@ -233,7 +233,12 @@ struct Record {
     // view is followed by a NUL, which the c_str() forms rely on.
     std::string_view text(const StrEntry& e) const
     {
-        return std::string_view(strings.data() + e.off, e.len);
+        // An entry without text (decoded without strings, or empty) is a
+        // static "", not a view into the buffer, which may then have no
+        // storage or hold an earlier record's bytes: its c_str() is a C
+        // string all the same.
+        return e.len ? std::string_view(strings.data() + e.off, e.len)
+                     : std::string_view("", 0);
     }
     std::string_view str(const StrRef& r) const  // names table
     {
