@@ -476,22 +476,6 @@ namespace {
 
 size_t pad4(size_t n) { return (n + 3) & ~size_t(3); }
 
-// Writer::store16() and store32() with the byte order decided once by the
-// caller: the Writer's own flag, behind stores through a byte pointer
-// (which may point anywhere), would be read again for every field.
-inline void st16(uint8_t* p, uint16_t v, bool swap)
-{
-    if (swap)
-        v = __builtin_bswap16(v);
-    std::memcpy(p, &v, 2);
-}
-inline void st32(uint8_t* p, uint32_t v, bool swap)
-{
-    if (swap)
-        v = __builtin_bswap32(v);
-    std::memcpy(p, &v, 4);
-}
-
 }  // namespace
 
 void Writer::option_too_long(uint16_t code, size_t n) const
@@ -528,15 +512,15 @@ void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
         opts += 4;  // opt_endofopt
     const size_t total = 28 + pad4(caplen) + opts + 4;
     uint8_t* const b = room(total);
-    const bool swap = be_ != kHostBig;
+    const bool swap = swapped();
     const bool be = be_;
-    st32(b, BT_EPB, swap);
-    st32(b + 4, uint32_t(total), swap);
-    st32(b + 8, ifid, swap);
-    st32(b + 12, uint32_t(ts >> 32), swap);
-    st32(b + 16, uint32_t(ts), swap);
-    st32(b + 20, caplen, swap);
-    st32(b + 24, origlen, swap);
+    store32(b, BT_EPB, swap);
+    store32(b + 4, uint32_t(total), swap);
+    store32(b + 8, ifid, swap);
+    store32(b + 12, uint32_t(ts >> 32), swap);
+    store32(b + 16, uint32_t(ts), swap);
+    store32(b + 20, caplen, swap);
+    store32(b + 24, origlen, swap);
     uint8_t* p = b + 28;
     if (caplen) {
         std::memset(p + pad4(caplen) - 4, 0, 4);  // the padding
@@ -545,38 +529,33 @@ void Writer::packet(uint32_t ifid, uint64_t ts, const uint8_t* data,
     }
     if (record_len) {
         const size_t n = 4 + record_len;
-        st16(p, MBT_PCAPNG_OPT_CUSTOM_BIN, swap);
-        st16(p + 2, uint16_t(n), swap);
+        store16(p, MBT_PCAPNG_OPT_CUSTOM_BIN, swap);
+        store16(p + 2, uint16_t(n), swap);
         std::memset(p + pad4(n), 0, 4);  // the padding
-        st32(p + 4, MBT_PEN, swap);
+        store32(p + 4, MBT_PEN, swap);
         std::memcpy(p + 8, record, record_len);
         p += 4 + pad4(n);
     }
     if (packet_id) {
-        st16(p, MBT_PCAPNG_OPT_PACKETID, swap);
-        st16(p + 2, 8, swap);
+        store16(p, MBT_PCAPNG_OPT_PACKETID, swap);
+        store16(p + 2, 8, swap);
         const uint64_t id = *packet_id;
-        st32(p + (be ? 4 : 8), uint32_t(id >> 32), swap);
-        st32(p + (be ? 8 : 4), uint32_t(id), swap);
+        store32(p + (be ? 4 : 8), uint32_t(id >> 32), swap);
+        store32(p + (be ? 8 : 4), uint32_t(id), swap);
         p += 12;
     }
     if (extra)
         for (const Option& o : *extra)
             p = option_at(p, o.code, o.value.data(), o.value.size());
-    if (!comment.empty()) {
-        // option_at(), with the byte order known.
-        const size_t n = comment.size();
-        st16(p, OPT_COMMENT, swap);
-        st16(p + 2, uint16_t(n), swap);
-        std::memset(p + pad4(n), 0, 4);  // the last word's padding
-        std::memcpy(p + 4, comment.data(), n);
-        p += 4 + pad4(n);
-    }
+    if (!comment.empty())
+        p = option_at(p, OPT_COMMENT,
+                      reinterpret_cast<const uint8_t*>(comment.data()),
+                      comment.size(), swap);
     if (opts) {
         std::memset(p, 0, 4);  // opt_endofopt
         p += 4;
     }
-    st32(p, uint32_t(total), swap);
+    store32(p, uint32_t(total), swap);
     emitted();
 }
 

@@ -257,20 +257,26 @@ public:
 private:
     void put16(std::vector<uint8_t>& b, uint16_t v) const;
     // Stores in the file's byte order: one swap (or none) and one store.
+    // The forms with `swap` take the order decided once by the caller (a
+    // Writer's own flag, behind stores through a byte pointer, which may
+    // point anywhere, would be read again for every field).
     static constexpr bool kHostBig =
         __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-    void store16(uint8_t* p, uint16_t v) const
+    bool swapped() const { return be_ != kHostBig; }
+    static void store16(uint8_t* p, uint16_t v, bool swap)
     {
-        if (be_ != kHostBig)
+        if (swap)
             v = __builtin_bswap16(v);
         std::memcpy(p, &v, 2);
     }
-    void store32(uint8_t* p, uint32_t v) const
+    static void store32(uint8_t* p, uint32_t v, bool swap)
     {
-        if (be_ != kHostBig)
+        if (swap)
             v = __builtin_bswap32(v);
         std::memcpy(p, &v, 4);
     }
+    void store16(uint8_t* p, uint16_t v) const { store16(p, v, swapped()); }
+    void store32(uint8_t* p, uint32_t v) const { store32(p, v, swapped()); }
     // An option's length fits its 16-bit field (else FileError); the
     // check inline, the error out of line.
     void check_option(uint16_t code, size_t n) const
@@ -281,17 +287,22 @@ private:
     [[noreturn]] void option_too_long(uint16_t code, size_t n) const;
     // An option written in place at p, its padding zeroed; returns the
     // end of its padding.
-    uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* v,
-                       size_t vn) const
+    static uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* v,
+                              size_t vn, bool swap)
     {
-        store16(p, code);
-        store16(p + 2, uint16_t(vn));
+        store16(p, code, swap);
+        store16(p + 2, uint16_t(vn), swap);
         const size_t padded = (vn + 3) & ~size_t(3);
         if (padded) {
             std::memset(p + padded, 0, 4);  // the last word's padding
             std::memcpy(p + 4, v, vn);
         }
         return p + 4 + padded;
+    }
+    uint8_t* option_at(uint8_t* p, uint16_t code, const uint8_t* v,
+                       size_t vn) const
+    {
+        return option_at(p, code, v, vn, swapped());
     }
     void put32(std::vector<uint8_t>& b, uint32_t v) const;
     void put64(std::vector<uint8_t>& b, uint64_t v) const;
