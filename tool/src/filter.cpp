@@ -176,8 +176,10 @@ Val hop_value(const Record& r, const Hop& h, F f)
         const Field<mbt_xlate>& x = r.xlate_of(h);
         return str(x.present, x.present ? xlate_text(x.v) : std::string());
     }
-    case F::HopState:
-        return num(r.state_of(h).present, r.state_of(h).v.id);
+    case F::HopState: {
+        const Field<Hop::State>& st = r.state_of(h);
+        return num(st.present, st.v.id);
+    }
     case F::HopStateHow: {
         const Field<Hop::State>& st = r.state_of(h);
         return str(st.present, state_how_name(st.v.how));

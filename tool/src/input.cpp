@@ -156,15 +156,8 @@ void prepare(Raw& r, bool strings, bool numbers)
         it.pkt_len = 0;
         it.pkt_linktype = MBT_LINKTYPE_NONE;
         // Only v1 text may be skipped: convert re-encodes legacy strings.
-        // A payload with the v1 magic is what decode_any() would give to
-        // decode_record() after its sniffing (tens of instructions a
-        // record): given to it here.
-        if (!decode_numbers_into(it, p, n, numbers)) {
-            if (has_v1_magic(p, n))
-                decode_record(p, n, it.d, strings);
-            else
-                decode_any(p, n, it.d, true);
-        }
+        if (!decode_numbers_into(it, p, n, numbers))
+            decode_any(p, n, it.d, strings || !has_v1_magic(p, n));
         if (!it.numbers && it.d.error)
             break;
         const Record& rec = it.d.rec;
