@@ -67,54 +67,6 @@ void catch_signals_for_tmp()
 
 namespace {
 
-void no_control(char& c)
-{
-    if ((unsigned char)c < 0x20 || c == 0x7f)
-        c = '?';
-}
-
-// Sixteen bytes at a time (SSE2 on amd64, NEON on arm64: vector types
-// that GCC and Clang both have); any byte below 0x20 or 0x7f leaves
-// ones in the lanes it is in.
-typedef unsigned char Bytes16 __attribute__((vector_size(16)));
-
-inline Bytes16 control_lanes(const char* p)
-{
-    Bytes16 x;
-    std::memcpy(&x, p, 16);
-    const Bytes16 space = Bytes16{} + 0x20, del = Bytes16{} + 0x7f;
-    return Bytes16((x < space) | (x == del));
-}
-
-// Control characters in [from, end) become '?'.  Looked for sixteen bytes
-// at a time, the last sixteen (those before `from` included: our own ASCII
-// from `begin` on, which has none) for what is left, and all together:
-// one byte at a time only where there is one, which is rare.
-void no_controls(char* begin, char* from, char* end)
-{
-    Bytes16 any{};
-    const char* p = from;
-    for (; end - p >= 16; p += 16)
-        any |= control_lanes(p);
-    if (p != end) {
-        if (end - begin < 16) {
-            for (char* q = from; q < end; q++)
-                no_control(*q);
-            return;
-        }
-        any |= control_lanes(end - 16);
-    }
-    uint64_t w[2];
-    std::memcpy(w, &any, 16);
-    if (w[0] | w[1])
-        for (char* q = from; q < end; q++)
-            no_control(*q);
-}
-
-}  // namespace
-
-namespace {
-
 // finding_name(k), its length known: looked up once, not per finding.
 std::string_view finding_sv(FindingKind k)
 {
@@ -133,47 +85,46 @@ std::string_view finding_sv(FindingKind k)
 void packet_comment(const Record& r, Text& o)
 {
     o.clear();
-    Text& l = o;
-    l.add("mbuftrace");
+    o.add("mbuftrace");
     if (r.trace_id) {
-        l.add(" trace ");
-        l.num(r.trace_id.v);
+        o.add(" trace ");
+        o.num(r.trace_id.v);
     }
     if (r.parent_id) {
-        l.add(" (copy of ");
-        l.num(r.parent_id.v);
-        l.add(')');
+        o.add(" (copy of ");
+        o.num(r.parent_id.v);
+        o.add(')');
     }
     if (r.trace_id)
-        l.add(", ");
+        o.add(", ");
     else
-        l.add(' ');
-    l.num(r.hops.size());
+        o.add(' ');
+    o.num(r.hops.size());
     if (r.hops.size() == 1)
-        l.add(" hop");
+        o.add(" hop");
     else
-        l.add(" hops");
+        o.add(" hops");
     // vnet_sequence(r), without its vector.
     bool vnet = false;
     uint32_t last = 0;
     for (const Hop& h : r.hops)
         if (h.vnet && (!vnet || last != h.vnet.v)) {
             if (vnet)
-                l.add('>');
+                o.add('>');
             else
-                l.add(", vnet ");
-            l.num(h.vnet.v);
+                o.add(", vnet ");
+            o.num(h.vnet.v);
             last = h.vnet.v;
             vnet = true;
         }
-    l.add(": ");
+    o.add(": ");
     // Up to here: our own ASCII; from here on the record's strings.
-    const size_t names = l.size();
+    const size_t names = o.size();
     bool first = true;
     for_each_path_name(r, [&](std::string_view f) {
         if (!first)
-            l.add('>');
-        l.add(f);
+            o.add('>');
+        o.add(f);
         first = false;
     });
     // Kinds and hops only: the findings' texts are not written here.
@@ -182,20 +133,26 @@ void packet_comment(const Record& r, Text& o)
     for (const Finding& f : found) {
         if (f.kind == FindingKind::VnetCrossing)
             continue;
-        l.add("; ");
-        l.add(finding_sv(f.kind));
+        o.add("; ");
+        o.add(finding_sv(f.kind));
         if (f.hop >= 0 && size_t(f.hop) < r.hops.size()) {
             const std::string_view fn = r.str(r.hops[size_t(f.hop)].func);
-            l.add(" at #");
-            l.num(uint64_t(f.hop));
+            o.add(" at #");
+            o.num(uint64_t(f.hop));
             if (!fn.empty()) {
-                l.add(' ');
-                l.add(fn);
+                o.add(' ');
+                o.add(fn);
             }
         }
     }
-    // Control characters have no place in a comment line.
-    no_controls(l.data(), l.data() + names, l.data() + l.size());
+    // Control characters have no place in a comment line (our own ASCII
+    // before `names` has none).
+    char* const from = o.data() + names;
+    char* const end = o.data() + o.size();
+    if (!Text::clean_run(from, size_t(end - from)))
+        for (char* q = from; q < end; q++)
+            if (Text::bad(static_cast<unsigned char>(*q)))
+                *q = '?';
 }
 
 std::string packet_comment(const Record& r)
