@@ -627,7 +627,7 @@ Field<std::string> sfield(Cursor& v, const char* field)
 // decode_record() it would be a call.)
 __attribute__((flatten)) size_t fast_hops(const uint8_t* const b, size_t at,
                                           const size_t end, const Counts& tabs,
-                                          std::vector<Hop>& hops)
+                                          decltype(Record::hops)& hops)
 {
     uint32_t index = uint32_t(hops.size());  // not size() - 1: a division
     while (at + 1 < end && b[at] == MBT_T_HOP && b[at + 1] < 0x80 &&

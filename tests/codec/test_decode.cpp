@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <sstream>
 
 #include "examples.hpp"
 #include "util.hpp"
@@ -218,6 +220,68 @@ TEST_CASE("a reused DecodeResult decodes exactly as a fresh one, good or bad")
             CHECK(bool(reused.error) == bool(fresh.error));
         }
     }
+}
+
+// Every field of a hop, as text: two hops print the same only if every
+// value, presence flag and offset is the same.
+static std::string hop_fields(const Hop& h)
+{
+    // A field added to Hop changes its size: add it here too.
+    static_assert(sizeof(Hop) == 400, "a new Hop field: add it to hop_fields()");
+    std::ostringstream o;
+    const auto span = [&](const Span& s) { o << s.off << '+' << s.len << ' '; };
+    const auto field = [&](const auto& f) {
+        o << uint64_t(f.v) << '/' << f.present << '@';
+        span(f.at);
+    };
+    const auto ref = [&](const StrRef& r) {
+        o << r.idx << '/' << r.present << '@';
+        span(r.at);
+    };
+    o << h.index << ' ';
+    span(h.at);
+    field(h.kind), field(h.depth), field(h.subsys), ref(h.file);
+    field(h.line), ref(h.func), field(h.time_ns), field(h.vnet), field(h.cpu);
+    field(h.ifindex), field(h.dir), ref(h.ifname), ref(h.ruleset);
+    field(h.rule), field(h.action), ref(h.msg), ref(h.drop), ref(h.node);
+    ref(h.hook), field(h.copy_id), field(h.snap_linktype), ref(h.text);
+    ref(h.arg);
+    o << h.xlate_no << ' ' << h.state_no << ' ';
+    span(h.snap), span(h.unknown);
+    o << h.vnet_inherited << h.cpu_inherited << h.has_snap;
+    return o.str();
+}
+
+TEST_CASE("a record's new hop is a Hop{}, also where an earlier hop was")
+{
+    // Record::hops makes its hops without the compiler's value
+    // initialisation (ZeroFill): the same zeros, field by field, in new
+    // storage and over a hop whose every byte was set.
+    decltype(Record::hops) hops;
+    hops.reserve(2);
+    Hop junk;
+    std::memset(static_cast<void*>(&junk), 0xa5, sizeof junk);
+    hops.push_back(junk);
+    CHECK(hop_fields(hops[0]) != hop_fields(Hop{}));
+    hops.clear();
+    const Hop* const at = hops.data();
+    hops.emplace_back();
+    REQUIRE(hops.data() == at);  // the same storage, not a new one
+    CHECK(hop_fields(hops[0]) == hop_fields(Hop{}));
+    hops.emplace_back();
+    CHECK(hop_fields(hops[1]) == hop_fields(Hop{}));
+    // And in a decode that reuses the storage of a record with more hops.
+    DecodeResult d;
+    const auto big = examples::ping_two_vnets();
+    const auto small = examples::good().front();
+    const std::vector<uint8_t> bytes = encode(big);
+    decode_record(bytes.data(), bytes.size(), d);
+    decode_record(small.bytes.data(), small.bytes.size(), d);
+    const DecodeResult fresh =
+        decode_record(small.bytes.data(), small.bytes.size());
+    REQUIRE(d.rec.hops.size() == fresh.rec.hops.size());
+    for (size_t i = 0; i < d.rec.hops.size(); i++)
+        CHECK(hop_fields(d.rec.hops[i]) == hop_fields(fresh.rec.hops[i]));
 }
 
 TEST_CASE("decoding without strings checks the same and keeps the table sizes")
