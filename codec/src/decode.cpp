@@ -123,8 +123,10 @@ inline const char* find_nul16(const char* p, size_t n)
 // text and its suffix in that copy (both before where it is written, so
 // copy16()'s overreach only ever lands on bytes not yet used).  buf is
 // written through a pointer, sized ahead (to its capacity: growing it does
-// not fill the new bytes) with 16 spare bytes, and cut to what was used
-// when the table ends (or fails).  Without strings every entry is still
+// not fill the new bytes) with 16 spare bytes; used counts the bytes in
+// use, before and after the table (also when it fails), and buf keeps its
+// length for the next table (making it longer is a call to the library),
+// to be cut to used by decode_v1().  Without strings every entry is still
 // checked, only its text is not kept (empty).
 //
 // The loop keeps its state in locals, as pointers where it can (the text
@@ -133,21 +135,12 @@ inline const char* find_nul16(const char* p, size_t n)
 // and stores it back only where it ends or fails.
 template <bool Strings>
 void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
-                  size_t& n)
+                  size_t& n, size_t& used)
 {
     const size_t left = c.left();
     if (out.capacity() < n + left / 6)
         out.reserve(n + left / 6);
     const size_t tab = c.pos(), first = out.size();
-    struct Trim {  // buf ends where the used bytes end
-        TextBuf& buf;
-        size_t used;
-        ~Trim()
-        {
-            if (Strings)
-                buf.resize(used);
-        }
-    } t{buf, buf.size()};
     constexpr size_t kSpare = 16;  // copy16()'s reach
     // The table's bytes: entry i's prefix length is q[i] and its suffix
     // starts at q + i + 1 (in buf's copy of the table, which find_nul16()
@@ -158,9 +151,10 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
     char* lim = nullptr;  // how far put-together entries may reach
     size_t copy = 0;      // where the table's bytes start in buf
     if (Strings) {
-        buf.resize(std::max(t.used + left + kSpare, buf.capacity()));
+        if (buf.size() < used + left + kSpare)
+            buf.resize(std::max(used + left + kSpare, buf.capacity()));
         d = buf.data();
-        copy = t.used;
+        copy = used;
         std::memcpy(d + copy, q, left);
         // find_nul16() reads up to 15 bytes past the copy: zeros, not
         // whatever the buffer held.
@@ -181,13 +175,13 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
             Strings ? find_nul16(text, size_t(qend - text))
                     : static_cast<const char*>(std::memchr(text, 0, size_t(qend - text)));
         if (MBT_UNLIKELY(pfx > prev_len || !nul)) {
-            t.used = size_t(w - d);
+            used = size_t(w - d);
             n += out.size() - first;
             fail_entry(c, n, size_t(uintptr_t(p) - q0), unsigned(pfx), prev_len);
         }
         const size_t slen = size_t(nul - text);
         const size_t len = pfx + slen;
-        StrEntry e{0, 0, Span{uint32_t(uintptr_t(p) - q0), uint32_t(slen + 2)}};
+        uint32_t off = 0;  // of its text in buf
         if (Strings) {
             const char* s = text;
             if (pfx) {
@@ -215,26 +209,16 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
                 s = w;
                 w += len + 1;
             }
-            e.off = uint32_t(s - d);
-            e.len = uint32_t(len);
+            off = uint32_t(s - d);
             prev = s;
         }
-        out.push_back(e);
+        out.push_back(StrEntry{off, Strings ? uint32_t(len) : 0,
+                               Span{uint32_t(uintptr_t(p) - q0), uint32_t(slen + 2)}});
         prev_len = len;
         p = text + slen + 1;
     }
-    t.used = size_t(w - d);
+    used = size_t(w - d);
     n += out.size() - first;
-}
-
-void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
-                  size_t& n, const char* area, bool strings)
-{
-    c.ctx.area = area;
-    if (strings)
-        parse_strtab<true>(c, out, buf, n);
-    else
-        parse_strtab<false>(c, out, buf, n);
 }
 
 [[noreturn]] MBT_COLD void fail_index(const Cursor& c, size_t start,
@@ -246,11 +230,24 @@ void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
                " table (" + std::to_string(n) + " entries)");
 }
 
-// The entries of the two tables so far (see parse_strtab()).
+// The entries of the two tables so far (see parse_strtab()), and the bytes
+// of Record::strings their text takes (the buffer may be longer: see
+// decode_v1()).
 struct Counts {
     size_t files = 0;
     size_t names = 0;
+    size_t text = 0;
 };
+
+void parse_strtab(Cursor c, std::vector<StrEntry>& out, TextBuf& buf,
+                  size_t& n, size_t& used, const char* area, bool strings)
+{
+    c.ctx.area = area;
+    if (strings)
+        parse_strtab<true>(c, out, buf, n, used);
+    else
+        parse_strtab<false>(c, out, buf, n, used);
+}
 
 inline StrRef ref(Cursor& c, size_t n, const char* field, const char* tabname)
 {
@@ -729,14 +726,14 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
             v.fail(at, "files",
                    "FILES must appear once, before the first hop");
         parse_strtab(v.sub(v.left(), "files"), r.files, r.strings, tabs.files,
-                     "files", strings);
+                     tabs.text, "files", strings);
         break;
     case MBT_T_NAMES:
         if (tabs.names || !r.hops.empty())
             v.fail(at, "names",
                    "NAMES must appear once, before the first hop");
         parse_strtab(v.sub(v.left(), "names"), r.names, r.strings, tabs.names,
-                     "names", strings);
+                     tabs.text, "names", strings);
         break;
     case MBT_T_HOP: {
         r.hops.emplace_back();
@@ -762,27 +759,30 @@ void parse_trace_tlv(Cursor& v, uint8_t type, size_t at, Record& r,
 }
 
 // VNET and CPU are written when they change: carry them forward (VNET
-// only in a NumHop, which does not keep CPU).
+// only in a NumHop, which does not keep CPU).  The last value seen is kept
+// by value, starting as an absent field: a hop without the attribute takes
+// it whether or not it is present (an absent field over an absent field
+// changes nothing), and is inherited only if it is.
 template <class R>
 void carry_forward(R& r)
 {
     using H = std::decay_t<decltype(r.hops[0])>;
     constexpr bool cpu = !std::is_same_v<decltype(H::cpu), Unkept>;
-    const decltype(H::vnet)* vsrc = nullptr;
-    const decltype(H::cpu)* csrc = nullptr;
+    decltype(H::vnet) vlast{};
+    decltype(H::cpu) clast{};
     for (auto& h : r.hops) {
         if (h.vnet.present)
-            vsrc = &h.vnet;
-        else if (vsrc) {
-            h.vnet = *vsrc;
-            h.vnet_inherited = true;
+            vlast = h.vnet;
+        else {
+            h.vnet = vlast;
+            h.vnet_inherited = vlast.present;
         }
         if constexpr (cpu) {
             if (h.cpu.present)
-                csrc = &h.cpu;
-            else if (csrc) {
-                h.cpu = *csrc;
-                h.cpu_inherited = true;
+                clast = h.cpu;
+            else {
+                h.cpu = clast;
+                h.cpu_inherited = clast.present;
             }
         }
     }
@@ -919,6 +919,10 @@ void decode_v1(const uint8_t* data, size_t len, DecodeResult& res,
     } catch (const DecodeFail& f) {
         res.error = f.err;
     }
+    // The string tables leave the buffer as long as its storage (making it
+    // longer again is a call); it ends where their text ends.
+    if (r.strings.size() > tabs.text)
+        r.strings.resize(tabs.text);
     carry_forward(r);
 }
 
