@@ -259,8 +259,10 @@ TEST_CASE("a record's new hop is a Hop{}, also where an earlier hop was")
     // storage and over a hop whose every byte was set.
     decltype(Record::hops) hops;
     hops.reserve(2);
+    // Every byte 1: every number non-zero, every flag true (a bool may
+    // only hold 0 or 1).
     Hop junk;
-    std::memset(static_cast<void*>(&junk), 0xa5, sizeof junk);
+    std::memset(static_cast<void*>(&junk), 1, sizeof junk);
     hops.push_back(junk);
     CHECK(hop_fields(hops[0]) != hop_fields(Hop{}));
     hops.clear();
