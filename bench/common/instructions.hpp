@@ -46,25 +46,16 @@ private:
 
 inline bool under_valgrind() { return RUNNING_ON_VALGRIND != 0; }
 
-// Runs this program again as `valgrind --tool=callgrind <self> args...` and
-// returns (phase name, instructions) for every phase the child went through,
-// in order.  The dumps go to dir and are removed.
-inline std::vector<std::pair<std::string, uint64_t>> count_phases(
-    const std::vector<std::string>& args, const std::string& dir)
+// Runs `valgrind --tool=callgrind args...` with its dumps named after out
+// (callgrind's --callgrind-out-file); throws if it does not exit with 0.
+inline void callgrind(const std::vector<std::string>& args,
+                      const std::string& out)
 {
-    char exe[4096];
-    const ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        throw std::runtime_error("cannot find this program (/proc/self/exe)");
-    const std::string self(exe, size_t(len));
-    const std::string out =
-        dir + "/mbt-callgrind-" + std::to_string(::getpid());
     std::vector<std::string> argv = {"valgrind",
                                      "--tool=callgrind",
                                      "--callgrind-out-file=" + out,
                                      "--dump-instr=no",
-                                     "-q",
-                                     self};
+                                     "-q"};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> cargv;
     for (std::string& a : argv)
@@ -83,34 +74,79 @@ inline std::vector<std::pair<std::string, uint64_t>> count_phases(
     ::waitpid(pid, &st, 0);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         throw std::runtime_error("the callgrind run failed: valgrind " +
-                                 self);
+                                 args.front());
+}
+
+// One callgrind dump's instruction total and, for a phase's dump, its
+// name; false if the file is missing or has no total.  The file is removed.
+inline bool read_dump(const std::string& f, std::string& name, uint64_t& n)
+{
+    std::ifstream in(f);
+    if (!in)
+        return false;
+    std::string line;
+    bool got = false;
+    const std::string trig = "desc: Trigger: Client Request: ";
+    while (std::getline(in, line)) {
+        if (line.rfind(trig, 0) == 0)
+            name = line.substr(trig.size());
+        else if (line.rfind("summary: ", 0) == 0) {
+            n = std::strtoull(line.c_str() + 9, nullptr, 10);
+            got = true;
+        }
+    }
+    in.close();
+    std::remove(f.c_str());
+    return got;
+}
+
+// Runs this program again as `valgrind --tool=callgrind <self> args...` and
+// returns (phase name, instructions) for every phase the child went through,
+// in order.  The dumps go to dir and are removed.
+inline std::vector<std::pair<std::string, uint64_t>> count_phases(
+    const std::vector<std::string>& args, const std::string& dir)
+{
+    char exe[4096];
+    const ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        throw std::runtime_error("cannot find this program (/proc/self/exe)");
+    const std::string self(exe, size_t(len));
+    const std::string out =
+        dir + "/mbt-callgrind-" + std::to_string(::getpid());
+    std::vector<std::string> argv = {self};
+    argv.insert(argv.end(), args.begin(), args.end());
+    callgrind(argv, out);
     // callgrind names the dumps <out>.1, <out>.2, ... and the final one
     // (program exit, not a phase) <out>.
     std::vector<std::pair<std::string, uint64_t>> res;
     for (int i = 1;; i++) {
-        const std::string f = out + "." + std::to_string(i);
-        std::ifstream in(f);
-        if (!in)
-            break;
-        std::string line, name;
+        std::string name;
         uint64_t n = 0;
-        bool got = false;
-        const std::string trig = "desc: Trigger: Client Request: ";
-        while (std::getline(in, line)) {
-            if (line.rfind(trig, 0) == 0)
-                name = line.substr(trig.size());
-            else if (line.rfind("summary: ", 0) == 0) {
-                n = std::strtoull(line.c_str() + 9, nullptr, 10);
-                got = true;
-            }
-        }
-        in.close();
-        std::remove(f.c_str());
-        if (got)
+        const std::string f = out + "." + std::to_string(i);
+        if (::access(f.c_str(), F_OK) != 0)
+            break;
+        if (read_dump(f, name, n))
             res.emplace_back(name, n);
     }
     std::remove(out.c_str());
     return res;
+}
+
+// The instructions another program takes from start to exit, under
+// `valgrind --tool=callgrind args...` (dumps in dir, removed): for a tool
+// measured beside a benchmark's phases.  Throws if it fails.
+inline uint64_t count_program(const std::vector<std::string>& args,
+                              const std::string& dir)
+{
+    const std::string out =
+        dir + "/mbt-callgrind-prog-" + std::to_string(::getpid());
+    callgrind(args, out);
+    std::string name;
+    uint64_t n = 0;
+    if (!read_dump(out, name, n))
+        throw std::runtime_error("callgrind wrote no total for " +
+                                 args.front());
+    return n;
 }
 
 // The count of the phase called name (0 if it did not run).
