@@ -69,34 +69,6 @@ struct StrEntry {
     Span at;           // the entry's bytes: prefix length, suffix, NUL
 };
 
-// An allocator whose resize() leaves new elements uninitialised: for a
-// buffer that is sized ahead and then written whole (std::string's and
-// std::vector<char>'s resize() fill the new bytes first, a memset of a few
-// hundred bytes for each string table of each record).
-template <class T>
-struct NoFill : std::allocator<T> {
-    template <class U>
-    struct rebind {
-        using other = NoFill<U>;
-    };
-    NoFill() = default;
-    template <class U>
-    NoFill(const NoFill<U>&) noexcept
-    {
-    }
-    template <class U>
-    void construct(U* p) noexcept
-    {
-        ::new (static_cast<void*>(p)) U;
-    }
-    template <class U, class... A>
-    void construct(U* p, A&&... a)
-    {
-        ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
-    }
-};
-using TextBuf = std::vector<char, NoFill<char>>;
-
 namespace detail {
 #if defined(__SSE2__)
 template <size_t... I>
@@ -129,28 +101,35 @@ inline T* zero_object(void* p) noexcept
 }
 }  // namespace detail
 
-// An allocator whose emplace_back() without arguments makes a T of zero
-// bytes with detail::zero_object(): for a vector of Hop, where that is a
-// Hop{} (its test checks) at half the instructions.  Everything else is
-// std::allocator's.
-template <class T>
-struct ZeroFill : std::allocator<T> {
+// std::allocator with its own construct() without arguments, what a
+// vector's resize() and emplace_back() call:
+// - NoFill<T> leaves the new element uninitialised (a char stays as it
+//   is): for a buffer that is sized ahead and then written whole
+//   (std::vector<char>'s resize() fills the new bytes first, a memset of a
+//   few hundred bytes for each string table of each record);
+// - ZeroFill<T> makes a T of zero bytes with detail::zero_object(): for a
+//   vector of Hop, where that is a Hop{} (its test checks) at half the
+//   instructions.
+template <class T, bool Zero>
+struct LeanAlloc : std::allocator<T> {
     template <class U>
     struct rebind {
-        using other = ZeroFill<U>;
+        using other = LeanAlloc<U, Zero>;
     };
-    ZeroFill() = default;
+    LeanAlloc() = default;
     template <class U>
-    ZeroFill(const ZeroFill<U>&) noexcept
+    LeanAlloc(const LeanAlloc<U, Zero>&) noexcept
     {
     }
     template <class U>
     void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>)
     {
-        if constexpr (std::is_same_v<U, T>)
+        if constexpr (Zero && std::is_same_v<U, T>)
             detail::zero_object<T>(p);
-        else
+        else if constexpr (Zero)
             ::new (static_cast<void*>(p)) U();
+        else
+            ::new (static_cast<void*>(p)) U;
     }
     template <class U, class... A>
     void construct(U* p, A&&... a)
@@ -158,6 +137,11 @@ struct ZeroFill : std::allocator<T> {
         ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
     }
 };
+template <class T>
+using NoFill = LeanAlloc<T, false>;
+template <class T>
+using ZeroFill = LeanAlloc<T, true>;
+using TextBuf = std::vector<char, NoFill<char>>;
 
 struct Tlv {
     uint8_t type = 0;
