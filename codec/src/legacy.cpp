@@ -11,36 +11,48 @@ namespace mbt {
 
 bool parse_legacy_text(std::string_view s, LegacyText& out)
 {
-    // file ":" line [":" [" "] func ["(" arg ")"]]
-    while (!s.empty() && s.back() == '\0')
-        s.remove_suffix(1);
-    for (size_t colon = s.find(':'); colon != std::string_view::npos;
-         colon = s.find(':', colon + 1)) {
-        size_t i = colon + 1;
+    // file ":" line [":" [" "] func ["(" arg ")"]]: the first colon with
+    // a line after it ends the file.  Walked with pointers to the text and
+    // its end: string_view's find() and substr() check their bounds again
+    // at every step, and this runs for every new text of a capture.
+    const char* const b = s.data();
+    const char* e = b + s.size();
+    while (e != b && e[-1] == '\0')
+        e--;
+    if (e == b)
+        return false;
+    const auto find = [&](const char* from, char c) {
+        return static_cast<const char*>(std::memchr(from, c, size_t(e - from)));
+    };
+    for (const char* colon = b; (colon = find(colon, ':')); colon++) {
+        const char* i = colon + 1;
         uint64_t line = 0;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9' &&
-               line <= UINT32_MAX)
-            line = line * 10 + unsigned(s[i++] - '0');
-        if (i == colon + 1 || line > UINT32_MAX || colon == 0)
+        for (unsigned d; i != e && (d = unsigned(uint8_t(*i)) - '0') <= 9;) {
+            line = line * 10 + d;
+            i++;
+            if (line > UINT32_MAX)
+                break;
+        }
+        if (i == colon + 1 || line > UINT32_MAX || colon == b)
             continue;
-        if (i < s.size() && s[i] != ':')
+        if (i != e && *i != ':')
             continue;
         out = LegacyText{};
-        out.file = s.substr(0, colon);
+        out.file = std::string_view(b, size_t(colon - b));
         out.line = uint32_t(line);
-        if (i < s.size())
+        if (i != e)
             i++;
-        while (i < s.size() && s[i] == ' ')
+        while (i != e && *i == ' ')
             i++;
-        std::string_view rest = s.substr(i);
-        const size_t paren = rest.find('(');
-        if (paren != std::string_view::npos && rest.back() == ')') {
-            out.func = rest.substr(0, paren);
-            out.arg = rest.substr(paren + 1, rest.size() - paren - 2);
-        } else
-            out.func = rest;
-        while (!out.func.empty() && out.func.back() == ' ')
-            out.func.remove_suffix(1);
+        const char* func_end = e;
+        const char* const paren = find(i, '(');
+        if (paren && e[-1] == ')') {
+            func_end = paren;
+            out.arg = std::string_view(paren + 1, size_t(e - 1 - (paren + 1)));
+        }
+        while (func_end != i && func_end[-1] == ' ')
+            func_end--;
+        out.func = std::string_view(i, size_t(func_end - i));
         return true;
     }
     return false;
