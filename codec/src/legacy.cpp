@@ -3,6 +3,7 @@
 // record's tables so that legacy and v1 records look alike to readers.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "cursor.hpp"
 #include "mbuftrace/decode.hpp"
@@ -276,22 +277,77 @@ uint8_t subsys_from_path(std::string_view f)
     return MBT_SS_UNKNOWN;
 }
 
-// subsys_from_path() remembered for the paths of the last payloads: a
-// capture names the same few files again and again.
-uint8_t subsys_cached(std::string_view f)
-{
-    struct Entry {
-        std::string path;
-        uint8_t ss = 0;
-        bool used = false;
-    };
-    thread_local Entry cache[64];
-    Entry& e = cache[Interner::hash(f) & 63];
-    if (!e.used || e.path != f) {
-        e.path.assign(f.data(), f.size());
-        e.ss = subsys_from_path(f);
-        e.used = true;
+// A copy of a text kept by a memo, in a buffer of its own that grows
+// only for a longer text (cheaper than std::string's assign()).
+class OwnedText {
+public:
+    void assign(std::string_view s)
+    {
+        if (!p_ || s.size() > cap_) {
+            cap_ = std::max<size_t>(64, s.size());
+            p_.reset(new char[cap_]);
+        }
+        std::memcpy(p_.get(), s.data(), s.size());
+        len_ = s.size();
     }
+    bool equals(std::string_view s) const
+    {
+        return p_ && len_ == s.size() && !std::memcmp(p_.get(), s.data(), len_);
+    }
+
+private:
+    std::unique_ptr<char[]> p_;
+    size_t cap_ = 0, len_ = 0;
+};
+
+// What a memo remembers about a text, and what it is keyed by: the text
+// and its Interner::hash().
+struct MemoKey {
+    OwnedText text;
+    uint32_t hash = 0;
+};
+
+// A memo of Sets two-way sets, the entry used less recently replaced:
+// direct-mapped, two texts of one record (or two paths of one capture) in
+// the same set would miss every time.
+template <class Entry, size_t Sets>
+struct Memo {
+    Entry e[Sets][2];
+    uint8_t old[Sets] = {};  // the way to replace next
+
+    // s's entry (h: its hash); fresh when s was not there, its key then
+    // set and the rest to be filled in by the caller.
+    Entry& find(std::string_view s, uint32_t h, bool& fresh)
+    {
+        Entry* const set = e[h % Sets];
+        uint8_t& o = old[h % Sets];
+        for (unsigned w = 0; w < 2; w++)
+            if (set[w].hash == h && set[w].text.equals(s)) {
+                o = uint8_t(w ^ 1);
+                fresh = false;
+                return set[w];
+            }
+        Entry& n = set[o];
+        o ^= 1;
+        n.text.assign(s);
+        n.hash = h;
+        fresh = true;
+        return n;
+    }
+};
+
+// subsys_from_path() remembered for the paths of the last payloads: a
+// capture names the same few files again and again.  h: Interner::hash(f).
+uint8_t subsys_cached(std::string_view f, uint32_t h)
+{
+    struct Entry : MemoKey {
+        uint8_t ss = 0;
+    };
+    thread_local Memo<Entry, 64> memo;
+    bool fresh;
+    Entry& e = memo.find(f, h, fresh);
+    if (fresh)
+        e.ss = subsys_from_path(f);
     return e.ss;
 }
 
@@ -410,10 +466,7 @@ namespace {
 // What an item's text comes to, remembered by the text (a capture repeats
 // the same few paths): its parts as offsets into it, with their hashes,
 // and the hop's subsystem.  All of it depends on the text alone.
-struct Parsed {
-    std::string text;
-    uint32_t hash = 0;  // Interner::hash(text)
-    bool used = false;
+struct Parsed : MemoKey {
     bool ok = false;  // parse_legacy_text() took it
     uint8_t ss = 0;
     uint32_t file_off = 0, file_len = 0, file_hash = 0;
@@ -422,19 +475,11 @@ struct Parsed {
     uint32_t arg_off = 0, arg_len = 0, arg_hash = 0;
 };
 
-// Two ways a set, the one used less recently replaced: direct-mapped, two
-// texts of one record in the same slot would miss every time.
-thread_local Parsed t_parsed[256][2];
-thread_local uint8_t t_parsed_old[256];  // the way to replace next
+thread_local Memo<Parsed, 256> t_parsed;
 
-Parsed& parsed(std::string_view s, uint32_t th);
-
-__attribute__((noinline)) void parse_item(std::string_view s, uint32_t th,
-                                          Parsed& e)
+// Fills in e for its text s.
+__attribute__((noinline)) void parse_item(std::string_view s, Parsed& e)
 {
-    e.text.assign(s.data(), s.size());
-    e.hash = th;
-    e.used = true;
     LegacyText t;
     e.ok = parse_legacy_text(s, t);
     if (!e.ok)
@@ -461,7 +506,7 @@ __attribute__((noinline)) void parse_item(std::string_view s, uint32_t th,
     e.arg_off = t.arg.empty() ? 0 : off(t.arg);
     e.arg_len = uint32_t(t.arg.size());
     e.arg_hash = t.arg.empty() ? 0 : Interner::hash(t.arg);
-    const uint8_t ss = subsys_cached(t.file);
+    const uint8_t ss = subsys_cached(t.file, e.file_hash);
     e.ss = ss == MBT_SS_UNKNOWN && t.func.rfind("ether_", 0) == 0
                ? uint8_t(MBT_SS_ETHER) : ss;
 }
@@ -469,19 +514,10 @@ __attribute__((noinline)) void parse_item(std::string_view s, uint32_t th,
 // The memo's entry for s (th: its hash), parsing it if new.
 inline Parsed& parsed(std::string_view s, uint32_t th)
 {
-    Parsed* const set = t_parsed[th & 255];
-    uint8_t& old = t_parsed_old[th & 255];
-    for (unsigned w = 0; w < 2; w++) {
-        Parsed& e = set[w];
-        if (e.used && e.hash == th && e.text.size() == s.size() &&
-            std::memcmp(e.text.data(), s.data(), s.size()) == 0) {
-            old = uint8_t(w ^ 1);
-            return e;
-        }
-    }
-    Parsed& e = set[old];
-    old ^= 1;
-    parse_item(s, th, e);
+    bool fresh;
+    Parsed& e = t_parsed.find(s, th, fresh);
+    if (fresh)
+        parse_item(s, e);
     return e;
 }
 
