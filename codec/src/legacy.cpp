@@ -152,8 +152,9 @@ struct Interner {
             a = uint64_t(uint8_t(p[0])) << 16 | uint64_t(uint8_t(p[n / 2])) << 8 |
                 uint8_t(p[n - 1]);
         }
+        // One multiply for the last step: its 128-bit product folded in
+        // half already spreads every input bit over the 32 kept.
         h = mix(a ^ k1 ^ h, b ^ k2);
-        h = mix(h ^ k0, k1);
         return uint32_t(h ^ (h >> 32));
     }
     void grow()
