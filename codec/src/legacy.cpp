@@ -10,6 +10,56 @@
 
 namespace mbt {
 
+namespace {
+
+uint64_t load8(const char* p)
+{
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+}
+
+// The number in the digits from i, up to e or the first other byte, or
+// until it is past UINT32_MAX (v then says so); returns where it stopped.
+const char* read_number(const char* i, const char* e, uint64_t& v)
+{
+    v = 0;
+    // The first eight bytes as one word, where there are eight: which are
+    // digits (the first that is not ends the number), and their value,
+    // by arithmetic on the word.  A carry or borrow out of a byte only
+    // reaches the bytes after it, which are past that first non-digit.
+    constexpr bool little = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+    if (little && e - i >= 8) {
+        constexpr uint64_t ones = 0x0101010101010101ull, hi = 0xf0 * ones;
+        const uint64_t w = load8(i);
+        const uint64_t other = ((w & hi) ^ 0x30 * ones) |
+                               (((w + 0x06 * ones) & hi) ^ 0x30 * ones);
+        const unsigned n = other ? unsigned(__builtin_ctzll(other)) / 8 : 8;
+        if (n) {
+            // The n digits at the top, zeros below them; then pairs,
+            // fours and all eight combined (fast_float's way).
+            uint64_t d = (w - 0x30 * ones) << (64 - 8 * n);
+            d = d * 10 + (d >> 8);
+            constexpr uint64_t mask = 0x000000ff000000ffull;
+            d = ((d & mask) * (100 + (1000000ull << 32)) +
+                 ((d >> 16) & mask) * (1 + (10000ull << 32))) >> 32;
+            v = uint32_t(d);
+        }
+        i += n;
+        if (n < 8)
+            return i;
+    }
+    for (unsigned d; i != e && (d = unsigned(uint8_t(*i)) - '0') <= 9;) {
+        v = v * 10 + d;
+        i++;
+        if (v > UINT32_MAX)
+            break;
+    }
+    return i;
+}
+
+}  // namespace
+
 bool parse_legacy_text(std::string_view s, LegacyText& out)
 {
     // file ":" line [":" [" "] func ["(" arg ")"]]: the first colon with
@@ -26,14 +76,8 @@ bool parse_legacy_text(std::string_view s, LegacyText& out)
         return static_cast<const char*>(std::memchr(from, c, size_t(e - from)));
     };
     for (const char* colon = b; (colon = find(colon, ':')); colon++) {
-        const char* i = colon + 1;
-        uint64_t line = 0;
-        for (unsigned d; i != e && (d = unsigned(uint8_t(*i)) - '0') <= 9;) {
-            line = line * 10 + d;
-            i++;
-            if (line > UINT32_MAX)
-                break;
-        }
+        uint64_t line;
+        const char* i = read_number(colon + 1, e, line);
         if (i == colon + 1 || line > UINT32_MAX || colon == b)
             continue;
         if (i != e && *i != ':')
@@ -115,12 +159,6 @@ struct Interner {
     {
         const __uint128_t m = __uint128_t(a) * b;
         return uint64_t(m) ^ uint64_t(m >> 64);
-    }
-    static uint64_t load8(const char* p)
-    {
-        uint64_t w;
-        std::memcpy(&w, p, 8);
-        return w;
     }
     // Sixteen bytes a step, multiply and fold (the last step overlapping
     // the one before): only places entries in the index, so any
