@@ -418,29 +418,34 @@ bool printable(const uint8_t* p, size_t n)
     size_t i = 0;
     while (n > 0 && p[n - 1] == 0)
         n--;
-    // Eight bytes at a time while none is below 0x20 (a tab is, so a word
-    // with one is looked at byte by byte).
+    // Many bytes at a time while none is below 0x20 (a tab is, so a block
+    // with one is looked at byte by byte), the rest as the last block
+    // (overlapping what was checked).
+#if defined(__SSE2__)
+    // Sixteen bytes a step: x is below 0x20 where min(x, 0x1f) == x.
+    const __m128i below = _mm_set1_epi8(0x1f);
+    const auto clean = [&](size_t at) {
+        const __m128i x =
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+        return !_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, below), x));
+    };
+    constexpr size_t step = 16;
+#else
+    // Eight bytes a step: a byte below 0x20 borrows in w - 0x20 * ones
+    // (one at 0x80 or above has its high bit masked off by ~w).
     constexpr uint64_t ones = 0x0101010101010101ull;
     constexpr uint64_t high = 0x8080808080808080ull;
-    // Sixteen bytes a step while the text is clean, then eight.
-    for (uint64_t w, v; i + 16 <= n; i += 16) {
-        std::memcpy(&w, p + i, 8);
-        std::memcpy(&v, p + i + 8, 8);
-        if ((((w - 0x20 * ones) & ~w) | ((v - 0x20 * ones) & ~v)) & high)
-            break;
-    }
-    for (uint64_t w; i + 8 <= n; i += 8) {
-        std::memcpy(&w, p + i, 8);
-        if ((w - 0x20 * ones) & ~w & high)
-            break;
-    }
-    // The rest as the last eight bytes (overlapping what was checked).
-    if (i < n && n >= 8 && i + 8 > n) {
+    const auto clean = [&](size_t at) {
         uint64_t w;
-        std::memcpy(&w, p + n - 8, 8);
-        if (!((w - 0x20 * ones) & ~w & high))
-            return true;
+        std::memcpy(&w, p + at, 8);
+        return !((w - 0x20 * ones) & ~w & high);
+    };
+    constexpr size_t step = 8;
+#endif
+    for (; i + step <= n && clean(i); i += step) {
     }
+    if (i < n && n >= step && i + step > n && clean(n - step))
+        return true;
     for (; i < n; i++)
         if (p[i] < 0x20 && p[i] != '\t')
             return false;
