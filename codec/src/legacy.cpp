@@ -285,25 +285,34 @@ struct Item {
 };
 
 // Walks the items; throws on anything that does not fit, keeping the items
-// that did.
-void walk(Cursor& c, Format fmt, std::vector<Item>& items)
+// that did.  One copy per layout (P3: part 3), so that the loop does not
+// ask which at every field.
+template <bool P3>
+void walk_layout(Cursor& c, std::vector<Item>& items)
 {
-    const bool p3 = fmt == Format::LegacyPart3;
     items.clear();
-    const uint16_t count = p3 ? c.u16("count") : c.u16le("count");
+    const uint16_t count = P3 ? c.u16("count") : c.u16le("count");
     items.reserve(count);
     for (unsigned i = 0; i < count; i++) {
         c.ctx.area = "item";
         c.ctx.entry = long(i);
         Item it;
         it.at.off = uint32_t(c.pos());
-        const uint16_t len = p3 ? c.u16("length") : c.u16le("length");
-        it.type = p3 ? c.u16("type") : uint16_t(MBT_LEGACY_ITEM_STRING);
+        const uint16_t len = P3 ? c.u16("length") : c.u16le("length");
+        it.type = P3 ? c.u16("type") : uint16_t(MBT_LEGACY_ITEM_STRING);
         it.data = Span{uint32_t(c.pos()), len};
         c.bytes(len, "data");
         it.at.len = uint32_t(c.pos() - it.at.off);
         items.push_back(it);
     }
+}
+
+void walk(Cursor& c, Format fmt, std::vector<Item>& items)
+{
+    if (fmt == Format::LegacyPart3)
+        walk_layout<true>(c, items);
+    else
+        walk_layout<false>(c, items);
 }
 
 // Guess a subsystem from a source path, so legacy hops get a [subsys] too
