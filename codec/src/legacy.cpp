@@ -163,7 +163,8 @@ struct Interner {
     std::vector<StrEntry>* tab = nullptr;
     StrOut* out = nullptr;        // the record's strings
     std::vector<uint64_t> slots;  // hash << 32 | (index + 1); 0: empty
-    size_t used = 0;
+    size_t mask = 0;              // slots.size() - 1, kept at hand
+    size_t used = 0;              // entries (tab->size())
 
     void reset(std::vector<StrEntry>& t, StrOut& o)
     {
@@ -174,6 +175,7 @@ struct Interner {
             slots.resize(128);
         else
             std::fill(slots.begin(), slots.end(), 0);
+        mask = slots.size() - 1;
     }
     static uint64_t mix(uint64_t a, uint64_t b)
     {
@@ -219,13 +221,13 @@ struct Interner {
     {
         std::vector<uint64_t> old(slots.size() * 2, 0);
         old.swap(slots);
+        mask = slots.size() - 1;
         for (uint64_t v : old)
             if (v)
                 place(v);
     }
     void place(uint64_t v)
     {
-        const size_t mask = slots.size() - 1;
         for (size_t i = size_t(v >> 32) & mask;; i = (i + 1) & mask)
             if (!slots[i]) {
                 slots[i] = v;
@@ -237,7 +239,6 @@ struct Interner {
                                                 Span at)
     {
         const uint64_t* const sl = slots.data();
-        const size_t mask = slots.size() - 1;
         const StrEntry* const es = tab->data();
         size_t i = h & mask;
         for (; sl[i]; i = (i + 1) & mask) {
@@ -258,9 +259,8 @@ struct Interner {
         d[s.size()] = '\0';
         out->used += s.size() + 1;
         e.at = at;
-        const uint32_t idx = uint32_t(tab->size() - 1);
-        used++;
-        if (MBT_LIKELY(2 * used <= slots.size()))
+        const uint32_t idx = uint32_t(used++);
+        if (MBT_LIKELY(2 * used <= mask + 1))
             slots[i] = uint64_t(h) << 32 | (idx + 1);
         else {
             grow();
