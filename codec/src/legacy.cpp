@@ -90,6 +90,7 @@ __attribute__((always_inline)) inline bool split_text(std::string_view s,
             continue;
         out = LegacyText{};
         out.file = std::string_view(b, size_t(colon - b));
+        out.line_text = std::string_view(colon + 1, size_t(i - (colon + 1)));
         out.line = uint32_t(line);
         if (i != e)
             i++;
@@ -550,21 +551,6 @@ struct Parsed : MemoKey {
 
 thread_local Memo<Parsed, 256> t_parsed;
 
-// How many decimal digits v has: the line's span is that long (leading
-// zeros in the text are not counted).  From v's bit length, 1233 / 4096
-// being just over log10(2): that guesses the count or one less, and one
-// compare settles it.  (v | 1: 0 has one digit; no power of ten is odd,
-// so setting the low bit never changes a count.)
-uint32_t digits(uint32_t v)
-{
-    static constexpr uint32_t pow10[] = {1,      10,      100,      1000,
-                                         10000,  100000,  1000000,  10000000,
-                                         100000000, 1000000000};
-    v |= 1;
-    const uint32_t t = uint32_t(32 - __builtin_clz(v)) * 1233 >> 12;
-    return t + (v >= pow10[t]);
-}
-
 // Fills in e for its text s.
 __attribute__((noinline)) void parse_item(std::string_view s, Parsed& e)
 {
@@ -582,8 +568,8 @@ __attribute__((noinline)) void parse_item(std::string_view s, Parsed& e)
     e.file_len = uint32_t(t.file.size());
     e.file_hash = Interner::hash(t.file);
     e.line = t.line;
-    e.line_off = e.file_off + e.file_len + 1;
-    e.line_len = digits(t.line);
+    e.line_off = off(t.line_text);
+    e.line_len = uint32_t(t.line_text.size());
     e.func_off = t.func.empty() ? 0 : off(t.func);
     e.func_len = uint32_t(t.func.size());
     e.func_hash = Interner::hash(t.func);

@@ -18,6 +18,10 @@ TEST_CASE("legacy strings split into file, line, function and argument")
     REQUIRE(parse_legacy_text("C:/x/y.c:12: f()", t));
     CHECK(t.file == "C:/x/y.c");
     CHECK(t.func == "f");
+    // The line's digits as written: its span covers leading zeros too.
+    REQUIRE(parse_legacy_text("sys/net/if.c:0042: f()", t));
+    CHECK(t.line == 42);
+    CHECK(t.line_text == "0042");
     CHECK_FALSE(parse_legacy_text("just a message", t));
     CHECK_FALSE(parse_legacy_text("a:b:c", t));
 }
@@ -158,6 +162,28 @@ TEST_CASE("a legacy decode without strings keeps hops, snapshots and errors")
         decode_any(ex.bytes.data(), ex.bytes.size(), lean);
         CHECK(to_text(lean) == to_text(full));
     }
+}
+
+TEST_CASE("a legacy hop's line spans its digits as written")
+{
+    // Part 3, one string item: a line with leading zeros.
+    const std::string t = "/usr/src/sys/net/if.c:0042: f(x)";
+    std::vector<uint8_t> b{0, 1};
+    const size_t len = t.size() + 1;
+    b.push_back(uint8_t(len >> 8));
+    b.push_back(uint8_t(len));
+    b.push_back(0);
+    b.push_back(1);
+    b.insert(b.end(), t.begin(), t.end());
+    b.push_back(0);
+    const DecodeResult d = decode_legacy(b.data(), b.size(), Format::LegacyPart3);
+    REQUIRE(d.ok());
+    REQUIRE(d.rec.hops.size() == 1);
+    const Hop& h = d.rec.hops[0];
+    CHECK(h.line.v == 42);
+    const std::string_view at(reinterpret_cast<const char*>(b.data()) + h.line.at.off,
+                              h.line.at.len);
+    CHECK(at == "0042");
 }
 
 TEST_CASE("legacy strings are interned once, in first-seen order")

@@ -470,6 +470,7 @@ void decode_any(const uint8_t* data, size_t len, DecodeResult& res,
 // into its parts; false if it does not have that shape.
 struct LegacyText {
     std::string_view file, func, arg;
+    std::string_view line_text;  // the line's digits as written ("0042")
     uint32_t line = 0;
 };
 bool parse_legacy_text(std::string_view s, LegacyText& out);
