@@ -635,10 +635,13 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
         r.files.reserve(items.size());
     }
     // Stored newest first: the hop list is in time order.
+    uint32_t index = 0;
     for (size_t k = items.size(); k-- > 0;) {
         const Item& it = items[k];
         Hop& h = r.hops.emplace_back();
-        h.index = uint32_t(r.hops.size() - 1);
+        // Its place in the list, counted rather than worked out from the
+        // vector's ends (a division by the size of a Hop).
+        h.index = index++;
         h.at = it.at;
         h.kind = Field<uint8_t>{MBT_HK_POINT, it.at, false};
         if (it.type == MBT_LEGACY_ITEM_ETHER) {
