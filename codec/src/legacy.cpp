@@ -581,11 +581,12 @@ __attribute__((noinline)) void parse_item(std::string_view s, Parsed& e)
                ? uint8_t(MBT_SS_ETHER) : ss;
 }
 
-// The memo's entry for s (th: its hash), parsing it if new.
-inline Parsed& parsed(std::string_view s, uint32_t th)
+// memo's entry for s (th: its hash), parsing it if new.
+inline Parsed& parsed(Memo<Parsed, 256>& memo, std::string_view s,
+                      uint32_t th)
 {
     bool fresh;
-    Parsed& e = t_parsed.find(s, th, fresh);
+    Parsed& e = memo.find(s, th, fresh);
     if (fresh)
         parse_item(s, e);
     return e;
@@ -629,6 +630,9 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
     files.reset(r.files, out);
     names.reset(r.names, out);
     static const uint32_t empty_hash = Interner::hash("");
+    // Taken once: each use of a thread_local with a constructor checks
+    // that it is constructed.
+    Memo<Parsed, 256>& memo = t_parsed;
     r.hops.reserve(items.size());
     if (strings) {
         r.names.reserve(items.size() * 2);
@@ -672,7 +676,7 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
         const Span sp{base, uint32_t(n)};
         const uint32_t th = Interner::hash(s);
         h.text = names.ref(s, th, sp);
-        const Parsed& e = parsed(s, th);
+        const Parsed& e = parsed(memo, s, th);
         if (!e.ok) {
             const Span at{base, 0};
             h.file = files.ref("", empty_hash, at);
