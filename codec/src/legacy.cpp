@@ -640,8 +640,11 @@ void decode_items(const uint8_t* data, size_t len, Format fmt,
     }
     // Stored newest first: the hop list is in time order.
     uint32_t index = 0;
+    // (By pointer: the strings' copies could write anywhere as far as the
+    // compiler knows, so it read the vector's start again at every hop.)
+    const Item* const item = items.data();
     for (size_t k = items.size(); k-- > 0;) {
-        const Item& it = items[k];
+        const Item& it = item[k];
         Hop& h = r.hops.emplace_back();
         // Its place in the list, counted rather than worked out from the
         // vector's ends (a division by the size of a Hop).
