@@ -261,8 +261,8 @@ TEST_CASE("packet comment: numbers, names, control characters, findings")
             if (rnd(10) == 0)
                 h.drop = "no route";
             if (rnd(6) == 0)
-                h.rule = HopIn::Rule{"", 1,
-                                     rnd(2) ? MBT_ACT_DUPTO : MBT_ACT_ROUTETO};
+                h.rule = HopIn::Rule{
+                    "", 1, uint8_t(rnd(2) ? MBT_ACT_DUPTO : MBT_ACT_ROUTETO)};
             if (rnd(12) == 0)
                 h.kind = MBT_HK_LEAVE;
             in.hops.push_back(h);
