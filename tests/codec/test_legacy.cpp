@@ -164,18 +164,23 @@ TEST_CASE("a legacy decode without strings keeps hops, snapshots and errors")
     }
 }
 
-TEST_CASE("a legacy hop's line spans its digits as written")
+// Appends a part-3 string item holding t (and its NUL) to b.
+static void put_string_item(std::vector<uint8_t>& b, const std::string& t)
 {
-    // Part 3, one string item: a line with leading zeros.
-    const std::string t = "/usr/src/sys/net/if.c:0042: f(x)";
-    std::vector<uint8_t> b{0, 1};
     const size_t len = t.size() + 1;
     b.push_back(uint8_t(len >> 8));
     b.push_back(uint8_t(len));
     b.push_back(0);
-    b.push_back(1);
+    b.push_back(MBT_LEGACY_ITEM_STRING);
     b.insert(b.end(), t.begin(), t.end());
     b.push_back(0);
+}
+
+TEST_CASE("a legacy hop's line spans its digits as written")
+{
+    // Part 3, one string item: a line with leading zeros.
+    std::vector<uint8_t> b{0, 1};
+    put_string_item(b, "/usr/src/sys/net/if.c:0042: f(x)");
     const DecodeResult d = decode_legacy(b.data(), b.size(), Format::LegacyPart3);
     REQUIRE(d.ok());
     REQUIRE(d.rec.hops.size() == 1);
@@ -197,16 +202,8 @@ TEST_CASE("legacy strings are interned once, in first-seen order")
         texts.push_back("/usr/src/sys/net/if.c:" + std::to_string(100 + i) +
                         ": f" + std::to_string(i) + "()");
     // Stored newest first.
-    for (int i = n - 1; i >= 0; i--) {
-        const std::string& t = texts[size_t(i)];
-        const size_t len = t.size() + 1;
-        b.push_back(uint8_t(len >> 8));
-        b.push_back(uint8_t(len));
-        b.push_back(0);
-        b.push_back(1);
-        b.insert(b.end(), t.begin(), t.end());
-        b.push_back(0);
-    }
+    for (int i = n - 1; i >= 0; i--)
+        put_string_item(b, texts[size_t(i)]);
     b[0] = uint8_t(n >> 8);
     b[1] = uint8_t(n);
     const DecodeResult d = decode_legacy(b.data(), b.size(), Format::LegacyPart3);
